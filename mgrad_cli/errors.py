@@ -1,0 +1,53 @@
+"""The exceptions the library raises. Only cli.py turns them into messages and exit codes."""
+
+
+class MgradError(Exception):
+    """Base class: something the user can fix. The message is one line, shown as is."""
+
+    exit_code = 1
+
+
+class UserInputError(MgradError):
+    """Bad input (a config, an expression, a CSV, a checkpoint): exit code 2."""
+
+    exit_code = 2
+
+
+class ConfigError(UserInputError):
+    """A config file that is missing, unreadable or does not fit the schema."""
+
+
+class DataError(UserInputError):
+    """A data set or CSV file that cannot be used (names the file, line and column)."""
+
+
+class ExpressionError(UserInputError):
+    """An expression that cannot be parsed or evaluated safely.
+
+    `source` and `column` (0-based) let the CLI draw a caret under the offending spot.
+    """
+
+    def __init__(self, message, source=None, column=None):
+        super().__init__(message)
+        self.source = source
+        self.column = column
+
+
+class CheckpointError(UserInputError):
+    """A checkpoint that is not ours, truncated, incompatible, or does not fit the data."""
+
+
+class TrainingDiverged(MgradError):
+    """The loss became nan or inf: exit code 1."""
+
+
+class GraphTooLarge(UserInputError):
+    """A computation graph too big to draw."""
+
+
+class GraphvizMissing(MgradError):
+    """The Graphviz `dot` program is not installed (the .dot source was written instead)."""
+
+
+class OptionalDependencyMissing(MgradError):
+    """An optional extra (e.g. matplotlib) is needed for this command."""
