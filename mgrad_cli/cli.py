@@ -1,0 +1,98 @@
+"""The command line: the only module that prints, reads the terminal or chooses exit codes.
+
+Commands are thin: parse options, call the library, render its results with rich.
+Library errors (mgrad_cli.errors) become one-line messages here:
+exit 0 ok, 1 a failed check or run, 2 bad input, 130 interrupted.
+"""
+
+import functools
+import sys
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .errors import ExpressionError, MgradError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+# --- consoles and errors -----------------------------------------------------------
+
+def out_console():
+    """Data and tables: stdout. rich drops colour when it is not a terminal and honours NO_COLOR."""
+    return Console(file=click.get_text_stream("stdout"), highlight=False)
+
+
+def err_console():
+    """Progress and diagnostics: stderr."""
+    return Console(file=click.get_text_stream("stderr"), highlight=False)
+
+
+class MgradClickError(click.ClickException):
+    """A library error shown as `Error: message` with the error's own exit code."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+        self.error = error
+
+    def format_message(self):
+        msg = self.message
+        err = self.error
+        if isinstance(err, ExpressionError) and err.source is not None and err.column is not None:
+            line_start = err.source.rfind("\n", 0, err.column) + 1
+            line_end = err.source.find("\n", err.column)
+            line = err.source[line_start: len(err.source) if line_end < 0 else line_end]
+            msg += f"\n  {line}\n  {' ' * (err.column - line_start)}^"
+        return msg
+
+
+def translate_errors(f):
+    """Turn the library's exceptions into click errors with the right exit code."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except MgradError as e:
+            raise MgradClickError(e) from None
+
+    return wrapper
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="mgrad")
+def cli():
+    """mgrad: a scalar autograd engine and MLP trainer, to learn backpropagation
+    by watching it work.
+
+    \b
+    Examples:
+      mgrad train configs/moons.yaml
+      mgrad graph "e = a*b; d = e + c; L = d * f" a=2 b=-3 c=10 f=-2
+      mgrad gradcheck "tanh(x*w + b)" x=2 w=-3 b=6.88
+    """
+
+
+# --- train (issue 3) ---------------------------------------------------------------
+
+# --- end train ---------------------------------------------------------------------
+
+
+# --- graph and gradcheck (issue 4) -------------------------------------------------
+
+# --- end graph and gradcheck -------------------------------------------------------
+
+
+# --- predict, eval, plot, datasets (issue 6) ---------------------------------------
+
+# --- end predict, eval, plot, datasets ---------------------------------------------
+
+
+def main():
+    try:
+        cli(prog_name="mgrad")
+    except KeyboardInterrupt:  # outside a command that handles it itself
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
