@@ -73,7 +73,8 @@ class Value:
                 g = v.grad
                 local = v._op.deriv(*[k.data for k in kids], v.data)
                 for k, d in zip(kids, local):
-                    k.grad += d * g
+                    if d:  # a zero local derivative passes nothing on, even when g is inf or
+                        k.grad += d * g  # nan: as torch's relu and pow, which select 0 there
 
 
 _height = attrgetter("_height")

@@ -69,7 +69,7 @@ def relu(x):
 
 
 def sign(x):
-    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0 * x)  # 0 at 0, nan at nan
+    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)  # 0 at 0 and at nan, as torch
 
 
 def pow_grads(a, b, out):
@@ -121,7 +121,7 @@ OPS = [
     Op("log", 1, "log", log, lambda a, o: (div(1.0, a),), doc="natural logarithm"),
     Op("tanh", 1, "tanh", math.tanh, lambda a, o: (1.0 - o * o,), doc="hyperbolic tangent"),
     Op("sigmoid", 1, "sigmoid", sigmoid, lambda a, o: (o * (1.0 - o),), doc="1 / (1 + e^-a)"),
-    Op("relu", 1, "relu", relu, lambda a, o: (1.0 if o > 0 else 0.0,), doc="max(0, a)"),
+    Op("relu", 1, "relu", relu, lambda a, o: (0.0 if o <= 0 else 1.0,), doc="max(0, a)"),
     Op("sum", None, "+", total, lambda *xs: (1.0,) * (len(xs) - 1), "nary", doc="a + b + c + ..."),
 ]
 

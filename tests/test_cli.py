@@ -1,0 +1,55 @@
+"""The `mgrad` group itself: help, version, module entry point, README and CI agree."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from mgrad_cli import __version__
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_help_lists_examples(run):
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.output
+    assert "mgrad train configs/moons.yaml" in result.output
+    assert run("-h").output == result.output
+
+
+def test_version(run):
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"mgrad, version {__version__}"
+
+
+def test_unknown_command_is_a_usage_error(run):
+    result = run("trian")
+    assert result.exit_code == 2
+    assert "No such command 'trian'" in result.output
+
+
+def test_python_dash_m():
+    proc = subprocess.run([sys.executable, "-m", "mgrad_cli", "--version"], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"mgrad, version {__version__}"
+
+
+def readme_commands():
+    text = (REPO / "README.md").read_text()
+    block = re.search(r"```bash\n(.*?)```", text, re.S)
+    assert block and text.index(block.group(0)) < text.index("\n\n", text.index("# mgrad") + 7) + 2
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_readme_opens_with_two_setup_commands():
+    main_job, tests = readme_commands()
+    assert main_job.startswith("pip install") and "mgrad train configs/" in main_job
+    assert tests.startswith("pip install") and "pytest" in tests
+
+
+def test_ci_runs_the_readme_test_command():
+    _, tests = readme_commands()
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
+    assert tests in ci
