@@ -38,8 +38,8 @@ def test_python_dash_m():
 
 def readme_commands():
     text = (REPO / "README.md").read_text()
-    block = re.search(r"```bash\n(.*?)```", text, re.S)
-    assert block and text.index(block.group(0)) < text.index("\n\n", text.index("# mgrad") + 7) + 2
+    block = re.match(r"# mgrad\n\n```bash\n(.*?)```", text, re.S)  # the very first thing after the title
+    assert block, "README must open with the set-up commands"
     return [line for line in block.group(1).splitlines() if line.strip()]
 
 
