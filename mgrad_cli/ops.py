@@ -95,14 +95,19 @@ class Op:
     kind: 'infix' (a Python operator; `dunder` names the method, e.g. 'add' gives
     __add__ and __radd__), 'prefix' (unary minus), 'function' (a method and a function
     name in expressions) or 'nary' (any number of inputs). arity is None for 'nary'.
+
+    kinks (optional, one-input ops): the inputs where the op is not differentiable
+    (relu and abs at 0). gradcheck reads it to report such a point as "not
+    differentiable" instead of as a failure; the engine ignores it.
     """
 
-    __slots__ = ("name", "arity", "symbol", "forward", "deriv", "kind", "dunder", "doc")
+    __slots__ = ("name", "arity", "symbol", "forward", "deriv", "kind", "dunder", "doc", "kinks")
 
-    def __init__(self, name, arity, symbol, forward, deriv, kind="function", dunder=None, doc=""):
+    def __init__(self, name, arity, symbol, forward, deriv, kind="function", dunder=None, doc="", kinks=()):
         self.name, self.arity, self.symbol = name, arity, symbol
         self.forward, self.deriv = forward, deriv
         self.kind, self.dunder, self.doc = kind, dunder, doc
+        self.kinks = tuple(kinks)
 
     def __repr__(self):
         return f"Op({self.name!r})"
@@ -116,12 +121,12 @@ OPS = [
     Op("div", 2, "/", div, lambda a, b, o: (div(1.0, b), -div(div(a, b), b)), "infix", "truediv", "a / b"),
     Op("pow", 2, "**", power, pow_grads, "infix", "pow", "a ** b"),
     Op("neg", 1, "-", operator.neg, lambda a, o: (-1.0,), "prefix", "neg", "-a"),
-    Op("abs", 1, "abs", abs, lambda a, o: (sign(a),), "function", "abs", "|a|"),
+    Op("abs", 1, "abs", abs, lambda a, o: (sign(a),), "function", "abs", "|a|", kinks=(0.0,)),
     Op("exp", 1, "exp", exp, lambda a, o: (o,), doc="e^a"),
     Op("log", 1, "log", log, lambda a, o: (div(1.0, a),), doc="natural logarithm"),
     Op("tanh", 1, "tanh", math.tanh, lambda a, o: (1.0 - o * o,), doc="hyperbolic tangent"),
     Op("sigmoid", 1, "sigmoid", sigmoid, lambda a, o: (o * (1.0 - o),), doc="1 / (1 + e^-a)"),
-    Op("relu", 1, "relu", relu, lambda a, o: (0.0 if o <= 0 else 1.0,), doc="max(0, a)"),
+    Op("relu", 1, "relu", relu, lambda a, o: (0.0 if o <= 0 else 1.0,), doc="max(0, a)", kinks=(0.0,)),
     Op("sum", None, "+", total, lambda *xs: (1.0,) * (len(xs) - 1), "nary", doc="a + b + c + ..."),
 ]
 
