@@ -1,0 +1,305 @@
+"""The tensor engine: the same autograd as engine.py, with a numpy array in every node.
+
+A Tensor holds a float64 numpy array and its gradient, an array of the same shape.
+Every op is defined once, in the table TENSOR_OPS below: its forward function and,
+for each input, the rule that turns the output's gradient g into that input's
+gradient (for an elementwise op: g times the scalar engine's local derivative).
+Tensor's operators and methods are made from the table, as Value's are from ops.OPS.
+
+backward() is Value.backward() again: sort the graph topologically (iteratively),
+then from the output down add each node's contribution into its children's .grad.
+The one new idea is broadcasting: when numpy stretched an input to the output's
+shape, the input's gradient is summed back to the input's own shape (unbroadcast).
+
+Numbers follow IEEE float64 as PyTorch does and never raise or warn (numpy's warnings
+are silenced), with the scalar engine's choices at the edges: relu'(0) = abs'(0) = 0,
+d(a**b)/da = 0 where b == 0, d(a**b)/db = 0 where a == 0 and b >= 0.
+"""
+
+import numpy as np
+
+from .ops import Op
+
+
+# --- forward functions and gradient rules that need more than one line -------------
+
+def relu(a):
+    return np.maximum(a, 0.0)  # maximum passes nan through, as torch does
+
+
+def sigmoid(a):
+    # 1 / (1 + e^-a), written so that neither branch can overflow (as ops.sigmoid)
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def log_softmax(a, axis):
+    # a - log(sum(exp(a))), shifted by the max along the axis so that exp cannot overflow
+    s = a - a.max(axis, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis, keepdims=True))
+
+
+def expand(g, a, axis, keepdims):
+    # a reduction's gradient: the reduced axes come back (size 1), then stretch to a's shape
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, axis)
+    return np.full(a.shape, g) if np.ndim(g) == 0 else g + np.zeros(a.shape)
+
+
+def swap(m):
+    return m.swapaxes(-1, -2)  # the matrix transpose, batch axes untouched
+
+
+def unbroadcast(d, shape):
+    """Sum d over the axes numpy stretched when it broadcast an input of `shape`."""
+    lead = d.ndim - len(shape)  # axes numpy added in front
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and d.shape[lead + i] != 1)
+    return d.sum(axes, keepdims=True).reshape(shape) if axes else d.reshape(shape)
+
+
+# --- the table ------------------------------------------------------------------------
+# Op is the scalar table's record; here `deriv` holds one gradient rule per input:
+# rule(g, *inputs, output, *attrs) -> d(loss)/d(input), given g = d(loss)/d(output).
+# kind 'reduce' ops take (axis=None, keepdims=False); 'axis' ops take (axis=-1);
+# an 'nary' op takes any number of inputs, and its one rule is rule(g, input, output).
+
+TENSOR_OPS = [
+    #  name  arity symbol forward        gradient rule for each input
+    Op("add", 2, "+", np.add, (lambda g, a, b, o: g, lambda g, a, b, o: g), "infix", "add", "a + b"),
+    Op("sub", 2, "-", np.subtract, (lambda g, a, b, o: g, lambda g, a, b, o: -g), "infix", "sub", "a - b"),
+    Op("mul", 2, "*", np.multiply, (lambda g, a, b, o: g * b, lambda g, a, b, o: g * a), "infix", "mul", "a * b"),
+    Op("div", 2, "/", np.divide,
+       (lambda g, a, b, o: g / b, lambda g, a, b, o: -g * (o / b)), "infix", "truediv", "a / b"),
+    Op("pow", 2, "**", np.power,
+       (lambda g, a, b, o: np.where(b == 0, 0.0, g * (b * a ** (b - 1.0))),
+        lambda g, a, b, o: np.where((a == 0) & (b >= 0), 0.0, g * (o * np.log(a)))), "infix", "pow", "a ** b"),
+    Op("matmul", 2, "@", np.matmul,
+       (lambda g, a, b, o: g @ swap(b), lambda g, a, b, o: swap(a) @ g), "infix", "matmul", "matrix product a @ b"),
+    Op("neg", 1, "-", np.negative, (lambda g, a, o: -g,), "prefix", "neg", "-a"),
+    Op("abs", 1, "abs", np.abs, (lambda g, a, o: g * np.sign(a),), "function", "abs", "|a|"),
+    Op("exp", 1, "exp", np.exp, (lambda g, a, o: g * o,), doc="e^a"),
+    Op("log", 1, "log", np.log, (lambda g, a, o: g / a,), doc="natural logarithm"),
+    Op("tanh", 1, "tanh", np.tanh, (lambda g, a, o: g * (1.0 - o * o),), doc="hyperbolic tangent"),
+    Op("sigmoid", 1, "sigmoid", sigmoid, (lambda g, a, o: g * (o * (1.0 - o)),), doc="1 / (1 + e^-a)"),
+    Op("relu", 1, "relu", relu, (lambda g, a, o: np.where(o > 0, g, 0.0),), doc="max(0, a)"),
+    Op("sum", 1, "Σ", lambda a, axis, keepdims: a.sum(axis, keepdims=keepdims),
+       (lambda g, a, o, axis, keepdims: expand(g, a, axis, keepdims),), "reduce", doc="sum along axis (all if None)"),
+    Op("mean", 1, "mean", lambda a, axis, keepdims: a.mean(axis, keepdims=keepdims),
+       (lambda g, a, o, axis, keepdims: expand(g / (a.size / o.size), a, axis, keepdims),), "reduce",
+       doc="mean along axis (all if None)"),
+    Op("log_softmax", 1, "log_softmax", log_softmax,
+       (lambda g, a, o, axis: g - np.exp(o) * g.sum(axis, keepdims=True),), "axis",
+       doc="a - log(sum(exp(a))) along axis"),
+    Op("sumsq", None, "Σx²", lambda *xs: sum([np.vdot(x, x) for x in xs]),
+       (lambda g, x, o: 2.0 * g * x,), "nary", doc="sum of the squares of every number of every input"),
+]
+
+BY_NAME = {op.name: op for op in TENSOR_OPS}
+
+
+class Tensor:
+    """Stores a float64 numpy array and its gradient.
+
+    A leaf made with requires_grad=False (inputs, targets, and the numbers an op
+    wraps, as in `1 - t`) gets no gradient: backward() skips the work for it.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_prev", "_attrs", "_height", "label")
+    __array_ufunc__ = None  # `ndarray + Tensor` calls Tensor.__radd__ instead of looping over us
+    _op = None  # the Op that produced this tensor: None for a leaf (see _node_class)
+
+    def __init__(self, data, label="", requires_grad=True):
+        self.data = np.array(data, dtype=np.float64)  # a copy: the tensor owns its numbers
+        self.requires_grad = requires_grad
+        self.grad = np.zeros_like(self.data) if requires_grad else None
+        self._prev = ()
+        self._attrs = ()
+        self._height = 0
+        self.label = label
+
+    @property
+    def op(self):
+        """The name of the op that produced this tensor ('' for a leaf)."""
+        return self._op.name if self._op is not None else ""
+
+    @property
+    def children(self):
+        return self._prev
+
+    @property
+    def attrs(self):
+        """The op's settings, e.g. (axis, keepdims) for sum: () for most ops."""
+        return self._attrs
+
+    @property
+    def shape(self):
+        return np.shape(self.data)
+
+    def item(self):
+        return float(self.data)
+
+    def __repr__(self):
+        return f"Tensor(data={self.data!r}, grad={self.grad!r})"
+
+    def topo(self):
+        """Every node this tensor depends on, itself last: children before parents.
+
+        As Value.topo: one breadth-first walk, then a stable sort by height.
+        """
+        nodes, seen = [self], {self}
+        for v in nodes:  # the list grows while we walk it
+            for child in v._prev:
+                if child not in seen:
+                    seen.add(child)
+                    nodes.append(child)
+        nodes.sort(key=_height)
+        return nodes
+
+    def backward(self):
+        """Fill in d(sum of self)/d(node) for every node below self, by the chain rule.
+
+        From the top down each node hands its gradient g to its children:
+        child.grad += rule(g, ...), summed back to the child's shape. Leaves accumulate
+        across calls (as in PyTorch); inner nodes hold this call's gradient only.
+        Gradients are never changed in place, so two nodes may share one array.
+        """
+        order = self.topo()
+        for v in order:
+            if v._prev:
+                v.grad = None
+        seed = np.ones_like(self.data)
+        self.grad = self.grad + seed if self.grad is not None else seed
+        with np.errstate(all="ignore"):
+            for v in reversed(order):
+                kids = v._prev
+                if not kids or v.grad is None:  # a leaf, or nothing flows through here
+                    continue
+                g, out, attrs, rules = v.grad, v.data, v._attrs, v._op.deriv
+                inputs = [k.data for k in kids]
+                for i, k in enumerate(kids):
+                    if k.requires_grad:
+                        if v._op.arity is None:  # an n-ary op: one rule for every input
+                            d = rules[0](g, inputs[i], out)
+                        else:
+                            d = rules[i](g, *inputs, out, *attrs)
+                        if d.shape != k.data.shape:
+                            d = unbroadcast(d, k.data.shape)
+                        k.grad = d if k.grad is None else k.grad + d
+
+
+def _height(v):
+    return v._height
+
+
+def constant(x):
+    """x as a Tensor that needs no gradient (a Tensor is returned as it is)."""
+    return x if isinstance(x, Tensor) else Tensor(x, requires_grad=False)
+
+
+def apply(op, *args, attrs=()):
+    """Apply an op of the table to Tensors (or arrays and numbers) and return the new Tensor."""
+    if op.arity is not None and len(args) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} argument(s), got {len(args)}")
+    if not args:
+        raise TypeError(f"{op.name} needs at least one argument")
+    args = tuple([constant(a) for a in args])
+    with np.errstate(all="ignore"):
+        data = op.forward(*[a.data for a in args], *attrs)
+    return _node(_NODE[op], data, args, attrs, any([a.requires_grad for a in args]),
+                 max([a._height for a in args]) + 1)
+
+
+def sumsq(tensors):
+    """One node: the sum of the squares of every number in every tensor (an L2 penalty)."""
+    return apply(BY_NAME["sumsq"], *tensors)
+
+
+def _node(cls, data, prev, attrs, requires_grad, height):
+    out = cls.__new__(cls)  # skips Tensor.__init__, which is for leaves
+    out.data, out.grad, out.requires_grad = data, None, requires_grad
+    out._prev, out._attrs, out._height, out.label = prev, attrs, height, ""
+    return out
+
+
+# --- operators and methods, one per op of the table -------------------------------
+
+def _node_class(op):
+    # As in engine.py: an op's results are instances of a Tensor subclass whose class
+    # attribute _op names the op, so the node knows its op without a slot for it.
+    return type("Tensor", (Tensor,), {"__slots__": (), "_op": op, "__module__": __name__})
+
+
+_NODE = {op: _node_class(op) for op in TENSOR_OPS}
+_OPERAND = (int, float, np.ndarray, np.number)  # what an operator turns into a constant
+
+
+def _unary(op):
+    f, node = op.forward, _NODE[op]
+
+    def method(self):
+        with np.errstate(all="ignore"):
+            data = f(self.data)
+        return _node(node, data, (self,), (), self.requires_grad, self._height + 1)
+
+    method.__name__, method.__doc__ = op.name, op.doc
+    return method
+
+
+def _binary(op, reflected=False):
+    f, node = op.forward, _NODE[op]
+
+    def method(self, other):
+        if not isinstance(other, Tensor):
+            if not isinstance(other, _OPERAND):
+                return NotImplemented
+            other = Tensor(other, requires_grad=False)
+        a, b = (other, self) if reflected else (self, other)
+        with np.errstate(all="ignore"):
+            data = f(a.data, b.data)
+        h = a._height if a._height > b._height else b._height
+        return _node(node, data, (a, b), (), a.requires_grad or b.requires_grad, h + 1)
+
+    method.__name__, method.__doc__ = op.name, op.doc
+    return method
+
+
+def _with_attrs(op):
+    # sum(axis=None, keepdims=False), mean(...), log_softmax(axis=-1): the settings are
+    # kept on the node (node.attrs) and handed to the forward and gradient rules
+    f, node, defaults = op.forward, _NODE[op], REDUCE if op.kind == "reduce" else AXIS
+
+    def method(self, *args, **kwargs):
+        attrs = _settings(op, defaults, args, kwargs)
+        with np.errstate(all="ignore"):
+            data = f(self.data, *attrs)
+        return _node(node, data, (self,), attrs, self.requires_grad, self._height + 1)
+
+    method.__name__, method.__doc__ = op.name, op.doc
+    return method
+
+
+REDUCE = {"axis": None, "keepdims": False}
+AXIS = {"axis": -1}
+
+
+def _settings(op, defaults, args, kwargs):
+    if len(args) > len(defaults) or set(kwargs) - set(defaults):
+        raise TypeError(f"{op.name}() takes {', '.join(defaults)}")
+    values = dict(zip(defaults, args), **kwargs)
+    attrs = tuple([values.get(k, v) for k, v in defaults.items()])
+    if isinstance(attrs[0], list):
+        attrs = (tuple(attrs[0]),) + attrs[1:]  # axis=[0, 1] works as numpy's axis=(0, 1)
+    return attrs
+
+
+for _op in TENSOR_OPS:
+    if _op.kind == "infix":
+        setattr(Tensor, f"__{_op.dunder}__", _binary(_op))
+        setattr(Tensor, f"__r{_op.dunder}__", _binary(_op, reflected=True))
+    elif _op.kind in ("reduce", "axis"):
+        setattr(Tensor, _op.name, _with_attrs(_op))
+    else:
+        if _op.kind == "function":
+            setattr(Tensor, _op.name, _unary(_op))
+        if _op.dunder:
+            setattr(Tensor, f"__{_op.dunder}__", _unary(_op))

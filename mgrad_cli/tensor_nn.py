@@ -1,0 +1,132 @@
+"""The MLP and the losses on the tensor engine, interchangeable with nn.MLP on Values.
+
+A layer is a weight matrix W (nin x nout: column j holds neuron j's weights) and a
+bias vector b, and maps a batch X (samples x nin) to act(X @ W + b). The weights are
+drawn from the random.Random passed in, in nn.MLP's order exactly (layer by layer,
+neuron by neuron: nin weights, then a zero bias), so one seed gives the same network
+on both engines; flat_parameters() lists the numbers in nn.MLP.parameters()' order.
+"""
+
+import random
+
+import numpy as np
+
+from .nn import ACTIVATIONS
+from .tensor import Tensor, constant, sumsq
+
+
+class TensorMLP:
+    """TensorMLP(nin, [sizes...]): as nn.MLP, `activation` for the hidden layers (or a
+    list, one per layer) and `output` for the last layer."""
+
+    def __init__(self, nin, nouts, activation="tanh", output="linear", rng=None):
+        rng = rng if rng is not None else random.Random(0)
+        if isinstance(activation, str):
+            acts = [activation] * (len(nouts) - 1) + [output]
+        else:
+            acts = list(activation)
+            if len(acts) != len(nouts):
+                raise ValueError(f"{len(acts)} activations given for {len(nouts)} layers")
+        for act in acts:
+            if act not in ACTIVATIONS:
+                raise ValueError(f"unknown activation {act!r}; expected one of {', '.join(ACTIVATIONS)}")
+        sizes = [nin] + list(nouts)
+        self.activations = acts
+        self.layers = []  # (W, b, activation) per layer
+        for i, act in enumerate(acts):
+            n_in, n_out = sizes[i], sizes[i + 1]
+            W = np.empty((n_in, n_out))
+            for j in range(n_out):  # one neuron at a time, as nn.Neuron draws them
+                W[:, j] = [rng.uniform(-1, 1) for _ in range(n_in)]
+            self.layers.append((Tensor(W, f"W{i + 1}"), Tensor(np.zeros(n_out), f"b{i + 1}"), act))
+
+    def __call__(self, X):
+        """X: samples x nin (an array or a Tensor) -> samples x nout Tensor."""
+        x = X
+        for W, b, act in self.layers:
+            x = x @ W + b
+            if act != "linear":
+                x = getattr(x, act)()
+        return x
+
+    def parameters(self):
+        return [t for W, b, _ in self.layers for t in (W, b)]
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad = np.zeros_like(p.data)
+
+    def num_parameters(self):
+        return sum(p.data.size for p in self.parameters())
+
+    def flat_parameters(self):
+        """Every number, in nn.MLP.parameters()' order: per neuron its weights, then its bias."""
+        return _flat([(W.data, b.data) for W, b, _ in self.layers])
+
+    def flat_grad(self):
+        """The gradients, in the order of flat_parameters()."""
+        return _flat([(W.grad, b.grad) for W, b, _ in self.layers])
+
+    def set_flat_parameters(self, vector):
+        """Load numbers given in flat_parameters()' order (e.g. [p.data for p in mlp.parameters()])."""
+        vector = np.asarray(vector, dtype=np.float64)
+        if vector.shape != (self.num_parameters(),):
+            raise ValueError(f"expected {self.num_parameters()} numbers, got {vector.size}")
+        at = 0
+        for W, b, _ in self.layers:
+            n_in, n_out = W.data.shape
+            block = vector[at: at + n_out * (n_in + 1)].reshape(n_out, n_in + 1)  # a row per neuron
+            W.data, b.data = block[:, :n_in].T.copy(), block[:, n_in].copy()
+            at += block.size
+
+    def __repr__(self):
+        sizes = [self.layers[0][0].data.shape[0]] + [b.data.size for _, b, _ in self.layers]
+        return f"TensorMLP({'-'.join(map(str, sizes))}, {', '.join(self.activations)})"
+
+
+def _flat(pairs):
+    # a row per neuron: its weights (a column of W) then its bias
+    return np.concatenate([np.column_stack([W.T, b]).ravel() for W, b in pairs])
+
+
+# --- losses: scores is the model's output (samples x outputs) --------------------
+
+def mse(scores, y):
+    """mean((score - y)^2) over every output of every sample; y real."""
+    diff = scores - np.reshape(y, scores.shape)
+    return (diff * diff).mean()
+
+
+def hinge(scores, y):
+    """mean(relu(1 - y * score)); y is -1 or +1 (micrograd's demo loss)."""
+    return (1.0 - np.reshape(y, scores.shape) * scores).relu().mean()
+
+
+def bce(scores, y):
+    """Logistic loss of a linear score s for labels y in {0, 1}: mean(-log sigmoid(s) if y
+    else -log(1 - sigmoid(s))), written as relu(s) - y*s + log(1 + e^-|s|), which cannot overflow."""
+    y = np.reshape(y, scores.shape)
+    return (scores.relu() - y * scores + (1.0 + (-abs(scores)).exp()).log()).mean()
+
+
+def cross_entropy(scores, y):
+    """mean(-log softmax(scores)[label]); y holds class indices 0..outputs-1."""
+    labels = np.asarray(y, dtype=np.int64).reshape(-1)
+    onehot = np.zeros(scores.shape)
+    onehot[np.arange(labels.size), labels] = 1.0
+    return -(scores.log_softmax(axis=1) * onehot).sum() / labels.size
+
+
+LOSSES = {"mse": mse, "hinge": hinge, "bce": bce, "cross_entropy": cross_entropy}
+
+
+def l2_penalty(params):
+    """sum(p*p) over every number of every parameter, as one node."""
+    params = list(params)
+    return sumsq(params) if params else constant(0.0)
+
+
+def total_loss(name, model, X, y, l2=0.0):
+    """LOSSES[name](model(X), y) + l2 * sum(p*p): one Tensor holding the number."""
+    loss = LOSSES[name](model(X), y)
+    return loss + l2 * l2_penalty(model.parameters()) if l2 else loss

@@ -1,0 +1,413 @@
+"""The tensor engine: every op against PyTorch float64, finite differences, the graph
+cases that broke early autograds, and equality with the scalar engine on MLP losses."""
+
+import csv
+import math
+import random
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mgrad_cli.engine import Value, vsum
+from mgrad_cli.nn import MLP
+from mgrad_cli.tensor import BY_NAME, TENSOR_OPS, Tensor, apply, sumsq, unbroadcast
+from mgrad_cli.tensor_nn import LOSSES, TensorMLP, l2_penalty, total_loss
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def close(actual, expected, rtol=1e-12):
+    """Equal to rtol, relative to the largest magnitude in `expected` (nan where nan)."""
+    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    assert actual.shape == expected.shape
+    finite = np.isfinite(expected)
+    scale = np.max(np.abs(expected[finite]), initial=1.0)
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * scale, equal_nan=True)
+
+
+def run_both(torch, fn, arrays, weights_seed=0):
+    """fn applied to Tensors and to torch tensors; backward from sum(out * W) with random W.
+
+    Returns (ours, theirs): each the output and the input gradients as numpy arrays.
+    """
+    ours_in = [Tensor(a) for a in arrays]
+    theirs_in = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the tensor engine never warns
+        out = fn(*ours_in)
+        W = np.random.default_rng(weights_seed).uniform(0.5, 1.5, size=out.shape)
+        (out * W).sum().backward()
+    t_out = fn(*theirs_in)
+    (t_out * torch.tensor(W)).sum().backward()
+    ours = [out.data] + [t.grad for t in ours_in]
+    theirs = [t_out.detach().numpy()] + [
+        t.grad.numpy() if t.grad is not None else np.zeros(t.shape) for t in theirs_in]
+    return ours, theirs
+
+
+def assert_same(ours, theirs, rtol=1e-12):
+    for a, b in zip(ours, theirs):
+        close(a, b, rtol)
+
+
+rng = np.random.default_rng(1)
+N = rng.normal  # shorthand for the cases below
+POS = lambda *s: rng.uniform(0.5, 2.0, size=s)  # noqa: E731
+
+SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (3, 4)), ((2, 3, 4), (3, 1)), ((4,), (2, 1, 4))]
+
+BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: a ** b,
+}
+
+
+@pytest.mark.parametrize("name", list(BINARY))
+@pytest.mark.parametrize("shapes", SHAPES, ids=str)
+def test_binary_op_with_broadcasting_matches_torch(torch, name, shapes):
+    a, b = POS(*shapes[0]), N(size=shapes[1])
+    if name == "div":
+        b = b + np.sign(b)  # keep away from zero
+    assert_same(*run_both(torch, BINARY[name], [a, b]))
+    assert_same(*run_both(torch, BINARY[name], [b, a] if name != "pow" else [a, np.abs(b)]))
+
+
+@pytest.mark.parametrize("name", list(BINARY))
+def test_binary_op_with_numbers_on_either_side(torch, name):
+    a = POS(3, 2)
+    for fn in (lambda x: BINARY[name](x, 1.5), lambda x: BINARY[name](2.5, x)):
+        assert_same(*run_both(torch, fn, [a]))
+
+
+def test_ndarray_on_the_left_gives_a_tensor():
+    x = Tensor(np.ones((2, 2)))
+    for out in (np.full((2, 2), 2.0) * x, np.float64(3.0) - x, np.eye(2) @ x):
+        assert isinstance(out, Tensor)
+    assert ((np.full((2, 2), 2.0) * x).sum()).item() == 8.0
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (4, 5)), ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)), ((2, 3, 4), (2, 4, 1))],
+                         ids=str)
+def test_matmul_matches_torch(torch, shapes):
+    assert_same(*run_both(torch, lambda a, b: a @ b, [N(size=shapes[0]), N(size=shapes[1])]))
+
+
+UNARY = {
+    "neg": (lambda a: -a, N(size=(3, 4))),
+    "abs": (lambda a: abs(a), np.array([[-2.0, -0.0, 0.0, 3.0]])),
+    "exp": (lambda a: a.exp(), N(size=(3, 4))),
+    "log": (lambda a: a.log(), POS(3, 4)),
+    "tanh": (lambda a: a.tanh(), np.array([-800.0, -3.0, -0.5, 0.0, 0.7, 20.0, 800.0])),
+    "sigmoid": (lambda a: a.sigmoid(), np.array([-800.0, -40.0, -3.0, 0.0, 1e-20, 0.7, 40.0, 800.0])),
+    "relu": (lambda a: a.relu(), np.array([[-2.0, -0.0, 0.0, 1e-300, 3.0]])),
+}
+
+
+@pytest.mark.parametrize("name", list(UNARY))
+def test_unary_op_matches_torch(torch, name):
+    fn, x = UNARY[name]
+    assert_same(*run_both(torch, fn, [x]))
+
+
+def test_relu_and_abs_have_zero_slope_at_zero():
+    for method in ("relu", "abs"):
+        x = Tensor(np.zeros(3))
+        getattr(x, method)().sum().backward()
+        assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+AXES = [dict(), dict(axis=0), dict(axis=1), dict(axis=-1, keepdims=True), dict(axis=(0, 2)), dict(axis=None, keepdims=True)]
+
+
+@pytest.mark.parametrize("kw", AXES, ids=str)
+@pytest.mark.parametrize("name", ["sum", "mean"])
+def test_reductions_match_torch(torch, name, kw):
+    def ours_or_theirs(a):
+        if isinstance(a, Tensor):
+            return getattr(a, name)(**kw)
+        axis = kw.get("axis")
+        dims = {} if axis is None else {"dim": axis}
+        out = getattr(a, name)(**dims, keepdim=kw.get("keepdims", False)) if dims else getattr(a, name)()
+        if axis is None and kw.get("keepdims"):
+            out = out.reshape(1, 1, 1)
+        return out
+
+    assert_same(*run_both(torch, ours_or_theirs, [N(size=(2, 3, 4))]))
+
+
+def test_reduction_settings_are_positional_or_keywords():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    assert x.sum(0).data.tolist() == [3.0, 5.0, 7.0]
+    assert x.sum(1, True).attrs == (1, True)
+    assert x.mean(axis=[0, 1]).item() == 2.5
+    with pytest.raises(TypeError):
+        x.sum(axis=0, dim=1)
+
+
+@pytest.mark.parametrize("axis", [-1, 0])
+@pytest.mark.parametrize("scale", [1.0, 1000.0])
+def test_log_softmax_matches_torch_and_is_stable(torch, axis, scale):
+    x = N(size=(4, 5)) * scale
+
+    def fn(a):
+        return a.log_softmax(axis) if isinstance(a, Tensor) else torch.log_softmax(a, dim=axis)
+
+    assert_same(*run_both(torch, fn, [x]))
+
+
+def test_sumsq_matches_torch(torch):
+    arrays = [N(size=(3, 4)), N(size=(4,)), N(size=())]
+
+    def fn(*xs):
+        return sumsq(xs) if isinstance(xs[0], Tensor) else sum((x * x).sum() for x in xs)
+
+    assert_same(*run_both(torch, fn, arrays))
+
+
+IEEE = [  # (expression, inputs): inf and nan come out as in torch, never an exception or warning
+    (lambda a, b: a / b, [np.array([1.0, -1.0, 0.0]), np.zeros(3)]),
+    (lambda a: a.log(), [np.array([0.0, -1.0, 2.0])]),
+    (lambda a: a.exp(), [np.array([1000.0, -1000.0])]),
+    (lambda a, b: a ** b, [np.array([-8.0, 0.0, 0.0, 0.0, 2.0]), np.array([1 / 3, 0.0, 2.0, -1.0, 0.0])]),
+    (lambda a, b: a * b, [np.array([np.inf, 1e308]), np.array([0.0, 10.0])]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(IEEE)))
+def test_ieee_edges_match_torch_without_warnings(torch, case):
+    fn, arrays = IEEE[case]
+    ours, theirs = run_both(torch, fn, arrays)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)  # inf, -inf and nan in the same places
+
+
+def test_every_op_in_the_table_is_tested():
+    tested = set(BINARY) | set(UNARY) | {"matmul", "sum", "mean", "log_softmax", "sumsq"}
+    assert {op.name for op in TENSOR_OPS} == tested
+
+
+# --- finite differences ---------------------------------------------------------
+
+def finite_difference(f, arrays, i, h=1e-6):
+    grad = np.zeros_like(arrays[i])
+    for idx in np.ndindex(arrays[i].shape):
+        plus = [a.copy() for a in arrays]
+        minus = [a.copy() for a in arrays]
+        plus[i][idx] += h
+        minus[i][idx] -= h
+        grad[idx] = (f(*plus) - f(*minus)) / (2 * h)
+    return grad
+
+
+def test_gradients_match_finite_differences():
+    def expr(x, w, b):
+        h = (x @ w + b).tanh()
+        return ((h * h).mean(axis=0).sigmoid() + h.log_softmax().exp().sum(0) / (1.0 + abs(b))).sum()
+
+    arrays = [N(size=(5, 3)), N(size=(3, 4)), N(size=(4,))]
+    tensors = [Tensor(a) for a in arrays]
+    expr(*tensors).backward()
+    value = lambda *xs: expr(*[Tensor(a) for a in xs]).item()  # noqa: E731
+    for i, t in enumerate(tensors):
+        np.testing.assert_allclose(t.grad, finite_difference(value, arrays, i), rtol=1e-6, atol=1e-8)
+
+
+# --- the graph --------------------------------------------------------------------
+
+def test_a_node_used_twice_collects_both_gradients():
+    x = Tensor([1.0, 2.0, 3.0])
+    y = x * x + x  # dy/dx = 2x + 1
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 5.0, 7.0]
+
+
+def test_a_diamond():
+    x = Tensor([2.0])
+    a, b = x * 3.0, x.exp()
+    (a * b).sum().backward()  # d(3x e^x)/dx = 3 e^x (1 + x)
+    close(x.grad, [3 * np.exp(2.0) * 3.0])
+
+
+def test_a_deep_chain_needs_no_recursion():
+    x = Tensor(np.ones(2))
+    y = x
+    for _ in range(50_000):
+        y = y * 1.0 + 0.0
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
+def test_leaves_accumulate_and_inner_nodes_do_not():
+    x = Tensor([1.0, -2.0])
+    y = x * 3.0
+    z = y.sum()
+    z.backward()
+    z.backward()
+    assert x.grad.tolist() == [6.0, 6.0]
+    assert y.grad.tolist() == [1.0, 1.0]
+
+
+def test_gradients_are_not_shared_between_leaves():
+    a, b = Tensor([1.0]), Tensor([2.0])
+    (a + b).sum().backward()
+    a.grad *= 10.0
+    assert b.grad.tolist() == [1.0]
+
+
+def test_constants_get_no_gradient_and_no_work():
+    w = Tensor(np.ones((2, 2)))
+    x = np.arange(4.0).reshape(2, 2)
+    out = (Tensor(x, requires_grad=False) @ w + 1.0).sum()
+    assert [c.requires_grad for c in out.children] == [True]
+    out.backward()
+    assert w.grad.tolist() == [[2.0, 2.0], [4.0, 4.0]]
+    assert (x @ Tensor(np.ones((2, 1)))).children[0].grad is None
+
+
+def test_topological_order_is_deterministic():
+    def build():
+        x = Tensor(np.ones(3), "x")
+        return ((x * 2.0).exp() + (x - 1.0).tanh() + x.relu()).sum()
+
+    names = [[f"{v.op}:{v.label}" for v in build().topo()] for _ in range(3)]
+    assert names[0] == names[1] == names[2]
+    assert names[0][-1] == "sum:"
+
+
+def test_unbroadcast_sums_the_stretched_axes():
+    d = np.ones((2, 3, 4))
+    assert unbroadcast(d, (3, 1)).tolist() == [[8.0]] * 3
+    assert unbroadcast(d, ()).item() == 24.0
+
+
+def test_apply_checks_arity():
+    with pytest.raises(TypeError):
+        apply(BY_NAME["add"], Tensor(1.0))
+    assert apply(BY_NAME["mul"], 2.0, Tensor(3.0)).item() == 6.0
+
+
+# --- the MLP and the losses, against the scalar engine ---------------------------
+
+def test_same_seed_same_weights_as_the_scalar_mlp():
+    for acts in ("tanh", ["relu", "sigmoid", "linear"]):
+        scalar = MLP(3, [4, 5, 2], activation=acts, rng=random.Random(7))
+        tensor = TensorMLP(3, [4, 5, 2], activation=acts, rng=random.Random(7))
+        assert tensor.flat_parameters().tolist() == [p.data for p in scalar.parameters()]
+        assert tensor.num_parameters() == len(scalar.parameters())
+
+
+def test_flat_parameters_round_trip():
+    model = TensorMLP(2, [3, 1], rng=random.Random(0))
+    v = np.arange(model.num_parameters(), dtype=float)
+    model.set_flat_parameters(v)
+    assert model.flat_parameters().tolist() == v.tolist()
+    assert model.layers[0][0].data[:, 0].tolist() == [0.0, 1.0]  # neuron 0: two weights, then its bias
+    assert model.layers[0][1].data.tolist() == [2.0, 5.0, 8.0]
+    with pytest.raises(ValueError, match="expected 13 numbers, got 3"):
+        model.set_flat_parameters([1.0, 2.0, 3.0])
+
+
+def test_unknown_activation_is_refused_as_in_nn():
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        TensorMLP(2, [3, 1], activation="gelu")
+
+
+def scalar_loss(name, model, X, y, l2):
+    """The losses written with Values only: the reference for the tensor versions."""
+    outs = [model(list(row)) for row in X]
+    outs = [o if isinstance(o, list) else [o] for o in outs]
+    if name == "mse":
+        terms = [(o - ti) * (o - ti) for row, t in zip(outs, y) for o, ti in zip(row, t)]
+    elif name == "hinge":
+        terms = [(1 + -t * row[0]).relu() for row, t in zip(outs, y)]
+    elif name == "bce":
+        terms = [s.relu() - t * s + (1 + (-abs(s)).exp()).log() for s, t in ((row[0], t) for row, t in zip(outs, y))]
+    else:  # cross_entropy: log(sum(exp(z - m))) + m - z[label], with m = max(z) a constant
+        terms = []
+        for row, t in zip(outs, y):
+            m = max(z.data for z in row)
+            terms.append(vsum([(z - m).exp() for z in row]).log() + m - row[int(t)])
+    data = vsum(terms) * (1.0 / len(terms))
+    return data + l2 * vsum([p * p for p in model.parameters()])
+
+
+def loss_case(name, seed=3):
+    data_rng = np.random.default_rng(seed)
+    X = data_rng.normal(size=(12, 3))
+    outputs = {"mse": 2, "hinge": 1, "bce": 1, "cross_entropy": 4}[name]
+    y = {
+        "mse": data_rng.normal(size=(12, 2)),
+        "hinge": data_rng.choice([-1.0, 1.0], size=12),
+        "bce": data_rng.choice([0.0, 1.0], size=12),
+        "cross_entropy": data_rng.integers(0, 4, size=12),
+    }[name]
+    return X, y, outputs
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_loss_and_every_gradient_equal_the_scalar_engine(name, activation):
+    X, y, outputs = loss_case(name)
+    scalar = MLP(3, [5, 4, outputs], activation=activation, rng=random.Random(11))
+    tensor = TensorMLP(3, [5, 4, outputs], activation=activation, rng=random.Random(11))
+    s_loss = scalar_loss(name, scalar, X, y.tolist(), 1e-3)
+    s_loss.backward()
+    t_loss = total_loss(name, tensor, X, y, 1e-3)
+    t_loss.backward()
+    close(t_loss.item(), s_loss.data)
+    close(tensor.flat_grad(), [p.grad for p in scalar.parameters()])
+
+
+def test_training_curves_equal_the_scalar_engine():
+    """micrograd's demo for 20 SGD steps: the losses agree to 1e-9 at every step."""
+    from mgrad_cli.datasets import moons
+
+    X, labels = moons(40, 0.1, np.random.default_rng(5))
+    y = 2.0 * labels - 1
+    scalar = MLP(2, [8, 8, 1], activation="relu", rng=random.Random(5))
+    tensor = TensorMLP(2, [8, 8, 1], activation="relu", rng=random.Random(5))
+    for k in range(20):
+        lr = 1.0 - 0.9 * k / 100
+        s_loss = scalar_loss("hinge", scalar, X, y.tolist(), 1e-4)
+        scalar.zero_grad()
+        s_loss.backward()
+        for p in scalar.parameters():
+            p.data -= lr * p.grad
+        t_loss = total_loss("hinge", tensor, X, y, 1e-4)
+        tensor.zero_grad()
+        t_loss.backward()
+        for p in tensor.parameters():
+            p.data = p.data - lr * p.grad
+        assert math.isclose(t_loss.item(), s_loss.data, rel_tol=1e-9)
+    close(tensor.flat_parameters(), [p.data for p in scalar.parameters()], rtol=1e-9)
+
+
+def test_l2_penalty_is_the_sum_of_squares():
+    model = TensorMLP(2, [2, 1], rng=random.Random(1))
+    assert math.isclose(l2_penalty(model.parameters()).item(), float(np.sum(model.flat_parameters() ** 2)),
+                        rel_tol=1e-15)
+    assert l2_penalty([]).item() == 0.0
+
+
+def test_the_graph_of_an_mlp_is_a_few_dozen_nodes_whatever_its_width():
+    model = TensorMLP(64, [256, 256, 10], activation="relu", rng=random.Random(0))
+    loss = total_loss("cross_entropy", model, np.zeros((5, 64)), np.zeros(5), 1e-4)
+    assert len(loss.topo()) < 40
+
+
+# --- the digits data set ---------------------------------------------------------
+
+def test_digits_csv_is_the_8x8_digits():
+    with open(REPO / "datasets" / "digits.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    assert header[:2] == ["pixel_0_0", "pixel_0_1"] and header[63] == "pixel_7_7" and header[64] == "digit"
+    assert len(header) == 65 and len(body) == 1797
+    values = np.array(body, dtype=int)
+    assert values[:, :64].min() == 0 and values[:, :64].max() == 16
+    assert np.bincount(values[:, 64]).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
