@@ -28,7 +28,8 @@ from mgrad_cli.nn import MLP  # noqa: E402
 
 
 def mgrad_loss(model, X, y):
-    scores = [model(row) for row in X]
+    inputs = [list(map(Value, row)) for row in X]
+    scores = list(map(model, inputs))
     losses = [(1 + -yi * s).relu() for yi, s in zip(y, scores)]
     data_loss = vsum(losses) * (1.0 / len(losses))
     reg_loss = 1e-4 * vsum([p * p for p in model.parameters()])
