@@ -304,8 +304,6 @@ class _Compiler:
         name = target.id
         if name in ops.FUNCTIONS:
             raise self.error(f"{name} is a function; choose another name", target)
-        if name in self.inputs:
-            raise self.error(f"{name} is used as an input above, so it cannot be assigned here", target)
         if name in self.names:
             raise self.error(f"{name} is assigned twice", target)
         first_new = len(self.steps)
