@@ -1,0 +1,222 @@
+"""mgrad graph and the renderer: the lecture's drawings, deterministic DOT, formats, failures."""
+
+import html
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from mgrad_cli import render
+from mgrad_cli.engine import Value
+from mgrad_cli.errors import GraphTooLarge, GraphvizMissing, UserInputError
+from mgrad_cli.expr import run as run_expr
+
+LECTURE = ["e = a*b; d = e + c; L = d * f", "a=2", "b=-3", "c=10", "f=-2"]
+NEURON = ["x1w1 = x1*w1; x2w2 = x2*w2; x1w1x2w2 = x1w1 + x2w2; n = x1w1x2w2 + b; o = tanh(n)",
+          "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
+
+
+def svg_nodes(path):
+    """The text lines of every node in an SVG made by dot: [('a', 'data 2.0000', 'grad 6.0000'), ('*',), ...]."""
+    svg = path.read_text()
+    groups = re.findall(r'<g id="node\d+" class="node">(.*?)</g>', svg, re.S)
+    return [tuple(html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", g)) for g in groups]
+
+
+def test_lecture_example_to_svg(run, dot, tmp_path):
+    path = tmp_path / "L.svg"
+    result = run("graph", *LECTURE, "-o", path)
+    assert result.exit_code == 0
+    assert result.stdout == f"L = -8.0000\nWrote {path} (7 values, 3 ops)\n"
+    nodes = svg_nodes(path)
+    records = {n for n in nodes if len(n) == 3}
+    assert records == {
+        ("a", "data 2.0000", "grad 6.0000"), ("b", "data -3.0000", "grad -4.0000"),
+        ("c", "data 10.0000", "grad -2.0000"), ("f", "data -2.0000", "grad 4.0000"),
+        ("e", "data -6.0000", "grad -2.0000"), ("d", "data 4.0000", "grad -2.0000"),
+        ("L", "data -8.0000", "grad 1.0000"),
+    }
+    assert sorted(n for n in nodes if len(n) == 1) == [("*",), ("*",), ("+",)]
+    # edges child -> op -> value: 2 + 2 + 2 operands and 3 op -> value
+    assert path.read_text().count('class="edge"') == 9
+
+
+def test_lecture_neuron_to_svg(run, dot, tmp_path):
+    path = tmp_path / "neuron.svg"
+    result = run("graph", *NEURON, "-o", path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"o = 0.7071\nWrote {path} (10 values, 5 ops)\n"
+    records = {n for n in svg_nodes(path) if len(n) == 3}
+    assert records == {
+        ("x1", "data 2.0000", "grad -1.5000"), ("w1", "data -3.0000", "grad 1.0000"),
+        ("x2", "data 0.0000", "grad 0.5000"), ("w2", "data 1.0000", "grad 0.0000"),
+        ("b", "data 6.8814", "grad 0.5000"), ("x1w1", "data -6.0000", "grad 0.5000"),
+        ("x2w2", "data 0.0000", "grad 0.5000"), ("x1w1x2w2", "data -6.0000", "grad 0.5000"),
+        ("n", "data 0.8814", "grad 0.5000"), ("o", "data 0.7071", "grad 1.0000"),
+    }
+    assert ("tanh",) in svg_nodes(path)
+
+
+def test_dot_source_of_the_lecture_example(run, tmp_path):
+    path = tmp_path / "L.dot"
+    assert run("graph", *LECTURE, "-o", path).exit_code == 0
+    assert path.read_text() == """digraph mgrad {
+\tgraph [rankdir=LR]
+\tnode [fontname=Helvetica fontsize=11]
+\tn0 [label="{ f | data -2.0000 | grad 4.0000 }" shape=record]
+\tn1 [label="{ c | data 10.0000 | grad -2.0000 }" shape=record]
+\tn2 [label="{ a | data 2.0000 | grad 6.0000 }" shape=record]
+\tn3 [label="{ b | data -3.0000 | grad -4.0000 }" shape=record]
+\tn4 [label="{ e | data -6.0000 | grad -2.0000 }" shape=record]
+\tn4_op [label="*" shape=ellipse]
+\tn4_op -> n4
+\tn2 -> n4_op
+\tn3 -> n4_op
+\tn5 [label="{ d | data 4.0000 | grad -2.0000 }" shape=record]
+\tn5_op [label="+" shape=ellipse]
+\tn5_op -> n5
+\tn4 -> n5_op
+\tn1 -> n5_op
+\tn6 [label="{ L | data -8.0000 | grad 1.0000 }" shape=record]
+\tn6_op [label="*" shape=ellipse]
+\tn6_op -> n6
+\tn5 -> n6_op
+\tn0 -> n6_op
+}
+"""
+
+
+def test_dot_is_byte_identical_across_runs_and_processes(run, tmp_path, repo):
+    first, second = tmp_path / "1.dot", tmp_path / "2.dot"
+    assert run("graph", *NEURON, "-o", first).exit_code == 0
+    assert run("graph", *NEURON, "-o", second).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+    # other processes, other hash seeds and other memory addresses: still the same bytes
+    for seed in ("1", "2"):
+        third = tmp_path / f"p{seed}.dot"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run([sys.executable, "-m", "mgrad_cli", "graph", *NEURON, "-o", str(third)],
+                       check=True, capture_output=True, env=env, cwd=repo)
+        assert third.read_bytes() == first.read_bytes()
+    assert "id(" not in first.read_text() and not re.search(r"\d{8,}", first.read_text())
+
+
+def test_no_grad_and_rankdir(run, tmp_path):
+    path = tmp_path / "g.dot"
+    result = run("graph", "y = a*a", "a=3", "-o", path, "--no-grad", "--rankdir", "TB")
+    assert result.exit_code == 0
+    text = path.read_text()
+    assert "rankdir=TB" in text and "| grad" not in text
+    assert '"{ y | data 9.0000 }"' in text
+    assert text.count("n0 -> n1_op") == 2  # a*a: one edge per operand
+
+
+def test_a_leading_minus_is_an_expression_not_an_option(run, tmp_path):
+    path = tmp_path / "g.dot"
+    result = run("graph", "-a*b", "a=2", "b=3", "-o", path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("out = -6.0000\n")
+
+
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".pdf", b"%PDF"), (".svg", b"<?xml")])
+def test_formats_follow_the_suffix(run, dot, tmp_path, suffix, magic):
+    path = tmp_path / f"g{suffix}"
+    assert run("graph", *LECTURE, "-o", path).exit_code == 0
+    assert path.read_bytes().startswith(magic)
+
+
+def test_default_output_is_graph_svg(run, dot, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("graph", *LECTURE)
+    assert result.exit_code == 0
+    assert result.stdout.endswith("Wrote graph.svg (7 values, 3 ops)\n")
+    assert (tmp_path / "graph.svg").read_text().count("grad 6.0000") == 1
+
+
+def test_unknown_suffix_is_exit_2(run, tmp_path):
+    result = run("graph", *LECTURE, "-o", tmp_path / "g.jpg")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: cannot tell the format of {tmp_path / 'g.jpg'} (.jpg): use .svg, .png, .pdf or .dot\n"
+
+
+def test_unwritable_path_is_exit_2(run, tmp_path):
+    path = tmp_path / "missing" / "g.dot"
+    result = run("graph", *LECTURE, "-o", path)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: cannot write {path}: No such file or directory\n"
+
+
+def test_without_graphviz_writes_the_dot_beside_and_exits_1(run, tmp_path, monkeypatch):
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    path = tmp_path / "g.svg"
+    result = run("graph", *LECTURE, "-o", path)
+    assert result.exit_code == 1
+    dot_path = tmp_path / "g.dot"
+    assert result.stderr == (
+        f"Error: the Graphviz dot program is needed to write {path}; wrote the DOT source to {dot_path} "
+        "instead: install Graphviz (apt-get install graphviz, brew install graphviz, or "
+        "https://graphviz.org/download/), or ask for a .dot file with -o\n")
+    assert not path.exists()
+    assert dot_path.read_text().startswith("digraph mgrad {")
+    # a .dot needs no Graphviz program at all
+    assert run("graph", *LECTURE, "-o", tmp_path / "h.dot").exit_code == 0
+
+
+def test_write_graph_api(tmp_path):
+    out, _ = run_expr("L = (a*b + c) * f", {"a": 2, "b": -3, "c": 10, "f": -2})
+    out.backward()
+    assert render.write_graph(out, tmp_path / "g.dot") == 7
+    assert render.write_graph(out, str(tmp_path / "g2.dot"), max_nodes=7) == 7
+    with pytest.raises(GraphTooLarge) as info:
+        render.write_graph(out, tmp_path / "g3.dot", max_nodes=6)
+    assert str(info.value) == "the graph has 7 value nodes, more than the limit of 6 for drawing"
+    assert not (tmp_path / "g3.dot").exists()
+    with pytest.raises(UserInputError):
+        render.to_dot(out, rankdir="RL")
+
+
+def test_write_graph_raises_graphviz_missing(tmp_path, monkeypatch):
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    out, _ = run_expr("y = x*2", {"x": 1})
+    with pytest.raises(GraphvizMissing):
+        render.write_graph(out, tmp_path / "y.png")
+    assert (tmp_path / "y.dot").exists()
+
+
+@pytest.mark.parametrize("x, text", [
+    (2.0, "2.0000"), (-0.70710678, "-0.7071"), (0.0, "0.0000"), (-0.0, "-0.0000"),
+    (1e-8, "1.0000e-08"), (387420489.0, "387420489.0000"), (9 ** 12, "2.8243e+11"),
+    (float("inf"), "inf"), (float("-inf"), "-inf"), (float("nan"), "nan"),
+])
+def test_format_number(x, text):
+    assert render.format_number(x) == text
+
+
+def test_record_special_characters_are_escaped(dot, tmp_path):
+    label = 'w{1}|<x> "q" \\ end\nnext'
+    x = Value(1.0, label)
+    y = x * 2
+    y.label = "y"
+    source = render.to_dot(y).source
+    assert 'w\\{1\\}\\|\\<x\\> \\"q\\" \\\\ end next' in source
+    path = tmp_path / "e.svg"
+    render.write_graph(y, path)  # dot accepts it: no syntax error
+    assert ('w{1}|<x> "q" \\ end next', "data 1.0000", "grad 0.0000") in svg_nodes(path)
+
+
+def test_inf_nan_and_negative_zero_render(dot, tmp_path):
+    out, _ = run_expr("y = log(x) * z + 1/z", {"x": -1.0, "z": -0.0})
+    out.backward()
+    path = tmp_path / "n.svg"
+    render.write_graph(out, path)
+    texts = {t for n in svg_nodes(path) for t in n}
+    assert {"data nan", "data -inf", "data -0.0000"} <= texts
+
+
+def test_train_graph_signature(tmp_path):
+    """train's --graph calls write_graph(loss, path, max_nodes=N)."""
+    out, _ = run_expr("loss = (y - t) ** 2", {"y": 0.5, "t": 1.0})
+    out.backward()
+    assert render.write_graph(out, tmp_path / "loss.dot", max_nodes=100) == 5
