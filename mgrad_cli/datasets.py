@@ -1,6 +1,13 @@
-"""Built-in data sets, generated with numpy from a seed."""
+"""Data sets: the built-ins (generated with numpy from a seed), CSV files, and the
+Dataset that training reads (features, targets, names, train/test split, standardization)."""
+
+import csv
+import difflib
+import os
 
 import numpy as np
+
+from .errors import DataError
 
 
 def moons(n_samples=100, noise=0.1, rng=None):
@@ -18,3 +25,289 @@ def moons(n_samples=100, noise=0.1, rng=None):
     X = X + rng.normal(scale=noise, size=X.shape)
     order = rng.permutation(n_samples)
     return X[order], y[order]
+
+
+# --- the other built-ins --------------------------------------------------------------
+
+def tiny():
+    """The lecture's four samples: three inputs each, targets 1, -1, -1, 1."""
+    X = np.array([[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]])
+    targets = np.array([1.0, -1.0, -1.0, 1.0])
+    return X, (targets > 0).astype(int)  # class 0 is -1, class 1 is +1
+
+
+def xor(n_samples=100, noise=0.25, rng=None):
+    """Four Gaussian clusters at (±1, ±1); label 1 where the signs differ (x0 XOR x1)."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    corners = np.array([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, -1.0]])
+    which = np.arange(n_samples) % 4
+    X = corners[which] + rng.normal(scale=noise, size=(n_samples, 2))
+    y = (which >= 2).astype(int)
+    order = rng.permutation(n_samples)
+    return X[order], y[order]
+
+
+def circles(n_samples=100, noise=0.1, factor=0.5, rng=None):
+    """A small circle inside a big one (as scikit-learn's make_circles); label 1 inside."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    X = np.vstack([
+        np.column_stack([np.cos(t_out), np.sin(t_out)]),
+        factor * np.column_stack([np.cos(t_in), np.sin(t_in)]),
+    ])
+    y = np.concatenate([np.zeros(n_out, dtype=int), np.ones(n_in, dtype=int)])
+    X = X + rng.normal(scale=noise, size=X.shape)
+    order = rng.permutation(n_samples)
+    return X[order], y[order]
+
+
+def spiral(n_samples=90, noise=0.2, classes=3, rng=None):
+    """Interleaved spiral arms, one per class (as in Stanford's CS231n notes).
+
+    Arm j: radius r from 0 to 1, angle 4j + 4r radians plus Gaussian noise on the angle.
+    """
+    rng = rng if rng is not None else np.random.default_rng(0)
+    which = np.arange(n_samples) % classes
+    X = np.empty((n_samples, 2))
+    for j in range(classes):
+        idx = np.flatnonzero(which == j)
+        r = np.linspace(0.0, 1.0, len(idx))
+        t = np.linspace(j * 4.0, (j + 1) * 4.0, len(idx)) + rng.normal(scale=noise, size=len(idx))
+        X[idx] = np.column_stack([r * np.sin(t), r * np.cos(t)])
+    order = rng.permutation(n_samples)
+    return X[order], which[order]
+
+
+def blobs(n_samples=100, noise=1.0, classes=3, features=2, rng=None):
+    """Gaussian clusters (as scikit-learn's make_blobs): centres uniform in [-5, 5]^features,
+    standard deviation `noise`."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    centres = rng.uniform(-5.0, 5.0, size=(classes, features))
+    which = np.arange(n_samples) % classes
+    X = centres[which] + rng.normal(scale=noise, size=(n_samples, features))
+    order = rng.permutation(n_samples)
+    return X[order], which[order]
+
+
+# name -> (generator, its parameters with their defaults, class names). The config schema
+# (config.py) reads the parameters from here, so a built-in is added in one place.
+BUILTINS = {
+    "tiny": (tiny, {}, ["-1", "1"]),
+    "xor": (xor, {"n_samples": 100, "noise": 0.25}, None),
+    "moons": (moons, {"n_samples": 100, "noise": 0.1}, None),
+    "circles": (circles, {"n_samples": 100, "noise": 0.1, "factor": 0.5}, None),
+    "spiral": (spiral, {"n_samples": 90, "noise": 0.2, "classes": 3}, None),
+    "blobs": (blobs, {"n_samples": 100, "noise": 1.0, "classes": 3, "features": 2}, None),
+}
+
+
+# --- a data set ready for training ---------------------------------------------------
+
+class Dataset:
+    """Features X (float64, n × d, standardized if asked), targets y (class indices for
+    classification, floats for regression), names, and a seeded train/test split.
+
+    `mean` and `std` are the standardization statistics (from the training rows only),
+    or None: predict applies the same (x - mean) / std to new inputs.
+    """
+
+    def __init__(self, name, X, y, task, class_names, feature_names, train_idx, test_idx,
+                 mean=None, std=None):
+        self.name, self.X, self.y, self.task = name, X, y, task
+        self.class_names, self.feature_names = class_names, feature_names
+        self.train_idx, self.test_idx = train_idx, test_idx
+        self.mean, self.std = mean, std
+
+    @property
+    def n_classes(self):
+        return len(self.class_names) if self.class_names is not None else 0
+
+    @property
+    def n_features(self):
+        return self.X.shape[1]
+
+    @property
+    def X_train(self):
+        return self.X[self.train_idx]
+
+    @property
+    def y_train(self):
+        return self.y[self.train_idx]
+
+    @property
+    def X_test(self):
+        return self.X[self.test_idx]
+
+    @property
+    def y_test(self):
+        return self.y[self.test_idx]
+
+    def __repr__(self):
+        return (f"Dataset({self.name!r}, {len(self.X)} samples, {self.n_features} features, "
+                f"{len(self.train_idx)} train / {len(self.test_idx)} test)")
+
+
+def load_dataset(data_cfg, seed):
+    """Build the Dataset a resolved config's `data` section describes.
+
+    Seeds: generation draws from default_rng(seed) (as bench/bench_scalar.py does), the
+    split from default_rng([seed, 1]), so changing test_split never changes the points.
+    """
+    name = data_cfg["name"]
+    if name == "csv":
+        X, y, task, class_names, feature_names = read_csv(
+            data_cfg["csv"], data_cfg.get("target"), data_cfg.get("task", "auto"))
+        label = os.path.basename(data_cfg["csv"])
+    else:
+        make, params, class_names = BUILTINS[name]
+        kwargs = {k: data_cfg[k] for k in params}
+        if name == "tiny":
+            X, y = make()
+        else:
+            X, y = make(rng=np.random.default_rng(seed), **kwargs)
+        X = np.asarray(X, dtype=np.float64)
+        if class_names is None:
+            class_names = [str(c) for c in range(int(y.max()) + 1)]
+        task, feature_names, label = "classification", [f"x{i}" for i in range(X.shape[1])], name
+
+    train_idx, test_idx = split(y if task == "classification" else None, len(X),
+                                data_cfg.get("test_split", 0.0), np.random.default_rng([seed, 1]))
+    mean = std = None
+    if data_cfg.get("standardize"):
+        mean = X[train_idx].mean(axis=0)
+        std = X[train_idx].std(axis=0)
+        std[std == 0] = 1.0  # a constant feature stays constant instead of becoming nan
+        X = (X - mean) / std
+    return Dataset(label, X, y, task, class_names, feature_names, train_idx, test_idx, mean, std)
+
+
+def split(y, n, test_split, rng):
+    """Seeded train/test indices (sorted). With class labels y the split is stratified:
+    each class keeps round(test_split * its count) samples back, at least one in training."""
+    if not test_split:
+        return np.arange(n), np.arange(0)
+    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if y is not None else [np.arange(n)]
+    test = []
+    for idx in groups:
+        k = min(int(round(test_split * len(idx))), len(idx) - 1)
+        test.extend(rng.permutation(idx)[:k].tolist())
+    test = np.array(sorted(test), dtype=int)
+    train = np.setdiff1d(np.arange(n), test)
+    return train, test
+
+
+# --- CSV files ------------------------------------------------------------------------
+
+def read_csv(path, target=None, task="auto"):
+    """Read a CSV with a header row: numeric features, a target column (default: the last).
+
+    Labels that are not all numbers are classes (named as in the file, sorted); numeric
+    labels are classes when they are all whole numbers (task auto), else a regression
+    target. Errors name the file, the line and the column.
+    """
+    shown = display_path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            # (line number, row); reader.line_num is the line a row ends on
+            numbered = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+    except FileNotFoundError:
+        raise DataError(f"{shown}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{shown}: is a directory, not a CSV file") from None
+    except UnicodeDecodeError as e:
+        raise DataError(f"{shown}: not a text file ({e.reason})") from None
+    except csv.Error as e:
+        raise DataError(f"{shown}: not a valid CSV file ({e})") from None
+    except OSError as e:
+        raise DataError(f"{shown}: {e.strerror}") from None
+
+    if not numbered:
+        raise DataError(f"{shown}: the file is empty (expected a header row, then data)")
+    (_, header), body = numbered[0], numbered[1:]
+    header = [h.strip() for h in header]
+    if len(header) < 2:
+        raise DataError(f"{shown}, line {numbered[0][0]}: expected a header with at least two "
+                        f"columns (features and a target), got {len(header)}")
+    if not body:
+        raise DataError(f"{shown}: no data rows after the header")
+    if target is None:
+        t = len(header) - 1
+    elif target in header:
+        t = header.index(target)
+    else:
+        hint = difflib.get_close_matches(target, header, n=1)
+        hint = f"did you mean '{hint[0]}'?" if hint else f"the columns are {', '.join(header)}"
+        raise DataError(f"{shown}: no column named '{target}' for data.target ({hint})")
+
+    features = [j for j in range(len(header)) if j != t]
+    X = np.empty((len(body), len(features)))
+    labels = []
+    for r, (line, row) in enumerate(body):
+        if len(row) != len(header):
+            raise DataError(f"{shown}, line {line}: expected {len(header)} columns as in the "
+                            f"header, got {len(row)}")
+        for c, j in enumerate(features):
+            cell = row[j].strip()
+            try:
+                X[r, c] = float(cell)
+            except ValueError:
+                got = f"'{cell}'" if cell else "an empty cell"
+                raise DataError(f"{shown}, line {line}, column '{header[j]}': expected a number, "
+                                f"got {got}") from None
+            if not np.isfinite(X[r, c]):
+                raise DataError(f"{shown}, line {line}, column '{header[j]}': expected a finite "
+                                f"number, got '{cell}'")
+        labels.append(row[t].strip())
+
+    feature_names = [header[j] for j in features]
+    numeric = _all_numbers(labels)
+    if task == "regression":
+        if numeric is None:
+            bad = next(i for i, s in enumerate(labels) if not _is_number(s))
+            raise DataError(f"{shown}, line {body[bad][0]}, column '{header[t]}': a regression "
+                            f"target must be a number, got '{labels[bad]}'")
+        return X, numeric, "regression", None, feature_names
+    if task == "auto" and numeric is not None and not np.all(numeric == np.round(numeric)):
+        return X, numeric, "regression", None, feature_names
+    if numeric is not None:  # whole numbers: sort as numbers (2 before 10), name as written
+        keys = sorted(set(numeric.tolist()))
+        class_names = [_number_name(k) for k in keys]
+        y = np.array([keys.index(v) for v in numeric.tolist()], dtype=int)
+    else:
+        class_names = sorted(set(labels))
+        y = np.array([class_names.index(s) for s in labels], dtype=int)
+    if len(class_names) < 2:
+        raise DataError(f"{shown}: column '{header[t]}' has a single class ({class_names[0]}); "
+                        f"a classifier needs at least two")
+    return X, y, "classification", class_names, feature_names
+
+
+def _is_number(s):
+    try:
+        return np.isfinite(float(s))
+    except ValueError:
+        return False
+
+
+def _all_numbers(labels):
+    if not all(_is_number(s) for s in labels):
+        return None
+    return np.array([float(s) for s in labels])
+
+
+def _number_name(v):
+    return str(int(v)) if float(v).is_integer() else repr(v)
+
+
+def display_path(path):
+    """A path as a user would type it: relative to the working directory when inside it."""
+    path = str(path)
+    if os.path.isabs(path):
+        rel = os.path.relpath(path)
+        if not rel.startswith(".."):
+            return rel
+    return path

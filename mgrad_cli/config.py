@@ -1,0 +1,354 @@
+"""Training configs: the defaults, the schema, and loading a YAML file into a resolved dict.
+
+A config file holds only what it changes; load_config fills in everything else from
+DEFAULTS below, expands the short forms (`loss: mse` is `loss: {name: mse}`), and checks
+every field, so the dict it returns is complete and valid. validate_config does the
+same for a dict (a config stored in a checkpoint is checked again this way).
+
+Errors are one line, naming the file and the field path:
+    configs/x.yaml: model.layers[1]: expected a positive integer, got -4
+"""
+
+import copy
+import difflib
+import math
+import os
+
+import yaml
+
+from .datasets import BUILTINS, display_path
+from .errors import ConfigError
+from .nn import ACTIVATIONS
+
+# --- the defaults, in one place -------------------------------------------------------
+
+DEFAULTS = {
+    "seed": 0,                  # seeds everything: the data, the split, the weights, the batch order
+    "engine": "scalar",         # scalar (a Value per number, the lecture's engine) or tensor (numpy)
+    "data": {
+        "name": "moons",        # tiny, xor, moons, circles, spiral, blobs, or csv
+        # built-in generators take their own parameters (n_samples, noise, factor, classes,
+        # features); their defaults live with them in datasets.BUILTINS
+        "csv": None,            # name: csv: the file (header row), relative to the config file
+        "target": None,         # name: csv: the column to predict; null = the last column
+        "task": "auto",         # name: csv: classification, regression, or auto (decide from the labels)
+        "standardize": False,   # rescale each feature to mean 0, std 1 (statistics of the training rows)
+        "test_split": 0.0,      # fraction of the samples held out for the test accuracy, in [0, 1)
+    },
+    "model": {
+        "layers": [16, 16, 1],  # layer sizes after the input (the input size comes from the data)
+        "activation": "relu",   # hidden layers: tanh, relu, sigmoid, linear
+        "output": "linear",     # the last layer: tanh, relu, sigmoid, linear
+    },
+    "loss": {
+        "name": "hinge",        # mse, hinge (max-margin, ±1), bce (logistic), cross_entropy (softmax)
+        "l2": 0.0,              # adds l2 * sum(p*p) over all parameters
+    },
+    "optimizer": {
+        "name": "sgd",          # sgd, momentum, adam
+        "lr": None,             # learning rate; null = the optimizer's default (OPTIMIZERS below)
+        # momentum takes `momentum`; adam takes `betas` and `eps` (defaults in OPTIMIZERS)
+        "schedule": {"name": "constant"},  # how lr changes with the epoch (SCHEDULES below)
+    },
+    "epochs": 100,              # passes over the training data
+    "batch_size": None,         # samples per update; null = the full batch (one update per epoch)
+}
+
+ENGINES = ("scalar", "tensor")
+TASKS = ("auto", "classification", "regression")
+LOSSES = ("mse", "hinge", "bce", "cross_entropy")
+# name -> the parameters it takes, with their defaults
+OPTIMIZERS = {
+    "sgd": {"lr": 0.1},
+    "momentum": {"lr": 0.1, "momentum": 0.9},      # v = momentum*v + g; p -= lr*v
+    "adam": {"lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8},
+}
+# lr at epoch k (0-based) of E epochs, for base learning rate lr:
+SCHEDULES = {
+    "constant": {},                                # lr
+    "linear": {"end": 0.0},                        # lr * (1 - (1 - end) * k / E)
+    "step": {"every": 30, "gamma": 0.1},           # lr * gamma ** (k // every)
+    "cosine": {"end": 0.0},                        # lr * (end + (1 - end) * (1 + cos(pi k / E)) / 2)
+}
+CSV_KEYS = ("csv", "target", "task")
+COMMON_DATA_KEYS = ("name", "standardize", "test_split")
+ALL_DATA_KEYS = COMMON_DATA_KEYS + CSV_KEYS + tuple(sorted({k for _, p, _ in BUILTINS.values() for k in p}))
+
+
+# --- loading --------------------------------------------------------------------------
+
+def load_config(path, overrides=None):
+    """Read a YAML config, apply overrides ({'epochs': 5, 'optimizer.lr': 0.1, ...}) and
+    return the resolved config. A CSV path is made absolute, relative to the config file."""
+    source = display_path(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{source}: is a directory, not a config file") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{source}: not a text file ({e.reason})") from None
+    except OSError as e:
+        raise ConfigError(f"{source}: {e.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = e.problem or e.context or "cannot parse"
+        raise ConfigError(f"{source}: invalid YAML{where}: {problem}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{source}: invalid YAML: {e}") from None
+    if raw is None:
+        raw = {}  # an empty file: every default
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a mapping of settings (key: value) at the top level, "
+                          f"got {_kind(raw)}")
+    raw = copy.deepcopy(raw)
+    for key, value in (overrides or {}).items():
+        _set_path(raw, key, value)
+    config = validate_config(raw, source)
+    csv_path = config["data"].get("csv")
+    if csv_path is not None and not os.path.isabs(csv_path):
+        base = os.path.dirname(os.path.abspath(path))
+        config["data"]["csv"] = os.path.normpath(os.path.join(base, csv_path))
+    return config
+
+
+def _set_path(raw, dotted, value):
+    """raw['a']['b'] = value for 'a.b', expanding a short form ('optimizer: adam') on the way."""
+    keys = dotted.split(".")
+    node = raw
+    for key in keys[:-1]:
+        child = node.get(key)
+        if isinstance(child, str):
+            child = {"name": child}
+        elif not isinstance(child, dict):
+            child = {}
+        node[key] = child
+        node = child
+    node[keys[-1]] = value
+
+
+# --- validation -----------------------------------------------------------------------
+
+def validate_config(raw, source):
+    """Check a config dict against the schema; return it resolved (defaults filled, short
+    forms expanded). Raises ConfigError naming `source` and the field path."""
+    v = _Validator(source)
+    raw = v.mapping(raw, "", ("seed", "engine", "data", "model", "loss", "optimizer", "epochs", "batch_size"))
+    get = lambda key: raw.get(key, DEFAULTS[key])  # noqa: E731
+    config = {
+        "seed": v.integer(get("seed"), "seed", minimum=0),
+        "engine": v.choice(get("engine"), "engine", ENGINES),
+        "data": _data(v, raw.get("data", {})),
+        "model": _model(v, raw.get("model", {})),
+        "loss": _loss(v, raw.get("loss", {})),
+        "optimizer": _optimizer(v, raw.get("optimizer", {})),
+        "epochs": v.integer(get("epochs"), "epochs", minimum=1),
+        "batch_size": None if get("batch_size") is None else v.integer(get("batch_size"), "batch_size", minimum=1),
+    }
+    loss, out = config["loss"]["name"], config["model"]["output"]
+    if loss in ("bce", "cross_entropy") and out != "linear":
+        what = "sigmoid" if loss == "bce" else "softmax"
+        v.fail("model.output", f"the {loss} loss applies the {what} itself and needs a linear output, got {out}")
+    return config
+
+
+def _data(v, raw):
+    raw = v.mapping(v.short_form(raw, "data"), "data", ALL_DATA_KEYS)
+    name = raw.get("name", "csv" if "csv" in raw else DEFAULTS["data"]["name"])
+    name = v.choice(name, "data.name", tuple(BUILTINS) + ("csv",))
+    out = {"name": name}
+    if name == "csv":
+        allowed = CSV_KEYS + COMMON_DATA_KEYS
+        if raw.get("csv") is None:
+            v.fail("data.csv", "required when data.name is csv (the path of the CSV file)")
+        out["csv"] = v.string(raw["csv"], "data.csv")
+        out["target"] = None if raw.get("target") is None else v.string(raw["target"], "data.target")
+        out["task"] = v.choice(raw.get("task", DEFAULTS["data"]["task"]), "data.task", TASKS)
+    else:
+        params = BUILTINS[name][1]
+        allowed = tuple(params) + COMMON_DATA_KEYS
+        for key, default in params.items():
+            value = raw.get(key, default)
+            path = f"data.{key}"
+            if key == "n_samples":
+                out[key] = v.integer(value, path, minimum=4)
+            elif key == "noise":
+                out[key] = v.number(value, path, minimum=0.0)
+            elif key == "factor":
+                out[key] = v.number(value, path, minimum=0.0, maximum=1.0, open_ends=True)
+            elif key == "classes":
+                out[key] = v.integer(value, path, minimum=2)
+            elif key == "features":
+                out[key] = v.integer(value, path, minimum=1)
+    for key in raw:
+        if key not in allowed:
+            takes = ", ".join(k for k in allowed if k not in COMMON_DATA_KEYS) or "no parameters"
+            v.fail(f"data.{key}", f"not a setting of data set {name} (it takes {takes})")
+    out["standardize"] = v.boolean(raw.get("standardize", DEFAULTS["data"]["standardize"]), "data.standardize")
+    out["test_split"] = v.number(raw.get("test_split", DEFAULTS["data"]["test_split"]), "data.test_split",
+                                 minimum=0.0, maximum=1.0, open_ends=(False, True))
+    return out
+
+
+def _model(v, raw):
+    raw = v.mapping(raw, "model", tuple(DEFAULTS["model"]))
+    layers = raw.get("layers", DEFAULTS["model"]["layers"])
+    if not isinstance(layers, list) or not layers:
+        v.fail("model.layers", f"expected a non-empty list of layer sizes, got {_show(layers)}")
+    return {
+        "layers": [v.integer(n, f"model.layers[{i}]", minimum=1) for i, n in enumerate(layers)],
+        "activation": v.choice(raw.get("activation", DEFAULTS["model"]["activation"]), "model.activation", ACTIVATIONS),
+        "output": v.choice(raw.get("output", DEFAULTS["model"]["output"]), "model.output", ACTIVATIONS),
+    }
+
+
+def _loss(v, raw):
+    raw = v.mapping(v.short_form(raw, "loss"), "loss", tuple(DEFAULTS["loss"]))
+    return {
+        "name": v.choice(raw.get("name", DEFAULTS["loss"]["name"]), "loss.name", LOSSES),
+        "l2": v.number(raw.get("l2", DEFAULTS["loss"]["l2"]), "loss.l2", minimum=0.0),
+    }
+
+
+def _optimizer(v, raw):
+    every = ("name", "lr", "schedule", "momentum", "betas", "eps")
+    raw = v.mapping(v.short_form(raw, "optimizer"), "optimizer", every)
+    name = v.choice(raw.get("name", DEFAULTS["optimizer"]["name"]), "optimizer.name", tuple(OPTIMIZERS))
+    params = OPTIMIZERS[name]
+    for key in raw:
+        if key not in params and key not in ("name", "schedule"):
+            v.fail(f"optimizer.{key}", f"not a setting of optimizer {name} (it takes {', '.join(params)})")
+    out = {"name": name}
+    lr = raw.get("lr")
+    out["lr"] = v.number(params["lr"] if lr is None else lr, "optimizer.lr", minimum=0.0, open_ends=(True, False))
+    if name == "momentum":
+        out["momentum"] = v.number(raw.get("momentum", params["momentum"]), "optimizer.momentum",
+                                   minimum=0.0, maximum=1.0, open_ends=(False, True))
+    if name == "adam":
+        betas = raw.get("betas", params["betas"])
+        if not isinstance(betas, list) or len(betas) != 2:
+            v.fail("optimizer.betas", f"expected a list of two numbers [beta1, beta2], got {_show(betas)}")
+        out["betas"] = [v.number(b, f"optimizer.betas[{i}]", minimum=0.0, maximum=1.0, open_ends=(False, True))
+                        for i, b in enumerate(betas)]
+        out["eps"] = v.number(raw.get("eps", params["eps"]), "optimizer.eps", minimum=0.0, open_ends=(True, False))
+    out["schedule"] = _schedule(v, raw.get("schedule", DEFAULTS["optimizer"]["schedule"]))
+    return out
+
+
+def _schedule(v, raw):
+    raw = v.mapping(v.short_form(raw, "optimizer.schedule"), "optimizer.schedule",
+                    ("name", "end", "every", "gamma"))
+    name = v.choice(raw.get("name", "constant"), "optimizer.schedule.name", tuple(SCHEDULES))
+    params = SCHEDULES[name]
+    for key in raw:
+        if key != "name" and key not in params:
+            takes = ", ".join(params) or "no parameters"
+            v.fail(f"optimizer.schedule.{key}", f"not a setting of schedule {name} (it takes {takes})")
+    out = {"name": name}
+    if "end" in params:
+        out["end"] = v.number(raw.get("end", params["end"]), "optimizer.schedule.end", minimum=0.0, maximum=1.0)
+    if "every" in params:
+        out["every"] = v.integer(raw.get("every", params["every"]), "optimizer.schedule.every", minimum=1)
+        out["gamma"] = v.number(raw.get("gamma", params["gamma"]), "optimizer.schedule.gamma",
+                                minimum=0.0, maximum=1.0, open_ends=(True, False))
+    return out
+
+
+class _Validator:
+    """Type and range checks that raise ConfigError('source: path: message')."""
+
+    def __init__(self, source):
+        self.source = source
+
+    def fail(self, path, message):
+        raise ConfigError(f"{self.source}: {path}: {message}" if path else f"{self.source}: {message}")
+
+    def short_form(self, value, path):
+        return {"name": value} if isinstance(value, str) else value
+
+    def mapping(self, value, path, allowed):
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(path, f"expected a mapping (key: value), got {_show(value)}")
+        for key in value:
+            if not isinstance(key, str) or key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(allowed)}"
+                self.fail(where, f"unknown key ({hint})")
+        return value
+
+    def integer(self, value, path, minimum=None):
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+            value = int(value)  # 1e3 in a config is a whole number
+        if isinstance(value, bool) or not isinstance(value, int) or (minimum is not None and value < minimum):
+            what = {None: "an integer", 0: "a non-negative integer", 1: "a positive integer"}.get(
+                minimum, f"an integer >= {minimum}")
+            self.fail(path, f"expected {what}, got {_show(value)}")
+        return value
+
+    def number(self, value, path, minimum=None, maximum=None, open_ends=False):
+        lo_open, hi_open = open_ends if isinstance(open_ends, tuple) else (open_ends, open_ends)
+        if isinstance(value, str):  # PyYAML reads 1e-4 (no dot) as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if ok and minimum is not None:
+            ok = value > minimum if lo_open else value >= minimum
+        if ok and maximum is not None:
+            ok = value < maximum if hi_open else value <= maximum
+        if not ok:
+            if minimum is not None and maximum is not None:
+                want = f"a number in {'(' if lo_open else '['}{minimum:g}, {maximum:g}{')' if hi_open else ']'}"
+            elif minimum == 0 and lo_open:
+                want = "a positive number"
+            elif minimum == 0:
+                want = "a non-negative number"
+            else:
+                want = "a number"
+            self.fail(path, f"expected {want}, got {_show(value)}")
+        return float(value)
+
+    def boolean(self, value, path):
+        if not isinstance(value, bool):
+            self.fail(path, f"expected true or false, got {_show(value)}")
+        return value
+
+    def string(self, value, path):
+        if not isinstance(value, str) or not value:
+            self.fail(path, f"expected a string, got {_show(value)}")
+        return value
+
+    def choice(self, value, path, choices):
+        if not isinstance(value, str) or value not in choices:
+            close = difflib.get_close_matches(value, choices, n=1) if isinstance(value, str) else []
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self.fail(path, f"expected one of {', '.join(choices)}, got {_show(value)}{hint}")
+        return value
+
+
+def _show(value):
+    """A value as it would appear in YAML."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, dict)):
+        return f"{_kind(value)} {value}"
+    return str(value)
+
+
+def _kind(value):
+    return {list: "a list", dict: "a mapping", str: "a string"}.get(type(value), type(value).__name__)

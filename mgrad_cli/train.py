@@ -1,0 +1,255 @@
+"""Training: a backend computes loss and gradients, the Trainer loops over epochs.
+
+A backend (ScalarBackend here; the numpy tensor engine is another) knows one model
+architecture and works on a flat float64 vector of parameters, in nn.MLP order (layer
+by layer, neuron by neuron: the neuron's weights, then its bias):
+
+    init_params(rng)                 -> params   (rng: a random.Random)
+    loss_and_grad(params, X, T)      -> (loss, grad, outputs)
+    predict(params, X)               -> outputs  (n × n_out)
+    loss_graph(params, x, t)         -> the loss on one sample, as a Value (for drawing)
+
+T holds the targets encoded by losses.encode_targets. The optimizer (optim.py) and the
+learning-rate schedule see only flat vectors, so every backend gets the same updates.
+
+train() yields one record per epoch; the library never prints.
+"""
+
+import math
+import random
+import time
+
+import numpy as np
+
+from . import losses, optim
+from .engine import Value
+from .errors import ConfigError, TrainingDiverged
+from .nn import MLP
+
+
+class ScalarBackend:
+    """The lecture's engine: an nn.MLP of Values, a Value graph per batch, loss.backward()."""
+
+    name = "scalar"
+
+    def __init__(self, nin, layers, activation, output, loss, l2=0.0):
+        self.nin, self.layers = nin, list(layers)
+        self.activation, self.output = activation, output
+        self.loss, self.l2 = loss, l2
+        self.model = MLP(nin, self.layers, activation=activation, output=output, rng=random.Random(0))
+        self.params = self.model.parameters()
+        self.n_params = len(self.params)
+
+    def init_params(self, rng):
+        """Weights uniform in [-1, 1] from rng, biases 0, drawn in the order nn.MLP draws them."""
+        return np.array([p.data for p in MLP(self.nin, self.layers, self.activation, self.output,
+                                             rng=rng).parameters()])
+
+    def _load(self, params):
+        for p, w in zip(self.params, params.tolist()):
+            p.data = w
+            p.grad = 0.0
+
+    def _forward(self, X):
+        outs = []
+        for row in X.tolist():
+            out = self.model(row)
+            outs.append(out if isinstance(out, list) else [out])
+        return outs
+
+    def loss_and_grad(self, params, X, T):
+        self._load(params)
+        outs = self._forward(X)
+        loss = losses.scalar_loss(self.loss, outs, T, self.params, self.l2)
+        loss.backward()
+        grad = np.array([p.grad for p in self.params])
+        return loss.data, grad, np.array([[o.data for o in out] for out in outs])
+
+    def predict(self, params, X):
+        self._load(params)
+        return np.array([[o.data for o in out] for out in self._forward(X)]).reshape(len(X), -1)
+
+    def loss_graph(self, params, x, t, feature_names=None):
+        """The loss on one sample (x, t), with labelled inputs and parameters, after backward()."""
+        self._load(params)
+        names = feature_names or [f"x{i}" for i in range(len(x))]
+        row = [Value(float(v), label=n) for v, n in zip(x, names)]
+        for i, layer in enumerate(self.model.layers):
+            for j, neuron in enumerate(layer.neurons):
+                for k, w in enumerate(neuron.w):
+                    w.label = f"w{i + 1}.{j}.{k}"
+                neuron.b.label = f"b{i + 1}.{j}"
+        out = self.model(row)
+        out = out if isinstance(out, list) else [out]
+        loss = losses.scalar_loss(self.loss, [out], np.asarray(t, dtype=np.float64).reshape(1, -1),
+                                  self.params, self.l2)
+        loss.label = "loss"
+        loss.backward()
+        return loss
+
+
+def make_backend(config, nin):
+    """The backend for config['engine'], for an input of nin features."""
+    model, loss = config["model"], config["loss"]
+    args = (nin, model["layers"], model["activation"], model["output"], loss["name"], loss["l2"])
+    if config["engine"] == "tensor":
+        try:
+            from .tensor import TensorBackend
+        except ImportError:
+            raise ConfigError("engine: the tensor engine is not available in this version; "
+                              "use engine: scalar") from None
+        return TensorBackend(*args)
+    return ScalarBackend(*args)
+
+
+def check_fit(config, dataset, source="config"):
+    """Raise ConfigError when the loss or the last layer does not fit the data."""
+    loss, n_out, k = config["loss"]["name"], config["model"]["layers"][-1], dataset.n_classes
+    last = f"model.layers[{len(config['model']['layers']) - 1}]"
+    what = dataset.name
+    if dataset.task == "regression":
+        if loss in losses.CLASS_LOSSES:
+            raise ConfigError(f"{source}: loss.name: {loss} needs class labels, but the target of "
+                              f"{what} is a number to predict (regression); use mse")
+        if n_out != 1:
+            raise ConfigError(f"{source}: {last}: a regression target needs 1 output unit, got {n_out}")
+        return
+    if loss == "cross_entropy" and n_out != k:
+        raise ConfigError(f"{source}: {last}: cross_entropy needs one output unit per class "
+                          f"({k} classes in {what}), got {n_out}")
+    if loss in ("hinge", "bce"):
+        if k > 2:
+            raise ConfigError(f"{source}: loss.name: {loss} is for two classes, but {what} has {k}; "
+                              f"use cross_entropy with {last} = {k}")
+        if n_out != 1:
+            raise ConfigError(f"{source}: {last}: {loss} needs 1 output unit (the score), got {n_out}")
+    if loss == "mse" and n_out != k and not (k == 2 and n_out == 1):
+        want = "1 (targets ±1) or 2" if k == 2 else str(k)
+        raise ConfigError(f"{source}: {last}: mse on {k} classes needs {want} output units "
+                          f"(one per class), got {n_out}")
+
+
+def accuracy(outputs, y, config):
+    """Fraction of correct classes, or None for regression (or no samples)."""
+    if len(y) == 0 or np.asarray(y).dtype.kind == "f":
+        return None
+    pred = losses.predict_classes(outputs, config["model"]["output"], config["loss"]["name"])
+    return float(np.mean(pred == y))
+
+
+class Trainer:
+    """All a run's state: parameters, optimizer, epochs done, and the batch-order RNG.
+
+    `run()` trains from `epoch` to config['epochs'], yielding a record per epoch.
+    state_dict()/load_state_dict() hold everything needed to carry on later.
+    """
+
+    def __init__(self, config, dataset, backend=None):
+        self.config, self.dataset = config, dataset
+        self.backend = backend or make_backend(config, dataset.n_features)
+        self.params = self.backend.init_params(random.Random(config["seed"]))
+        self.optimizer = optim.make_optimizer(config["optimizer"], len(self.params))
+        self.epoch = 0  # epochs completed
+        self.rng = np.random.default_rng([config["seed"], 2])  # the order of minibatches
+        self.last = None  # the last epoch's record
+        n_out = config["model"]["layers"][-1]
+        out = config["model"]["output"]
+        self.T_train = losses.encode_targets(config["loss"]["name"], dataset.y_train, n_out, out)
+
+    @property
+    def sizes(self):
+        return [self.dataset.n_features] + list(self.config["model"]["layers"])
+
+    def state_dict(self):
+        return {
+            "params": self.params.tolist(),
+            "optimizer": self.optimizer.state_dict(),
+            "epoch": self.epoch,
+            "rng": self.rng.bit_generator.state,
+            "last": self.last,
+        }
+
+    def load_state_dict(self, state):
+        params = np.asarray(state["params"], dtype=np.float64)
+        if params.shape != self.params.shape:
+            raise ValueError(f"{params.size} parameters given for a model of {self.params.size}")
+        self.params = params
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.epoch = int(state["epoch"])
+        self.rng.bit_generator.state = state["rng"]
+        self.last = state.get("last")
+
+    def checkpoint(self):
+        """The keyword arguments of checkpoint.save_checkpoint for the current state."""
+        ds = self.dataset
+        state = self.state_dict()
+        return {
+            "config": self.config,
+            "sizes": self.sizes,
+            "weights": state["params"],
+            "optimizer": state["optimizer"],
+            "epoch": self.epoch,
+            "rng": state["rng"],
+            "data": {
+                "name": ds.name,
+                "task": ds.task,
+                "feature_names": list(ds.feature_names),
+                "class_names": None if ds.class_names is None else list(ds.class_names),
+                "mean": None if ds.mean is None else ds.mean.tolist(),
+                "std": None if ds.std is None else ds.std.tolist(),
+            },
+            "metrics": self.last,
+        }
+
+    def run(self):
+        cfg = self.config
+        X, y, T = self.dataset.X_train, self.dataset.y_train, self.T_train
+        X_test, y_test = self.dataset.X_test, self.dataset.y_test
+        n, bs = len(X), cfg["batch_size"] or len(X)
+        while self.epoch < cfg["epochs"]:
+            k = self.epoch
+            t0 = time.perf_counter()
+            lr = optim.learning_rate(cfg["optimizer"], k, cfg["epochs"])
+            before = self.state_dict()  # the last good state, restored if this epoch diverges
+            order = np.arange(n) if bs >= n else self.rng.permutation(n)
+            total, outputs = 0.0, np.empty((n, cfg["model"]["layers"][-1]))
+            for start in range(0, n, bs):
+                idx = order[start:start + bs]
+                loss, grad, out = self.backend.loss_and_grad(self.params, X[idx], T[idx])
+                if not math.isfinite(loss) or not np.all(np.isfinite(grad)):
+                    self.load_state_dict(before)
+                    what = loss if not math.isfinite(loss) else "a gradient of inf or nan"
+                    raise TrainingDiverged(
+                        f"the loss became {what} at epoch {k + 1} (lr {lr:g}): training diverged; "
+                        f"try a lower learning rate, e.g. --lr {cfg['optimizer']['lr'] / 10:g}")
+                total += loss * len(idx)
+                outputs[idx] = out
+                self.optimizer.step(self.params, grad, lr)
+            test_acc = None
+            if len(X_test):
+                test_acc = accuracy(self.backend.predict(self.params, X_test), y_test, cfg)
+            self.epoch += 1
+            self.last = {
+                "epoch": self.epoch,
+                "loss": total / n,
+                "train_acc": accuracy(outputs, y, cfg),
+                "test_acc": test_acc,
+                "lr": lr,
+                "seconds": time.perf_counter() - t0,
+            }
+            yield dict(self.last)
+
+
+def train(config, dataset, trainer=None):
+    """Train as the resolved config says; yield a record per epoch:
+    {epoch (1-based), loss (mean over the epoch's batches, before each update), train_acc
+    (of those same outputs), test_acc (after the epoch, None without a test split), lr,
+    seconds}. Accuracies are None for a regression target. Raises TrainingDiverged."""
+    trainer = trainer or Trainer(config, dataset)
+    yield from trainer.run()
+
+
+def describe(config, dataset, n_params):
+    """One line saying what will be trained, e.g. 'MLP 2-16-16-1 (337 parameters)'."""
+    sizes = "-".join(str(s) for s in [dataset.n_features] + config["model"]["layers"])
+    return f"MLP {sizes} ({n_params} parameters)"
