@@ -62,15 +62,17 @@ def check(build, leaves, eps=EPS, atol=ATOL, rtol=RTOL):
     for name, leaf in leaves.items():
         x = leaf.data
         try:
+            # read each result as soon as it is built: the output may be the leaf itself,
+            # and every node that is a leaf changes when the next nudge is made
             leaf.data = x + eps
             plus = build()
-            plus_sides = _kink_sides(plus)  # now: the leaf's data changes below
+            f_plus, plus_sides = plus.data, _kink_sides(plus)
             leaf.data = x - eps
             minus = build()
-            minus_sides = _kink_sides(minus)
+            f_minus, minus_sides = minus.data, _kink_sides(minus)
         finally:
             leaf.data = x
-        numeric = (plus.data - minus.data) / (2 * eps)
+        numeric = (f_plus - f_minus) / (2 * eps)
         crossed = next((op for (op, p), (_, m) in zip(plus_sides, minus_sides) if p != m), "")
         results.append(_judge(name, analytic[name], numeric, atol, rtol, at_kink, leaf, crossed))
     return results

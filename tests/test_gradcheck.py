@@ -1,0 +1,185 @@
+"""mgrad gradcheck: it passes on the lecture's examples, and it can fail."""
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mgrad_cli import engine, gradcheck, ops
+from mgrad_cli.engine import Value
+
+LECTURE = ["e = a*b; d = e + c; L = d * f", "a=2", "b=-3", "c=10", "f=-2"]
+NEURON = ["n = x1*w1 + x2*w2 + b; o = tanh(n)", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
+
+
+def test_lecture_example_table(run):
+    result = run("gradcheck", *LECTURE)
+    assert result.exit_code == 0
+    assert result.stdout == """\
+Gradient check of L = -8.0000  (eps 1e-06, atol 1e-05, rtol 0.001)
+┏━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━┓
+┃ input ┃ analytic ┃        numeric ┃ abs error ┃ rel error ┃ status ┃
+┡━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━┩
+│ a     │        6 │  5.99999999995 │   5.0e-11 │   8.3e-12 │ ok     │
+│ b     │       -4 │ -4.00000000056 │   5.6e-10 │   1.4e-10 │ ok     │
+│ c     │       -2 │  -1.9999999985 │   1.5e-09 │   7.5e-10 │ ok     │
+│ f     │        4 │  4.00000000012 │   1.2e-10 │   2.9e-11 │ ok     │
+└───────┴──────────┴────────────────┴───────────┴───────────┴────────┘
+ok: 4 of 4 gradients agree (worst abs error 1.5e-09 at c, rel 7.5e-10 at c)
+"""
+
+
+def test_lecture_examples_pass(run):
+    for args in (LECTURE, NEURON, ["L = -(a*b + c) / f ** 2 + exp(a) - log(c) + sigmoid(b) + relu(f) + abs(b)",
+                                   "a=2", "b=-3", "c=10", "f=-2"]):
+        result = run("gradcheck", *args)
+        assert result.exit_code == 0, result.output
+        assert " FAIL" not in result.stdout
+
+
+def test_json(run):
+    result = run("gradcheck", *NEURON, "--json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["passed"] is True
+    assert doc["output"]["name"] == "o" and doc["output"]["value"] == pytest.approx(math.sqrt(0.5))
+    assert (doc["eps"], doc["atol"], doc["rtol"]) == (1e-6, 1e-5, 1e-3)
+    assert [r["name"] for r in doc["results"]] == ["x1", "w1", "x2", "w2", "b"]
+    first = doc["results"][0]
+    assert set(first) == {"name", "analytic", "numeric", "abs_error", "rel_error", "status", "note"}
+    assert first["analytic"] == pytest.approx(-1.5) and first["status"] == "ok"
+
+
+def test_json_writes_non_finite_numbers_as_strings(run):
+    result = run("gradcheck", "log(x)", "x=0", "--json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    r = doc["results"][0]
+    assert (r["analytic"], r["numeric"], r["status"], r["note"]) == ("inf", "nan", "FAIL", "not finite")
+    assert doc["output"]["value"] == "-inf"
+
+
+def test_relu_at_zero_is_not_differentiable_not_a_failure(run):
+    result = run("gradcheck", "relu(x) * y", "x=0", "y=3")
+    assert result.exit_code == 0
+    row = next(line for line in result.stdout.splitlines() if line.startswith("│ x "))
+    assert "not differentiable" in row
+    assert "x: relu at 0 has no derivative; the engine uses relu'(0) = 0, as PyTorch does\n" in result.stdout
+    assert result.stdout.splitlines()[-1] == (
+        "ok: 1 of 2 gradients agree (worst abs error 0.0e+00 at y, rel 0.0e+00 at y); 1 not differentiable here")
+
+
+def test_abs_at_zero_is_not_differentiable(run):
+    result = run("gradcheck", "abs(x)", "x=0", "--json")
+    assert result.exit_code == 0
+    r = json.loads(result.stdout)["results"][0]
+    assert r["status"] == "not differentiable"
+    assert r["note"] == "abs at 0 has no derivative; the engine uses abs'(0) = 0, as PyTorch does"
+
+
+def test_kink_within_eps_fails_with_a_hint(run):
+    result = run("gradcheck", "relu(x)", "x=1e-7", "--json")
+    assert result.exit_code == 1
+    r = json.loads(result.stdout)["results"][0]
+    assert r["status"] == "FAIL" and r["note"] == "a relu input lies within eps of its kink: try a smaller --eps"
+    assert run("gradcheck", "relu(x)", "x=1e-7", "--eps", "1e-9").exit_code == 0
+
+
+def test_it_fails_on_a_wrong_derivative(run, monkeypatch):
+    """A test-only op whose derivative is wrong (d(x^2)/dx given as x): gradcheck must catch it."""
+    broken = ops.Op("square", 1, "sq", lambda a: a * a, lambda a, o: (a,), doc="a^2, with a wrong derivative")
+    monkeypatch.setattr(ops, "OPS", ops.OPS + [broken])
+    monkeypatch.setitem(ops.FUNCTIONS, "square", broken)
+    monkeypatch.setitem(engine._NODE, broken, engine._node_class(broken))
+    result = run("gradcheck", "y = square(x) + z", "x=3", "z=1")
+    assert result.exit_code == 1
+    row = next(line for line in result.stdout.splitlines() if line.startswith("│ x "))
+    assert row.split("│")[1:-1] == [" x     ", "        3 ", "  6.00000000084 ", "   3.0e+00 ", "   5.0e-01 ", " FAIL   "]
+    assert result.stdout.splitlines()[-1] == (
+        "FAIL: 1 of 2 gradients disagree (worst abs error 3.0e+00 at x, rel 5.0e-01 at x)")
+
+
+def test_it_fails_when_an_existing_op_is_broken(run, monkeypatch):
+    monkeypatch.setattr(ops.BY_NAME["tanh"], "deriv", lambda a, o: (1.0 - o,))  # should be 1 - o^2
+    result = run("gradcheck", *NEURON, "--json")
+    assert result.exit_code == 1
+    statuses = {r["name"]: r["status"] for r in json.loads(result.stdout)["results"]}
+    assert statuses == {"x1": "FAIL", "w1": "FAIL", "x2": "FAIL", "w2": "ok", "b": "FAIL"}  # w2's grad is 0 anyway
+
+
+def test_tolerance_options(run):
+    # a huge eps makes the estimate of x**3 visibly wrong: (x+h)^3 - (x-h)^3 / 2h = 3x^2 + h^2
+    assert run("gradcheck", "x**3", "x=1", "--eps", "0.1").exit_code == 1
+    assert run("gradcheck", "x**3", "x=1", "--eps", "0.1", "--atol", "0.011").exit_code == 0
+    assert run("gradcheck", "x**3", "x=1", "--eps", "0.1", "--atol", "0", "--rtol", "0.004").exit_code == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["x*x", "x=1", "--eps", "0"], "eps must be a positive number, not 0.0"),
+    (["x*x", "x=1", "--eps", "nan"], "eps must be a positive number, not nan"),
+    (["x*x", "x=1", "--atol", "-1"], "atol must be a number >= 0, not -1.0"),
+    (["2*3"], "the expression has no inputs to check: use a name, e.g. `x*x` with x=3"),
+    (["x*y", "x=1"], "no value for y: bind it as NAME=VALUE, e.g. y=1.0\n  x*y\n    ^"),
+])
+def test_bad_input_is_exit_2(run, args, message):
+    result = run("gradcheck", *args)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {message}\n"
+
+
+def test_check_api_with_values():
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    results = gradcheck.check(lambda: (a * b).tanh(), [a, b])
+    assert [r.name for r in results] == ["a", "b"]
+    assert gradcheck.passed(results)
+    assert results[0].analytic == pytest.approx(-3 * (1 - math.tanh(-6) ** 2))
+    assert (a.data, b.data) == (2.0, -3.0)  # restored
+
+
+def test_check_api_names_and_worst():
+    x = Value(1.0)
+    results = gradcheck.check(lambda: x * x * x, {"weight": x}, eps=0.1)
+    assert results[0].name == "weight" and results[0].status == gradcheck.FAIL
+    worst_abs, worst_rel = gradcheck.worst(results)
+    assert worst_abs is worst_rel is results[0]
+    assert results[0].abs_error == pytest.approx(0.01)
+
+
+# random smooth expressions: the engine's gradients always pass
+_leaf = st.sampled_from(["x", "y", "z", "0.5", "2"])
+
+
+def _expr(depth):
+    if depth == 0:
+        return _leaf
+    sub = _expr(depth - 1)
+    return st.one_of(
+        _leaf,
+        st.tuples(sub, st.sampled_from(["+", "-", "*"]), sub).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(st.sampled_from(["tanh", "sigmoid", "exp"]), sub).map(lambda t: f"{t[0]}({t[1]} / 4)"),
+        sub.map(lambda s: f"({s}) ** 2"),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(_expr(3), st.floats(-2, 2), st.floats(-2, 2), st.floats(-2, 2))
+def test_random_smooth_expressions_pass(text, x, y, z):
+    from mgrad_cli import expr
+
+    program = expr.parse(text)
+    bindings = {n: v for n, v in {"x": x, "y": y, "z": z}.items() if n in program.inputs}
+    if not bindings:
+        return
+    out, results = gradcheck.check_expression(text, bindings)
+    if math.isfinite(out.data) and abs(out.data) < 1e6:
+        assert gradcheck.passed(results), results
+
+
+def test_output_that_is_an_input(run):
+    """Regression: `x` alone is its own output; the estimate must read f(x+eps) before x moves again."""
+    result = run("gradcheck", "x", "x=0", "--json")
+    assert result.exit_code == 0
+    r = json.loads(result.stdout)["results"][0]
+    assert (r["analytic"], r["numeric"], r["status"]) == (1.0, pytest.approx(1.0), "ok")
