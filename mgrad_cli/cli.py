@@ -331,14 +331,21 @@ def graph_command(expression, bindings, output, no_grad, rankdir):
 
 
 @cli.command("gradcheck", context_settings=_EXPR_CONTEXT)
-@_expression_args
+@click.argument("expression", required=False)
+@click.argument("bindings", nargs=-1, metavar="[NAME=VALUE]...")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="CONFIG",
+              help="Check a config's model and loss (at its initial weights) instead of an expression.")
+@click.option("--samples", type=int, default=4, show_default=True,
+              help="With --config: how many training samples make the batch.")
+@click.option("--max-params", type=int, default=None,
+              help="With --config: check a random subset of this many parameters (seeded by the config's seed).")
 @click.option("--eps", type=float, default=_gradcheck.EPS, show_default=True,
               help="Step of the central difference (f(x+eps) - f(x-eps)) / 2eps.")
 @click.option("--atol", type=float, default=_gradcheck.ATOL, show_default=True, help="Absolute tolerance.")
 @click.option("--rtol", type=float, default=_gradcheck.RTOL, show_default=True, help="Relative tolerance.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON, for scripts.")
 @translate_errors
-def gradcheck_command(expression, bindings, eps, atol, rtol, as_json):
+def gradcheck_command(expression, bindings, config_path, samples, max_params, eps, atol, rtol, as_json):
     """Compare backward()'s gradients with finite differences.
 
     EXPRESSION and NAME=VALUE are as for `mgrad graph`. For each input: the analytic gradient, the central-difference estimate, their
@@ -352,7 +359,18 @@ def gradcheck_command(expression, bindings, eps, atol, rtol, as_json):
       mgrad gradcheck "tanh(x*w + b)" x=2 w=-3 b=6.88
       mgrad gradcheck "e = a*b; d = e + c; L = d * f" a=2 b=-3 c=10 f=-2 --json
       mgrad gradcheck "relu(x) * y" x=0 y=3
+      mgrad gradcheck --config configs/moons.yaml --max-params 50
+
+    With --config: every parameter's gradient of the config's loss, on a batch of its
+    first --samples training samples, at the initial weights; the summary gives the
+    worst absolute and relative error and where they occur.
     """
+    if config_path is not None:
+        if expression is not None:
+            raise click.UsageError("give an EXPRESSION or --config, not both")
+        return _gradcheck_config(config_path, samples, max_params, eps, atol, rtol, as_json)
+    if expression is None:
+        raise click.UsageError("give an EXPRESSION (with NAME=VALUE inputs) or --config CONFIG")
     values = _expr.parse_bindings(bindings)
     out, results = _gradcheck.check_expression(expression, values, eps, atol, rtol)
     ok = _gradcheck.passed(results)
@@ -373,6 +391,28 @@ def gradcheck_command(expression, bindings, eps, atol, rtol, as_json):
         raise SystemExit(1)
 
 
+def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json):
+    from .config import load_config
+
+    config = load_config(path)
+    loss, results = _gradcheck.check_config(config, samples, max_params, eps, atol, rtol, source=path)
+    ok = _gradcheck.passed(results)
+    if as_json:
+        doc = {
+            "config": path, "samples": samples, "max_params": max_params,
+            "loss": _gradcheck._json_number(loss),
+            "eps": eps, "atol": atol, "rtol": rtol,
+            "passed": ok,
+            "results": [r.to_dict() for r in results],
+        }
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        title = f"{path}: loss = {_render.format_number(loss)} on {samples} samples"
+        _print_gradcheck(results, title, eps, atol, rtol, what="parameter")
+    if not ok:
+        raise SystemExit(1)
+
+
 def _print_gradcheck(results, title, eps, atol, rtol, what):
     from rich.table import Table
 
@@ -387,9 +427,11 @@ def _print_gradcheck(results, title, eps, atol, rtol, what):
         table.add_row(r.name, f"{r.analytic:.12g}", f"{r.numeric:.12g}", f"{r.abs_error:.1e}",
                       f"{r.rel_error:.1e}", r.status)
     console.print(table)
-    for r in results:
-        if r.note:
-            console.print(f"{r.name}: {r.note}", markup=False)
+    notes = [r for r in results if r.note]
+    for r in notes[:5]:
+        console.print(f"{r.name}: {r.note}", markup=False)
+    if len(notes) > 5:
+        console.print(f"... and {len(notes) - 5} more notes like these (--json lists them all)", markup=False)
     failed = [r for r in results if r.status == _gradcheck.FAIL]
     kinks = [r for r in results if r.status == _gradcheck.NOT_DIFFERENTIABLE]
     # the worst errors among the gradients that exist (a kink's "error" means nothing)

@@ -183,3 +183,74 @@ def test_output_that_is_an_input(run):
     assert result.exit_code == 0
     r = json.loads(result.stdout)["results"][0]
     assert (r["analytic"], r["numeric"], r["status"]) == (1.0, pytest.approx(1.0), "ok")
+
+
+# --- --config: the shipped configs' models and losses -----------------------------------
+
+def _shipped_configs(repo):
+    import glob
+    import os
+
+    return sorted(glob.glob(os.path.join(repo, "configs", "*.yaml")))
+
+
+def test_every_shipped_config_passes(run, repo):
+    configs = _shipped_configs(repo)
+    assert configs
+    for path in configs:
+        result = run("gradcheck", "--config", path, "--max-params", "40", "--json")
+        assert result.exit_code == 0, (path, result.output)
+        doc = json.loads(result.stdout)
+        assert doc["passed"] and 1 <= len(doc["results"]) <= 40
+        assert all(r["status"] in ("ok", "not differentiable") for r in doc["results"])
+
+
+def test_config_table_and_summary(run, repo):
+    import os
+
+    path = os.path.join(repo, "configs", "tiny.yaml")
+    result = run("gradcheck", "--config", path)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"Gradient check of {path}: loss = ")
+    assert sum(1 for line in lines if line.startswith("│ ")) == 41  # 3-4-4-1: 16 + 20 + 5 parameters
+    assert lines[-1].startswith("ok: 41 of 41 gradients agree (worst abs error ")
+
+
+def test_config_subset_is_seeded(run, repo):
+    import os
+
+    path = os.path.join(repo, "configs", "xor.yaml")
+    first = json.loads(run("gradcheck", "--config", path, "--max-params", "5", "--json").stdout)
+    again = json.loads(run("gradcheck", "--config", path, "--max-params", "5", "--json").stdout)
+    assert [r["name"] for r in first["results"]] == [r["name"] for r in again["results"]]
+
+
+def test_config_check_fails_on_a_broken_op(run, repo, monkeypatch):
+    import os
+
+    monkeypatch.setattr(ops.BY_NAME["tanh"], "deriv", lambda a, o: (1.0 - o,))
+    result = run("gradcheck", "--config", os.path.join(repo, "configs", "tiny.yaml"), "--json")
+    assert result.exit_code == 1
+    assert not json.loads(result.stdout)["passed"]
+
+
+def test_parameter_names_follow_mlp_order():
+    assert gradcheck.parameter_names(2, [2, 1]) == [
+        "w1.0.0", "w1.0.1", "b1.0", "w1.1.0", "w1.1.1", "b1.1", "w2.0.0", "w2.0.1", "b2.0"]
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "give an EXPRESSION (with NAME=VALUE inputs) or --config CONFIG"),
+    (["x", "--config", "c.yaml"], "give an EXPRESSION or --config, not both"),
+])
+def test_config_usage_errors(run, args, message):
+    result = run("gradcheck", *args)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"Error: {message}\n")
+
+
+def test_missing_config_is_exit_2(run, tmp_path):
+    result = run("gradcheck", "--config", tmp_path / "nope.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ") and "no such file" in result.stderr
