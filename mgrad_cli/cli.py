@@ -111,6 +111,14 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
 
     Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C).
     """
+    try:
+        _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet)
+    except KeyboardInterrupt:  # outside the epoch loop (which reports what it did itself)
+        err_console().print("Interrupted.", markup=False)
+        raise click.exceptions.Exit(130) from None
+
+
+def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet):
     import json
     import os
     import time

@@ -88,7 +88,7 @@ class ScalarBackend:
         return loss
 
 
-def make_backend(config, nin):
+def make_backend(config, nin, source="config"):
     """The backend for config['engine'], for an input of nin features."""
     model, loss = config["model"], config["loss"]
     args = (nin, model["layers"], model["activation"], model["output"], loss["name"], loss["l2"])
@@ -96,7 +96,7 @@ def make_backend(config, nin):
         try:
             from .tensor import TensorBackend
         except ImportError:
-            raise ConfigError("engine: the tensor engine is not available in this version; "
+            raise ConfigError(f"{source}: engine: the tensor engine is not available in this version; "
                               "use engine: scalar") from None
         return TensorBackend(*args)
     return ScalarBackend(*args)
@@ -144,9 +144,9 @@ class Trainer:
     state_dict()/load_state_dict() hold everything needed to carry on later.
     """
 
-    def __init__(self, config, dataset, backend=None):
+    def __init__(self, config, dataset, backend=None, source="config"):
         self.config, self.dataset = config, dataset
-        self.backend = backend or make_backend(config, dataset.n_features)
+        self.backend = backend or make_backend(config, dataset.n_features, source)
         self.params = self.backend.init_params(random.Random(config["seed"]))
         self.optimizer = optim.make_optimizer(config["optimizer"], len(self.params))
         self.epoch = 0  # epochs completed
@@ -212,7 +212,7 @@ class Trainer:
             lr = optim.learning_rate(cfg["optimizer"], k, cfg["epochs"])
             before = self.state_dict()  # the last good state, restored if this epoch diverges
             order = np.arange(n) if bs >= n else self.rng.permutation(n)
-            total, outputs = 0.0, np.empty((n, cfg["model"]["layers"][-1]))
+            total, batches, outputs = 0.0, 0, np.empty((n, cfg["model"]["layers"][-1]))
             for start in range(0, n, bs):
                 idx = order[start:start + bs]
                 loss, grad, out = self.backend.loss_and_grad(self.params, X[idx], T[idx])
@@ -223,6 +223,7 @@ class Trainer:
                         f"the loss became {what} at epoch {k + 1} (lr {lr:g}): training diverged; "
                         f"try a lower learning rate, e.g. --lr {cfg['optimizer']['lr'] / 10:g}")
                 total += loss * len(idx)
+                batches += 1
                 outputs[idx] = out
                 self.optimizer.step(self.params, grad, lr)
             test_acc = None
@@ -231,7 +232,7 @@ class Trainer:
             self.epoch += 1
             self.last = {
                 "epoch": self.epoch,
-                "loss": total / n,
+                "loss": loss if batches == 1 else total / n,  # the mean, weighted by batch size
                 "train_acc": accuracy(outputs, y, cfg),
                 "test_acc": test_acc,
                 "lr": lr,
