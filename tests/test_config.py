@@ -1,0 +1,97 @@
+"""config.py: defaults, short forms, overrides, paths, and the schema's messages."""
+
+import math
+import os
+
+import pytest
+
+from mgrad_cli.config import DEFAULTS, load_config, validate_config
+from mgrad_cli.errors import ConfigError
+from mgrad_cli.optim import Adam, Momentum, SGD, learning_rate
+
+import numpy as np
+
+
+def test_an_empty_config_is_every_default():
+    cfg = validate_config({}, "x")
+    assert cfg["seed"] == DEFAULTS["seed"] and cfg["engine"] == "scalar"
+    assert cfg["data"] == {"name": "moons", "n_samples": 100, "noise": 0.1, "standardize": False, "test_split": 0.0}
+    assert cfg["optimizer"] == {"name": "sgd", "lr": 0.1, "schedule": {"name": "constant"}}
+    assert cfg["batch_size"] is None
+
+
+def test_short_forms_expand_and_resolving_twice_changes_nothing():
+    cfg = validate_config({"data": "tiny", "loss": "mse", "optimizer": {"name": "adam", "schedule": "cosine"}}, "x")
+    assert cfg["data"]["name"] == "tiny" and cfg["loss"] == {"name": "mse", "l2": 0.0}
+    assert cfg["optimizer"] == {"name": "adam", "lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8,
+                                "schedule": {"name": "cosine", "end": 0.0}}
+    assert validate_config(cfg, "x") == cfg
+
+
+def test_yaml_exponent_without_a_dot_is_a_number():
+    assert validate_config({"loss": {"name": "hinge", "l2": "1e-4"}}, "x")["loss"]["l2"] == 1e-4
+
+
+def test_overrides_and_csv_paths_relative_to_the_config(tmp_path, monkeypatch):
+    (tmp_path / "sub").mkdir()
+    path = tmp_path / "sub" / "c.yaml"
+    path.write_text("data: {csv: ../d.csv}\noptimizer: adam\n")
+    monkeypatch.chdir("/")
+    cfg = load_config(str(path), {"epochs": 7, "optimizer.lr": 0.5, "seed": 2})
+    assert cfg["data"]["csv"] == str(tmp_path / "d.csv")
+    assert (cfg["epochs"], cfg["optimizer"]["lr"], cfg["optimizer"]["name"], cfg["seed"]) == (7, 0.5, "adam", 2)
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"model": {"layers": []}}, "x: model.layers: expected a non-empty list of layer sizes, got a list []"),
+    ({"model": {"layers": [4, True]}}, "x: model.layers[1]: expected a positive integer, got true"),
+    ({"model": {"activaton": "relu"}}, "x: model.activaton: unknown key (did you mean 'activation'?)"),
+    ({"data": {"name": "tiny", "noise": 0.1}}, "x: data.noise: not a setting of data set tiny (it takes no parameters)"),
+    ({"data": {"name": "csv"}}, "x: data.csv: required when data.name is csv (the path of the CSV file)"),
+    ({"optimizer": {"lr": 0}}, "x: optimizer.lr: expected a positive number, got 0"),
+    ({"optimizer": {"name": "adam", "betas": [0.9]}},
+     "x: optimizer.betas: expected a list of two numbers [beta1, beta2], got a list [0.9]"),
+    ({"optimizer": {"schedule": {"name": "step", "end": 0.1}}},
+     "x: optimizer.schedule.end: not a setting of schedule step (it takes every, gamma)"),
+    ({"batch_size": 0}, "x: batch_size: expected a positive integer, got 0"),
+    ({"engine": "numpy"}, "x: engine: expected one of scalar, tensor, got 'numpy'"),
+])
+def test_schema_messages(raw, message):
+    with pytest.raises(ConfigError) as e:
+        validate_config(raw, "x")
+    assert str(e.value) == message
+
+
+def test_schedules():
+    cfg = lambda name, **kw: {"lr": 2.0, "schedule": {"name": name, **kw}}  # noqa: E731
+    assert learning_rate(cfg("constant"), 50, 100) == 2.0
+    assert [learning_rate({"lr": 1.0, "schedule": {"name": "linear", "end": 0.1}}, k, 100) for k in (0, 50)] == \
+        [1.0, 1.0 - 0.9 * 50 / 100]
+    assert learning_rate(cfg("step", every=10, gamma=0.5), 25, 100) == 0.5
+    assert learning_rate(cfg("cosine", end=0.0), 0, 100) == 2.0
+    assert math.isclose(learning_rate(cfg("cosine", end=0.0), 50, 100), 1.0)
+
+
+def test_optimizers_match_their_formulas_and_resume():
+    g = np.array([0.5, -1.0])
+    p = np.array([1.0, 2.0])
+    assert SGD(2).step(p.copy(), g, 0.1).tolist() == (p - 0.1 * g).tolist()
+    m = Momentum(2, 0.9)
+    m.step(p.copy(), g, 0.1)
+    assert m.step(p.copy(), g, 0.1).tolist() == (p - 0.1 * (0.9 * g + g)).tolist()
+    a = Adam(2)
+    q = a.step(p.copy(), g, 0.1)
+    assert np.allclose(q, p - 0.1 * np.sign(g), atol=1e-6)  # the first Adam step is lr * sign(g)
+    b = Adam(2)
+    b.load_state_dict(a.state_dict())
+    assert a.step(q.copy(), g, 0.1).tolist() == b.step(q.copy(), g, 0.1).tolist()
+    with pytest.raises(ValueError):
+        b.load_state_dict(SGD(2).state_dict())
+
+
+def test_shipped_configs_are_valid():
+    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
+    names = sorted(f for f in os.listdir(root) if f.endswith(".yaml"))
+    assert {"tiny.yaml", "moons.yaml", "iris.yaml", "xor.yaml", "circles.yaml", "spiral.yaml"} <= set(names)
+    for name in names:
+        load_config(os.path.join(root, name))

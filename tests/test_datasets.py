@@ -1,0 +1,60 @@
+"""datasets.py: the built-ins, the split, standardization and CSV reading."""
+
+import os
+
+import numpy as np
+import pytest
+
+from mgrad_cli.datasets import BUILTINS, load_dataset, read_csv
+from mgrad_cli.errors import DataError
+
+
+@pytest.mark.parametrize("name", sorted(BUILTINS))
+def test_builtins_are_seeded(name):
+    cfg = {"name": name, **BUILTINS[name][1], "test_split": 0.25, "standardize": False}
+    a, b = load_dataset(cfg, 3), load_dataset(cfg, 3)
+    assert np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y) and np.array_equal(a.test_idx, b.test_idx)
+    assert a.X.dtype == np.float64 and a.y.dtype.kind == "i"
+    if name != "tiny":
+        assert not np.array_equal(a.X, load_dataset(cfg, 4).X)
+        assert a.n_classes == BUILTINS[name][1].get("classes", 2)
+
+
+def test_tiny_is_the_lectures_data():
+    ds = load_dataset({"name": "tiny"}, 0)
+    assert ds.X.tolist() == [[2, 3, -1], [3, -1, 0.5], [0.5, 1, 1], [1, 1, -1]]
+    assert [ds.class_names[i] for i in ds.y] == ["1", "-1", "-1", "1"]
+
+
+def test_split_is_stratified_and_standardization_uses_training_rows(repo):
+    ds = load_dataset({"name": "csv", "csv": os.path.join(repo, "datasets", "iris.csv"), "target": "species", "task": "auto",
+                       "standardize": True, "test_split": 0.2}, 0)
+    assert np.bincount(ds.y_test).tolist() == [10, 10, 10]
+    assert np.allclose(ds.X_train.mean(axis=0), 0) and np.allclose(ds.X_train.std(axis=0), 1)
+    assert not np.allclose(ds.X_test.mean(axis=0), 0)
+    assert ds.class_names == ["setosa", "versicolor", "virginica"]
+
+
+def test_csv_labels(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("a,b,label\n1,2,10\n3,4,2\n5,6,10\n")
+    X, y, task, names, features = read_csv(str(p))
+    assert (task, names, y.tolist(), features) == ("classification", ["2", "10"], [1, 0, 1], ["a", "b"])
+    p.write_text("a,y\n1,0.5\n2,1.5\n")
+    X, y, task, names, _ = read_csv(str(p))
+    assert task == "regression" and names is None and y.tolist() == [0.5, 1.5]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a,b,t\n1,2,x\n\n3,,y\n", "d.csv, line 4, column 'b': expected a number, got an empty cell"),
+    ("a,b,t\n1,2,x\n3,4,y,5\n", "d.csv, line 3: expected 3 columns as in the header, got 4"),
+    ("", "d.csv: the file is empty (expected a header row, then data)"),
+    ("a,t\n", "d.csv: no data rows after the header"),
+    ("a,t\n1,x\n2,x\n", "d.csv: column 't' has a single class (x); a classifier needs at least two"),
+])
+def test_csv_errors(tmp_path, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text(text)
+    with pytest.raises(DataError) as e:
+        read_csv(str(tmp_path / "d.csv"))
+    assert str(e.value) == message
