@@ -1,0 +1,312 @@
+"""mgrad's tensor engine against its scalar engine, PyTorch eager and micrograd, in one run.
+
+    python bench/bench_tensor.py [--quick] [--only NAME]
+
+Every workload trains an MLP with plain SGD from the same starting weights on every
+engine and times whole steps (forward, zero grads, backward, update):
+
+  moons     two-moons (mgrad_cli.datasets.moons, noise 0.1, labels +-1), ReLU hidden
+            layers, linear output, loss mean(relu(1 - y*score)) + 1e-4 * sum(p*p),
+            lr = 1.0 - 0.9*k/100: micrograd's demo at 100 samples and width 16, then
+            1,000 and 10,000 samples and widths 64 and 256.
+  digits    datasets/digits.csv (pixels / 16), the first 1,437 samples shuffled with
+            seed 0, 64-64-10 ReLU, cross-entropy + 1e-4 * sum(p*p), minibatches of 128,
+            lr = 0.1.
+
+It prints the median seconds per step and the ratios, and checks that every engine's
+loss curve agrees with the tensor engine's to 1e-9 (relative) over the steps it ran.
+torch (one thread, then its default) and micrograd 0.1.0 are optional; the scalar
+engines run only where a step takes well under a few seconds ('—' says why).
+"""
+
+import argparse
+import gc
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mgrad_cli.datasets import moons  # noqa: E402
+from mgrad_cli.engine import Value, vsum  # noqa: E402
+from mgrad_cli.nn import MLP  # noqa: E402
+from mgrad_cli.tensor import constant  # noqa: E402
+from mgrad_cli.tensor_nn import TensorMLP, total_loss  # noqa: E402
+
+SEED = 1337
+L2 = 1e-4
+
+
+class Workload:
+    def __init__(self, name, data, samples, sizes, steps, slow_steps=0, batch=None, why_slow=""):
+        self.name, self.data, self.samples, self.sizes = name, data, samples, sizes
+        self.steps, self.batch = steps, batch
+        self.slow_steps = slow_steps  # steps for the scalar engines (0: skipped)
+        self.why_slow = why_slow
+
+    def load(self):
+        """(X, y, batches): batches[k] is the index array of step k's samples (None: all)."""
+        if self.data == "moons":
+            X, labels = moons(self.samples, 0.1, np.random.default_rng(SEED))
+            return X, 2.0 * labels - 1.0, [None] * self.steps
+        table = np.loadtxt(ROOT / "datasets" / "digits.csv", delimiter=",", skiprows=1)
+        order = np.random.default_rng(0).permutation(len(table))[: self.samples]
+        X, y = table[order, :64] / 16.0, table[order, 64].astype(np.int64)
+        per_epoch = self.samples // self.batch
+        batches = [np.arange(self.batch) + self.batch * (k % per_epoch) for k in range(self.steps)]
+        return X, y, batches
+
+    def loss(self):
+        return "hinge" if self.data == "moons" else "cross_entropy"
+
+    def lr(self, k):
+        return 1.0 - 0.9 * k / 100 if self.data == "moons" else 0.1
+
+
+def workloads(quick):
+    w = [
+        Workload("demo: moons 100, 2-16-16-1", "moons", 100, [16, 16, 1], 100, slow_steps=100),
+        Workload("moons 1,000, 2-16-16-1", "moons", 1000, [16, 16, 1], 100, slow_steps=5),
+        Workload("moons 10,000, 2-16-16-1", "moons", 10000, [16, 16, 1], 50, why_slow="10,000 samples"),
+        Workload("moons 1,000, 2-64-64-1", "moons", 1000, [64, 64, 1], 100, why_slow="width 64"),
+        Workload("moons 1,000, 2-256-256-1", "moons", 1000, [256, 256, 1], 50, why_slow="width 256"),
+        Workload("moons 10,000, 2-64-64-1", "moons", 10000, [64, 64, 1], 50, why_slow="10,000 samples"),
+        Workload("moons 10,000, 2-256-256-1", "moons", 10000, [256, 256, 1], 20, why_slow="10,000 samples"),
+        Workload("digits 1,437, 64-64-10, batch 128", "digits", 1437, [64, 10], 100, slow_steps=3, batch=128),
+    ]
+    if quick:
+        for x in w:
+            x.steps, x.slow_steps = min(x.steps, 10), min(x.slow_steps, 2)
+    return w
+
+
+# --- one training loop per engine: each yields (seconds, loss) per step ----------------
+# The engines run one after another, each for all its steps, with a pause in between:
+# taking turns step by step made each library's idle threads (OpenBLAS's, OpenMP's)
+# spin on the cores the next one needed.
+
+def run_tensor(wl, start, X, y, batches, blas_threads=None):
+    if blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=blas_threads, user_api="blas"):
+            yield from run_tensor(wl, start, X, y, batches)
+        return
+    model = TensorMLP(X.shape[1], wl.sizes, activation="relu", rng=random.Random(SEED))
+    model.set_flat_parameters(start)
+    y = y.reshape(-1, 1) if wl.loss() == "hinge" else y
+    whole = constant(X)  # the inputs need no gradient: wrap them once
+    params = model.parameters()
+    for k, idx in enumerate(batches):
+        Xk, yk = (whole, y) if idx is None else (constant(X[idx]), y[idx])
+        t0 = time.perf_counter()
+        loss = total_loss(wl.loss(), model, Xk, yk, L2)
+        model.zero_grad()
+        loss.backward()
+        lr = wl.lr(k)
+        for p in params:
+            p.data -= lr * p.grad
+        yield time.perf_counter() - t0, loss.item()
+
+
+def scalar_loss(kind, model, X, y, value=Value, total=vsum):
+    """The loss written with scalar Values (mgrad's, or micrograd's with value/total swapped)."""
+    if kind == "hinge":
+        scores = [model(row) for row in X]
+        terms = [(1 + -yi * s).relu() for yi, s in zip(y, scores)]
+    else:  # cross-entropy: log(sum(exp(z - m))) + m - z[label], m = max(z) a constant
+        terms = []
+        for row, label in zip(X, y):
+            z = model(row)
+            m = max(v.data for v in z)
+            terms.append(total([(v - m).exp() for v in z]).log() + m - z[int(label)])
+    data_loss = total(terms) * (1.0 / len(terms))
+    return data_loss + L2 * total([p * p for p in model.parameters()])
+
+
+def run_scalar_engine(wl, start, X, y, batches, make_model, value, total):
+    model = make_model()
+    params = model.parameters()
+    for p, w in zip(params, start):
+        p.data = float(w)
+    Xl, yl = X.tolist(), y.tolist()
+    for k, idx in enumerate(batches[: wl.slow_steps]):
+        Xk, yk = (Xl, yl) if idx is None else ([Xl[i] for i in idx], [yl[i] for i in idx])
+        t0 = time.perf_counter()
+        loss = scalar_loss(wl.loss(), model, Xk, yk, value, total)
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        lr = wl.lr(k)
+        for p in params:
+            p.data -= lr * p.grad
+        yield time.perf_counter() - t0, loss.data
+
+
+def run_mgrad_scalar(wl, start, X, y, batches):
+    def make():
+        return MLP(X.shape[1], wl.sizes, activation="relu", output="linear", rng=random.Random(SEED))
+
+    return run_scalar_engine(wl, start, X, y, batches, make, Value, vsum)
+
+
+def run_micrograd(wl, start, X, y, batches):
+    from micrograd.engine import Value as MValue
+    from micrograd.nn import MLP as MMLP
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))  # micrograd's topological sort recurses
+    return run_scalar_engine(wl, start, X, y, batches, lambda: MMLP(X.shape[1], wl.sizes), MValue, sum)
+
+
+def run_torch(wl, start, X, y, batches, threads):
+    import torch
+
+    torch.set_num_threads(threads)
+    ref = TensorMLP(X.shape[1], wl.sizes, activation="relu", rng=random.Random(SEED))
+    ref.set_flat_parameters(start)
+    params = [torch.tensor(p.data, dtype=torch.float64, requires_grad=True) for p in ref.parameters()]
+    Xt = torch.tensor(X, dtype=torch.float64)
+    yt = torch.tensor(y.reshape(-1, 1) if wl.loss() == "hinge" else y)
+    for k, idx in enumerate(batches):
+        Xk, yk = (Xt, yt) if idx is None else (Xt[idx], yt[idx])
+        t0 = time.perf_counter()
+        h = Xk
+        for i in range(0, len(params), 2):
+            h = h @ params[i] + params[i + 1]
+            if i + 2 < len(params):
+                h = h.relu()
+        if wl.loss() == "hinge":
+            data_loss = (1 - yk * h).relu().mean()
+        else:
+            data_loss = torch.nn.functional.cross_entropy(h, yk)
+        loss = data_loss + L2 * sum((p * p).sum() for p in params)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        lr = wl.lr(k)
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+        yield time.perf_counter() - t0, loss.item()
+
+
+# --- the run ------------------------------------------------------------------------
+
+def disagreement(curve, reference):
+    n = min(len(curve), len(reference))
+    return max(abs(a - b) / max(abs(b), 1e-300) for a, b in zip(curve[:n], reference[:n]))
+
+
+def blas_note():
+    try:
+        from threadpoolctl import threadpool_info
+
+        info = [f"{i['internal_api']} {i.get('version', '')} {i.get('architecture', '')}, {i['num_threads']} threads"
+                for i in threadpool_info() if i["user_api"] == "blas"]
+        return "; ".join(info)
+    except ImportError:
+        return "threadpoolctl not installed"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10 steps per workload (a smoke test, not a measurement)")
+    ap.add_argument("--only", help="run the workloads whose name contains this text")
+    args = ap.parse_args()
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    try:
+        import micrograd  # noqa: F401
+        have_micrograd = True
+    except ImportError:
+        have_micrograd = False
+
+    default_threads = torch.get_num_threads() if torch else None
+    engines = [("tensor", run_tensor)]
+    try:
+        import threadpoolctl  # noqa: F401
+
+        engines.append(("tensor 1t", lambda *a: run_tensor(*a, blas_threads=1)))
+    except ImportError:
+        pass  # the column needs threadpoolctl to hold numpy's BLAS to one thread
+    engines.append(("scalar", run_mgrad_scalar))
+    if torch:
+        engines += [("torch 1t", lambda *a: run_torch(*a, threads=1)),
+                    (f"torch {default_threads}t", lambda *a: run_torch(*a, threads=default_threads))]
+    if have_micrograd:
+        engines.append(("micrograd", run_micrograd))
+
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}"
+          + (f", torch {torch.__version__}" if torch else ", torch not installed (its columns are skipped)")
+          + ("" if have_micrograd else ", micrograd not installed: pip install micrograd==0.1.0"))
+    print(f"cpus: {os.cpu_count()}; numpy BLAS: {blas_note()}; "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
+    print("median seconds per training step (forward + backward + SGD update)\n")
+
+    names = [n for n, _ in engines]
+    head = f"{'workload':<36}" + "".join(f"{n:>11}" for n in names)
+    one = "tensor 1t" if "tensor 1t" in names else "tensor"
+    if torch:
+        head += f"{one.replace(' ', '') + '/torch1t':>17}{f'tensor/torch{default_threads}t':>16}"
+    if have_micrograd:
+        head += f"{'micrograd/tensor':>18}"
+    head += f"{'curves agree':>14}"
+    print(head)
+    notes, failed = [], False
+    for wl in workloads(args.quick):
+        if args.only and args.only not in wl.name:
+            continue
+        X, y, batches = wl.load()
+        start = TensorMLP(X.shape[1], wl.sizes, activation="relu", rng=random.Random(SEED)).flat_parameters()
+        runs = {}  # name -> (steps it runs, its step generator)
+        for name, fn in engines:
+            slow = name in ("scalar", "micrograd")
+            if slow and not wl.slow_steps:
+                notes.append(f"{wl.name}: {name} skipped ({wl.why_slow}: minutes per step)")
+            elif name == "micrograd" and wl.loss() != "hinge":
+                notes.append(f"{wl.name}: micrograd skipped (micrograd 0.1.0 has no exp or log for cross-entropy)")
+            else:
+                runs[name] = (fn, wl.slow_steps if slow else wl.steps)
+                if slow and wl.slow_steps < wl.steps:
+                    notes.append(f"{wl.name}: {name} timed over its first {wl.slow_steps} steps")
+        med, curves = {}, {}
+        for name, (fn, steps) in runs.items():
+            gc.collect()
+            time.sleep(0.5)  # let the last engine's threads go idle
+            times, curves[name] = [], []
+            for dt, loss in fn(wl, start, X, y, batches[:steps]):
+                times.append(dt)
+                curves[name].append(loss)
+            med[name] = statistics.median(times)
+        worst = max([disagreement(curves[n], curves["tensor"]) for n in curves if n != "tensor"], default=0.0)
+        failed |= worst > 1e-9
+        row = f"{wl.name:<36}" + "".join(f"{med[n]:>11.6f}" if n in med else f"{'—':>11}" for n in names)
+        if torch:
+            row += f"{med[one] / med['torch 1t']:>17.2f}{med['tensor'] / med[f'torch {default_threads}t']:>16.2f}"
+        if have_micrograd:
+            row += f"{med['micrograd'] / med['tensor']:>17.0f}x" if "micrograd" in med else f"{'—':>18}"
+        row += f"{worst:>14.1e}"
+        print(row, flush=True)
+    print()
+    for note in notes:
+        print(f"  {note}")
+    print("  tensor: numpy's BLAS with its default threads; tensor 1t: held to one thread (threadpoolctl)")
+    print("  ratios below 1.0 mean the tensor engine is faster; 'curves agree' is the worst relative")
+    print("  difference between any engine's loss and the tensor engine's, over the steps both ran")
+    if failed:
+        print("FAIL: an engine's loss curve differs from the tensor engine's by more than 1e-9")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
