@@ -6,7 +6,6 @@ exit 0 ok, 1 a failed check or run, 2 bad input, 130 interrupted.
 """
 
 import functools
-import sys
 
 import click
 from rich.console import Console
@@ -57,6 +56,9 @@ def translate_errors(f):
             return f(*args, **kwargs)
         except MgradError as e:
             raise MgradClickError(e) from None
+        except KeyboardInterrupt:  # click would say "Aborted!" and exit 1
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(130) from None
 
     return wrapper
 
@@ -464,8 +466,4 @@ def _print_gradcheck(results, title, eps, atol, rtol, what):
 
 
 def main():
-    try:
-        cli(prog_name="mgrad")
-    except KeyboardInterrupt:  # outside a command that handles it itself
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+    cli(prog_name="mgrad")

@@ -53,3 +53,16 @@ def test_ci_runs_the_readme_test_command():
     _, tests = readme_commands()
     ci = (REPO / ".ci" / "run").read_text().splitlines()
     assert tests in ci
+
+
+def test_ctrl_c_exits_130(run, monkeypatch):
+    """Any command interrupted by Ctrl-C stops with exit code 130, not click's 'Aborted!' (1)."""
+    from mgrad_cli import expr
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(expr, "parse", interrupted)
+    result = run("gradcheck", "x*x", "x=1")
+    assert result.exit_code == 130
+    assert "Interrupted." in result.stderr
