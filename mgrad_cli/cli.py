@@ -96,9 +96,17 @@ GRAPH_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Show every Nth epoch in the table (the first and last always).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the final summary.")
+@click.option("--resume", "resume_path", metavar="MODEL.json",
+              help="Carry on from this checkpoint (weights, optimizer state, epoch, RNG) up to --epochs; "
+                   "saved back to it unless --save names another file.")
+@click.option("--save-every", type=click.IntRange(min=1), metavar="N",
+              help="Also save the checkpoint every N epochs (needs --save or --resume).")
+@click.option("--plot", "plot_path", metavar="PATH",
+              help="After training, draw the loss and accuracy curves (and for 2-D data the decision "
+                   "boundary) to a .png or .svg (needs matplotlib).")
 @translate_errors
 def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes,
-                  every, quiet):
+                  every, quiet, resume_path=None, save_every=None, plot_path=None):
     """Train an MLP as the YAML file CONFIG says, and print a table of the epochs.
 
     The table shows each epoch's loss, training accuracy, test accuracy (when the
@@ -110,17 +118,21 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
       mgrad train configs/moons.yaml
       mgrad train configs/iris.yaml --epochs 20 --lr 0.05 --save iris.json
       mgrad train configs/tiny.yaml --graph tiny.svg --log tiny.jsonl -q
+      mgrad train configs/moons.yaml --save moons.json --save-every 10 --plot moons.png
+      mgrad train configs/moons.yaml --resume moons.json --epochs 200
 
     Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C).
     """
     try:
-        _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet)
+        _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet,
+               resume_path=resume_path, save_every=save_every, plot_path=plot_path)
     except KeyboardInterrupt:  # outside the epoch loop (which reports what it did itself)
         err_console().print("Interrupted.", markup=False)
         raise click.exceptions.Exit(130) from None
 
 
-def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet):
+def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet,
+           resume_path=None, save_every=None, plot_path=None):
     import json
     import os
     import time
@@ -134,7 +146,16 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     if graph_path is not None and not graph_path.lower().endswith(GRAPH_SUFFIXES):
         raise click.BadParameter(f"expected a file ending in .svg, .png, .pdf or .dot, got '{graph_path}'",
                                  param_hint="--graph")
-    for path, hint in ((save_path, "--save"), (log_path, "--log"), (graph_path, "--graph")):
+    if plot_path is not None:  # issue 6: check before training, not after
+        from . import plot as plotting
+        try:
+            plotting.check_path(plot_path)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--plot") from None
+        plotting.require_matplotlib()
+    if save_every is not None and save_path is None and resume_path is None:
+        raise click.BadParameter("needs --save PATH (or --resume) to know where to save", param_hint="--save-every")
+    for path, hint in ((save_path, "--save"), (log_path, "--log"), (graph_path, "--graph"), (plot_path, "--plot")):
         if path is not None:
             directory = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(directory):
@@ -149,6 +170,10 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     training.check_fit(config, dataset, source)
     trainer = training.Trainer(config, dataset, source=source)
     n_params = len(trainer.params)
+    if resume_path is not None:  # issue 6
+        trainer.resume(ckpt_mod.load_checkpoint(resume_path), display_path(resume_path), source)
+        save_path = resume_path if save_path is None else save_path
+    start_epoch = trainer.epoch
 
     render = None
     if graph_path is not None:
@@ -193,6 +218,9 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
                   f"{len(dataset.train_idx)} training samples{test_note}; {config['loss']['name']} loss, "
                   f"{opt['name']} lr {opt['lr']:g}{sched}, {batch}, seed {config['seed']}.",
                   markup=False, soft_wrap=True)
+        if start_epoch:
+            out.print(f"Resuming from {resume_path} after epoch {start_epoch} of {config['epochs']}.",
+                      markup=False, soft_wrap=True)
         out.print(header, style="bold", markup=False, soft_wrap=True)
 
     log_file = None
@@ -222,7 +250,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     try:
         if progress is not None:
             progress.start()
-            task = progress.add_task("train", total=total, loss="")
+            task = progress.add_task("train", total=total, completed=start_epoch, loss="")
         for r in training.train(config, dataset, trainer):
             if log_file is not None:
                 log_file.write(json.dumps(r) + "\n")
@@ -231,6 +259,8 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
                 rows_to.print(row_text(r), markup=False, soft_wrap=True, highlight=False)
             if progress is not None:
                 progress.update(task, completed=r["epoch"], loss=f"loss {r['loss']:.4f}")
+            if save_every is not None and r["epoch"] % save_every == 0 and r["epoch"] < total:
+                save()
     except KeyboardInterrupt:
         interrupted = True
     except TrainingDiverged as e:
@@ -257,11 +287,21 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
             graph_nodes = render.write_graph(root, graph_path, rankdir="LR", max_nodes=graph_max_nodes)
         except MgradError as e:
             graph_error = e
+    plotted = None
+    if plot_path is not None and trainer.epoch > 0:
+        from .evaluate import Model
+        X_raw = dataset.X if dataset.mean is None else dataset.X * dataset.std + dataset.mean
+        plotted = plotting.plot_run(plot_path, Model(trainer.checkpoint(), source), trainer.history,
+                                    (X_raw, dataset.y), title=f"{training.describe(config, dataset, n_params)} "
+                                                             f"on {dataset.name}")
 
     last = trainer.last
     what = f"{training.describe(config, dataset, n_params)} on {dataset.name}"
     if interrupted:
         out.print(f"Interrupted after {trainer.epoch} of {total} epochs ({elapsed:.1f} s): {what}.",
+                  markup=False, soft_wrap=True)
+    elif start_epoch:
+        out.print(f"Trained {what} for epochs {start_epoch + 1} to {trainer.epoch} in {elapsed:.1f} s.",
                   markup=False, soft_wrap=True)
     else:
         out.print(f"Trained {what} for {trainer.epoch} epochs in {elapsed:.1f} s.", markup=False, soft_wrap=True)
@@ -279,6 +319,8 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     if graph_nodes is not None:
         out.print(f"Graph of the loss on one sample ({graph_nodes} nodes) drawn to {graph_path}.",
                   markup=False, soft_wrap=True)
+    if plotted is not None:
+        out.print(f"Figure ({' and '.join(plotted)}) drawn to {plot_path}.", markup=False, soft_wrap=True)
     if interrupted:
         raise click.exceptions.Exit(130)
     if graph_error is not None:
@@ -461,6 +503,254 @@ def _print_gradcheck(results, title, eps, atol, rtol, what):
 
 
 # --- predict, eval, plot, datasets (issue 6) ---------------------------------------
+
+def _json_out(doc):
+    """--json: the document alone on stdout."""
+    import json as _json
+
+    click.echo(_json.dumps(doc, indent=2, allow_nan=False))
+
+
+def _model_title(model):
+    sizes = "-".join(str(s) for s in model.sizes)
+    return f"MLP {sizes} trained {model.epoch} epochs on {model.ckpt['data'].get('name', '?')}"
+
+
+@cli.command("predict", context_settings=CONTEXT_SETTINGS)
+@click.argument("model_path", metavar="MODEL.json")
+@click.argument("csv_path", metavar="[CSV]", required=False)
+@click.option("-i", "--input", "inputs", multiple=True, metavar='"X1,X2,..."',
+              help="One sample's features, comma-separated, in the training data's order (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the predictions as JSON, for scripts.")
+@translate_errors
+def predict_command(model_path, csv_path, inputs, as_json):
+    """Predict with a trained model: one row per sample of CSV, or per --input.
+
+    The CSV needs a header naming the model's features (in any order); a target
+    column, if present, is ignored. Inputs are raw numbers, as in the training data:
+    the standardization used in training is stored in the checkpoint and applied
+    here. Classes are printed by their names.
+
+    \b
+    Examples:
+      mgrad predict iris.json datasets/iris.csv
+      mgrad predict tiny.json --input "2.0,3.0,-1.0" --input "0.5,1.0,1.0"
+      mgrad predict iris.json --input "5.1,3.5,1.4,0.2" --json
+
+    Exit codes: 0 done, 2 bad input (a bad checkpoint, or a CSV with missing or extra
+    columns, a ragged row or a value that is not a number: named by file, line, column).
+    """
+    from . import evaluate as ev
+
+    if csv_path is not None and inputs:
+        raise click.UsageError("give a CSV file or --input values, not both")
+    if csv_path is None and not inputs:
+        raise click.UsageError("give a CSV file or one or more --input \"X1,X2,...\" values")
+    model = ev.load_model(model_path)
+    if csv_path is not None:
+        X, _, lines = ev.read_rows(csv_path, model)
+        where, ids = "line", lines
+    else:
+        X = ev.parse_inputs(inputs, model)
+        where, ids = "input", list(range(1, len(inputs) + 1))
+    rows = model.predictions(X)
+    if as_json:
+        _json_out({
+            "model": model_path,
+            "task": model.task,
+            "features": model.feature_names,
+            "classes": model.class_names,
+            "predictions": [dict({where: i, "inputs": [float(v) for v in x]}, **r)
+                            for i, x, r in zip(ids, X, rows)],
+        })
+        return
+    from rich.table import Table
+
+    console = out_console()
+    table = Table()
+    table.add_column(where, justify="right")
+    # the inputs too, when they fit beside the answer (not digits' 64 pixels)
+    show_features = sum(len(n) + 3 for n in model.feature_names) + 40 <= console.width
+    if show_features:
+        for name in model.feature_names:
+            table.add_column(name, justify="right")
+    table.add_column("prediction", justify="right" if model.task == "regression" else "left")
+    extra = None
+    if model.task == "classification":
+        extra = "probability" if model.loss in ("cross_entropy", "bce") else (
+            "score" if model.sizes[-1] == 1 else None)
+        if extra:
+            table.add_column(extra, justify="right")
+    for i, x, r in zip(ids, X, rows):
+        cells = [str(i)] + ([f"{v:g}" for v in x] if show_features else [])
+        if model.task == "regression":
+            cells.append(f"{r['prediction']:.6g}")
+        else:
+            cells.append(r["prediction"])
+            if extra == "probability":
+                cells.append(f"{r['probabilities'][r['prediction']]:.3f}")
+            elif extra == "score":
+                cells.append(f"{r['outputs'][0]:.4f}")
+        table.add_row(*cells)
+    console.print(table)
+
+
+@cli.command("eval", context_settings=CONTEXT_SETTINGS)
+@click.argument("model_path", metavar="MODEL.json")
+@click.argument("csv_path", metavar="[CSV]", required=False)
+@click.option("--split", type=click.Choice(["test", "train", "all"]), default="test", show_default=True,
+              help="Without CSV: which rows of the model's own data (test = those held out by test_split; "
+                   "the training rows when nothing was held out).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON, for scripts.")
+@translate_errors
+def eval_command(model_path, csv_path, split, as_json):
+    """Measure a trained model: loss, and accuracy with a confusion matrix (or the
+    mean squared error for a regression target).
+
+    Without CSV it rebuilds the data set the model was trained on (from the config in
+    the checkpoint) and uses the rows held out for testing. A CSV needs the model's
+    feature columns and the target column.
+
+    \b
+    Examples:
+      mgrad eval iris.json
+      mgrad eval iris.json datasets/iris.csv
+      mgrad eval moons.json --split train --json
+
+    The loss is the training loss (l2 term included), so it compares with the table of
+    `mgrad train`. Exit codes: 0 done, 2 bad input.
+    """
+    from . import evaluate as ev
+
+    ctx = click.get_current_context()
+    if csv_path is not None and ctx.get_parameter_source("split") != click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--split chooses rows of the model's own data; it does not apply to a CSV")
+    model = ev.load_model(model_path)
+    note = None
+    if csv_path is not None:
+        X, y, _ = ev.read_rows(csv_path, model, need_target=True)
+        what = f"{len(X)} samples of {csv_path}"
+    else:
+        X, y, what, note = ev.split_rows(model, split)
+    result = ev.evaluate(model, X, y)
+    if as_json:
+        _json_out(dict({"model": model_path, "data": what, "note": note, "task": model.task}, **result))
+        return
+    out = out_console()
+    if note:
+        err_console().print(f"Note: {note}; evaluating on the training rows.", markup=False, soft_wrap=True)
+    out.print(f"{model_path}: {_model_title(model)}; evaluated on {what}.", markup=False, soft_wrap=True)
+    out.print(f"loss      {result['loss']:.6f}", markup=False)
+    if model.task == "regression":
+        out.print(f"mse       {result['mse']:.6g}", markup=False)
+        out.print(f"mae       {result['mae']:.6g}", markup=False)
+        return
+    out.print(f"accuracy  {100 * result['accuracy']:.1f}% ({result['correct']} of {result['samples']})",
+              markup=False)
+    from rich.table import Table
+
+    table = Table(title="confusion matrix (rows: true class, columns: predicted)", title_justify="left")
+    table.add_column("true \\ predicted")
+    for name in result["classes"]:
+        table.add_column(name, justify="right")
+    table.add_column("recall", justify="right")
+    for name, counts in zip(result["classes"], result["confusion"]):
+        total = sum(counts)
+        recall = "-" if total == 0 else f"{100 * counts[result['classes'].index(name)] / total:.1f}%"
+        table.add_row(name, *[str(c) for c in counts], recall)
+    out.print(table)
+
+
+@cli.command("plot", context_settings=CONTEXT_SETTINGS)
+@click.argument("model_path", metavar="MODEL.json")
+@click.option("-o", "--output", "output", metavar="PATH",
+              help="Where to draw: .png or .svg  [default: MODEL with .png for .json]")
+@translate_errors
+def plot_command(model_path, output):
+    """Draw a trained model's run: the loss curve and accuracy per epoch (from the
+    history in the checkpoint) and, for 2-D data, the decision boundary with the
+    data points, as in micrograd's demo. Needs matplotlib: pip install 'mgrad-cli[plot]'.
+
+    \b
+    Examples:
+      mgrad plot moons.json                 # writes moons.png
+      mgrad plot iris.json -o iris.svg
+
+    Exit codes: 0 done, 1 matplotlib is missing, 2 bad input.
+    """
+    import os
+
+    from . import evaluate as ev
+    from . import plot as plotting
+    from .errors import MgradError as _Err
+
+    if output is None:
+        output = os.path.splitext(model_path)[0] + ".png"
+    try:
+        plotting.check_path(output)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--output") from None
+    plotting.require_matplotlib()
+    model = ev.load_model(model_path)
+    points = None
+    if model.n_features == 2 and model.task == "classification":
+        try:
+            ds, X = ev.training_data(model)
+            points = (X, ds.y)
+        except _Err as e:  # still draw the curves
+            err_console().print(f"Warning: {e}; drawing the curves only.", markup=False, soft_wrap=True)
+    drawn = plotting.plot_run(output, model, model.history, points, title=f"{model_path}: {_model_title(model)}")
+    out_console().print(f"Figure ({' and '.join(drawn)}) drawn to {output}.", markup=False, soft_wrap=True)
+
+
+@cli.command("datasets", context_settings=CONTEXT_SETTINGS)
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON, for scripts.")
+@translate_errors
+def datasets_command(as_json):
+    """List the built-in data sets (with their parameters and defaults) and the CSV files
+    shipped in datasets/ (with their shapes).
+
+    \b
+    Examples:
+      mgrad datasets
+      mgrad datasets --json
+
+    Use a built-in in a config with `data: {name: moons, n_samples: 200, noise: 0.2}`,
+    a CSV with `data: {csv: ../datasets/iris.csv, target: species}`.
+    """
+    from . import datasets as ds
+
+    builtins, csvs = ds.builtin_info(), ds.shipped_csvs()
+    if as_json:
+        _json_out({"builtin": builtins, "csv": csvs})
+        return
+    from rich.table import Table
+
+    out = out_console()
+    table = Table(title="Built-in data sets (data.name)", title_justify="left")
+    table.add_column("name")
+    for col in ("samples", "features", "classes"):
+        table.add_column(col, justify="right")
+    table.add_column("parameters (defaults)")
+    for b in builtins:
+        params = ", ".join(f"{k}={v:g}" for k, v in b["params"].items()) or "-"
+        table.add_row(b["name"], str(b["samples"]), str(b["features"]), str(b["classes"]), params)
+    out.print(table)
+    for b in builtins:
+        out.print(f"  {b['name']}: {b['description']}", markup=False, soft_wrap=True)
+    out.print()
+    if not csvs:
+        out.print("No shipped CSV files found (they live in datasets/ of the source tree).", markup=False)
+        return
+    table = Table(title=f"Shipped CSV files in {ds.display_path(ds.SHIPPED_DIR)}/ (data.csv)", title_justify="left")
+    table.add_column("file")
+    for col in ("rows", "columns", "classes"):
+        table.add_column(col, justify="right")
+    table.add_column("target (last column)")
+    for c in csvs:
+        table.add_row(c["name"], str(c["rows"]), str(c["columns"]), str(c["classes"]), c["target"])
+    out.print(table)
+
 
 # --- end predict, eval, plot, datasets ---------------------------------------------
 

@@ -115,8 +115,9 @@ class Dataset:
     """
 
     def __init__(self, name, X, y, task, class_names, feature_names, train_idx, test_idx,
-                 mean=None, std=None):
+                 mean=None, std=None, target="y"):
         self.name, self.X, self.y, self.task = name, X, y, task
+        self.target = target  # the name of the target column (a CSV's header; "y" for a built-in)
         self.class_names, self.feature_names = class_names, feature_names
         self.train_idx, self.test_idx = train_idx, test_idx
         self.mean, self.std = mean, std
@@ -158,7 +159,7 @@ def load_dataset(data_cfg, seed):
     """
     name = data_cfg["name"]
     if name == "csv":
-        X, y, task, class_names, feature_names = read_csv(
+        X, y, task, class_names, feature_names, target = _read_csv(
             data_cfg["csv"], data_cfg.get("target"), data_cfg.get("task", "auto"))
         label = os.path.basename(data_cfg["csv"])
     else:
@@ -172,6 +173,7 @@ def load_dataset(data_cfg, seed):
         if class_names is None:
             class_names = [str(c) for c in range(int(y.max()) + 1)]
         task, feature_names, label = "classification", [f"x{i}" for i in range(X.shape[1])], name
+        target = "y"
 
     train_idx, test_idx = split(y if task == "classification" else None, len(X),
                                 data_cfg.get("test_split", 0.0), np.random.default_rng([seed, 1]))
@@ -181,7 +183,7 @@ def load_dataset(data_cfg, seed):
         std = X[train_idx].std(axis=0)
         std[std == 0] = 1.0  # a constant feature stays constant instead of becoming nan
         X = (X - mean) / std
-    return Dataset(label, X, y, task, class_names, feature_names, train_idx, test_idx, mean, std)
+    return Dataset(label, X, y, task, class_names, feature_names, train_idx, test_idx, mean, std, target)
 
 
 def split(y, n, test_split, rng):
@@ -201,12 +203,11 @@ def split(y, n, test_split, rng):
 
 # --- CSV files ------------------------------------------------------------------------
 
-def read_csv(path, target=None, task="auto"):
-    """Read a CSV with a header row: numeric features, a target column (default: the last).
+def read_table(path):
+    """A CSV file's header and data rows: (header line, header cells stripped, [(line, row), ...]).
 
-    Labels that are not all numbers are classes (named as in the file, sorted); numeric
-    labels are classes when they are all whole numbers (task auto), else a regression
-    target. Errors name the file, the line and the column.
+    Blank lines are skipped; line numbers are the file's (1-based). Raises DataError naming
+    the file for a missing, unreadable, empty or header-only file.
     """
     shown = display_path(path)
     try:
@@ -227,13 +228,43 @@ def read_csv(path, target=None, task="auto"):
 
     if not numbered:
         raise DataError(f"{shown}: the file is empty (expected a header row, then data)")
-    (_, header), body = numbered[0], numbered[1:]
-    header = [h.strip() for h in header]
-    if len(header) < 2:
-        raise DataError(f"{shown}, line {numbered[0][0]}: expected a header with at least two "
-                        f"columns (features and a target), got {len(header)}")
+    (header_line, header), body = numbered[0], numbered[1:]
     if not body:
         raise DataError(f"{shown}: no data rows after the header")
+    return header_line, [h.strip() for h in header], body
+
+
+def parse_number(cell, shown, line, column):
+    """A finite float from a CSV cell, or DataError('file, line L, column 'name': ...')."""
+    cell = cell.strip()
+    try:
+        value = float(cell)
+    except ValueError:
+        got = f"'{cell}'" if cell else "an empty cell"
+        raise DataError(f"{shown}, line {line}, column '{column}': expected a number, got {got}") from None
+    if not np.isfinite(value):
+        raise DataError(f"{shown}, line {line}, column '{column}': expected a finite number, got '{cell}'")
+    return value
+
+
+def read_csv(path, target=None, task="auto"):
+    """Read a CSV with a header row: numeric features, a target column (default: the last).
+
+    Labels that are not all numbers are classes (named as in the file, sorted); numeric
+    labels are classes when they are all whole numbers (task auto), else a regression
+    target. Errors name the file, the line and the column.
+    Returns (X, y, task, class_names, feature_names).
+    """
+    return _read_csv(path, target, task)[:5]
+
+
+def _read_csv(path, target, task):
+    """read_csv's results and the target column's name."""
+    shown = display_path(path)
+    header_line, header, body = read_table(path)
+    if len(header) < 2:
+        raise DataError(f"{shown}, line {header_line}: expected a header with at least two "
+                        f"columns (features and a target), got {len(header)}")
     if target is None:
         t = len(header) - 1
     elif target in header:
@@ -251,16 +282,7 @@ def read_csv(path, target=None, task="auto"):
             raise DataError(f"{shown}, line {line}: expected {len(header)} columns as in the "
                             f"header, got {len(row)}")
         for c, j in enumerate(features):
-            cell = row[j].strip()
-            try:
-                X[r, c] = float(cell)
-            except ValueError:
-                got = f"'{cell}'" if cell else "an empty cell"
-                raise DataError(f"{shown}, line {line}, column '{header[j]}': expected a number, "
-                                f"got {got}") from None
-            if not np.isfinite(X[r, c]):
-                raise DataError(f"{shown}, line {line}, column '{header[j]}': expected a finite "
-                                f"number, got '{cell}'")
+            X[r, c] = parse_number(row[j], shown, line, header[j])
         labels.append(row[t].strip())
 
     feature_names = [header[j] for j in features]
@@ -270,9 +292,9 @@ def read_csv(path, target=None, task="auto"):
             bad = next(i for i, s in enumerate(labels) if not _is_number(s))
             raise DataError(f"{shown}, line {body[bad][0]}, column '{header[t]}': a regression "
                             f"target must be a number, got '{labels[bad]}'")
-        return X, numeric, "regression", None, feature_names
+        return X, numeric, "regression", None, feature_names, header[t]
     if task == "auto" and numeric is not None and not np.all(numeric == np.round(numeric)):
-        return X, numeric, "regression", None, feature_names
+        return X, numeric, "regression", None, feature_names, header[t]
     if numeric is not None:  # whole numbers: sort as numbers (2 before 10), name as written
         keys = sorted(set(numeric.tolist()))
         class_names = [_number_name(k) for k in keys]
@@ -283,7 +305,7 @@ def read_csv(path, target=None, task="auto"):
     if len(class_names) < 2:
         raise DataError(f"{shown}: column '{header[t]}' has a single class ({class_names[0]}); "
                         f"a classifier needs at least two")
-    return X, y, "classification", class_names, feature_names
+    return X, y, "classification", class_names, feature_names, header[t]
 
 
 def _is_number(s):
@@ -311,3 +333,47 @@ def display_path(path):
         if not rel.startswith(".."):
             return rel
     return path
+
+
+# --- what `mgrad datasets` lists -----------------------------------------------------
+
+# the data sets shipped with the source, next to the package (configs refer to them as ../datasets/)
+SHIPPED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "datasets")
+
+
+def builtin_info():
+    """One dict per built-in: name, params (defaults), samples, features, classes, description."""
+    info = []
+    for name, (make, params, _) in BUILTINS.items():
+        X, y = make() if name == "tiny" else make(rng=np.random.default_rng(0), **params)
+        info.append({
+            "name": name,
+            "params": dict(params),
+            "samples": int(X.shape[0]),
+            "features": int(X.shape[1]),
+            "classes": int(np.max(y)) + 1,
+            "description": " ".join(make.__doc__.strip().split("\n\n")[0].split()),
+        })
+    return info
+
+
+def shipped_csvs(directory=SHIPPED_DIR):
+    """One dict per CSV in `directory`: path, rows, columns, target (the last column), classes."""
+    if not os.path.isdir(directory):
+        return []
+    found = []
+    for name in sorted(os.listdir(directory)):
+        if not name.lower().endswith(".csv"):
+            continue
+        path = os.path.join(directory, name)
+        _, header, body = read_table(path)
+        labels = {row[-1].strip() for _, row in body if row}
+        found.append({
+            "name": name,
+            "path": display_path(path),
+            "rows": len(body),
+            "columns": len(header),
+            "target": header[-1],
+            "classes": len(labels),
+        })
+    return found

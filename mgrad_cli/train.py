@@ -23,7 +23,7 @@ import numpy as np
 
 from . import losses, optim
 from .engine import Value
-from .errors import ConfigError, TrainingDiverged
+from .errors import CheckpointError, ConfigError, TrainingDiverged
 from .nn import MLP
 
 
@@ -152,6 +152,7 @@ class Trainer:
         self.epoch = 0  # epochs completed
         self.rng = np.random.default_rng([config["seed"], 2])  # the order of minibatches
         self.last = None  # the last epoch's record
+        self.history = []  # every epoch's record so far, without the timing (for plots)
         n_out = config["model"]["layers"][-1]
         out = config["model"]["output"]
         self.T_train = losses.encode_targets(config["loss"]["name"], dataset.y_train, n_out, out)
@@ -167,6 +168,7 @@ class Trainer:
             "epoch": self.epoch,
             "rng": self.rng.bit_generator.state,
             "last": self.last,
+            "history": [dict(r) for r in self.history],
         }
 
     def load_state_dict(self, state):
@@ -178,6 +180,20 @@ class Trainer:
         self.epoch = int(state["epoch"])
         self.rng.bit_generator.state = state["rng"]
         self.last = state.get("last")
+        self.history = [dict(r) for r in state.get("history") or []]
+
+    def resume(self, ckpt, source="checkpoint", config_source="config"):
+        """Carry on from a loaded checkpoint (checkpoint.load_checkpoint): its weights,
+        optimizer state, epoch, batch-order RNG and history. Raises CheckpointError when it
+        was not made by this config on this data (the model, loss, optimizer, seed or data
+        differ, or the shapes do not fit)."""
+        check_resumable(self.config, self.dataset, ckpt, source, config_source)
+        try:
+            self.load_state_dict({"params": ckpt["weights"], "optimizer": ckpt["optimizer"],
+                                  "epoch": ckpt["epoch"], "rng": ckpt["rng"], "last": ckpt["metrics"],
+                                  "history": ckpt.get("history", [])})
+        except (ValueError, TypeError, KeyError) as e:
+            raise CheckpointError(f"{source}: cannot resume from this checkpoint: {e}") from None
 
     def checkpoint(self):
         """The keyword arguments of checkpoint.save_checkpoint for the current state."""
@@ -197,8 +213,10 @@ class Trainer:
                 "class_names": None if ds.class_names is None else list(ds.class_names),
                 "mean": None if ds.mean is None else ds.mean.tolist(),
                 "std": None if ds.std is None else ds.std.tolist(),
+                "target": getattr(ds, "target", None),
             },
             "metrics": self.last,
+            "history": [dict(r) for r in self.history],
         }
 
     def run(self):
@@ -238,7 +256,50 @@ class Trainer:
                 "lr": lr,
                 "seconds": time.perf_counter() - t0,
             }
+            self.history.append({k: v for k, v in self.last.items() if k != "seconds"})
             yield dict(self.last)
+
+
+# what must be the same to resume a run: the rest (epochs, lr and the optimizer's other
+# settings, the schedule, l2, batch_size, engine) may change between the two halves
+RESUME_KEYS = ("data", "model", "loss.name", "optimizer.name", "seed")
+
+
+def check_resumable(config, dataset, ckpt, source="checkpoint", config_source="config"):
+    """Raise CheckpointError unless ckpt was trained with this config's model and data."""
+    old = ckpt["config"]
+    for key in RESUME_KEYS:
+        a, b = _get(old, key), _get(config, key)
+        if a != b:
+            if isinstance(a, dict):  # name the first setting that differs
+                sub = next(k for k in sorted(set(a) | set(b), key=str) if a.get(k) != b.get(k))
+                key, a, b = f"{key}.{sub}", a.get(sub), b.get(sub)
+            raise CheckpointError(f"{source}: was trained with {key} {_show(a)}, but {config_source} "
+                                  f"says {_show(b)}; resume with the config it was trained with")
+    sizes = ckpt["sizes"]
+    if sizes[0] != dataset.n_features:
+        raise CheckpointError(f"{source}: the model takes {sizes[0]} inputs, but {dataset.name} has "
+                              f"{dataset.n_features} features")
+    if list(ckpt["data"]["feature_names"]) != list(dataset.feature_names):
+        raise CheckpointError(f"{source}: was trained on the features {', '.join(ckpt['data']['feature_names'])}, "
+                              f"but {dataset.name} has {', '.join(dataset.feature_names)}")
+    if ckpt["data"].get("class_names") != (None if dataset.class_names is None else list(dataset.class_names)):
+        raise CheckpointError(f"{source}: was trained on other classes than {dataset.name} has")
+    if ckpt["epoch"] >= config["epochs"]:
+        raise CheckpointError(f"{source}: already trained {ckpt['epoch']} epochs, and {config_source} asks for "
+                              f"{config['epochs']}; ask for more with --epochs")
+
+
+def _get(config, dotted):
+    for key in dotted.split("."):
+        config = config[key]
+    return config
+
+
+def _show(value):
+    if isinstance(value, str):
+        return value
+    return "null" if value is None else str(value)
 
 
 def train(config, dataset, trainer=None):

@@ -1,0 +1,279 @@
+"""Using a trained model: load it from a checkpoint, read new inputs, predict, evaluate.
+
+A Model is a checkpoint made usable: the backend its config describes, the weights, and
+the data's names and standardization. Inputs are always raw (as in the CSV the model was
+trained on); the model applies the stored (x - mean) / std itself.
+
+    model = load_model("iris.json")
+    X, y, lines = read_rows("new.csv", model)      # errors name the file, line and column
+    model.predictions(X)                           # [{"prediction": "setosa", ...}, ...]
+    evaluate(model, X_raw, y)                      # loss, accuracy or mse, confusion matrix
+"""
+
+import numpy as np
+
+from . import losses
+from .checkpoint import load_checkpoint
+from .datasets import display_path, load_dataset, parse_number, read_table
+from .errors import CheckpointError, ConfigError, DataError
+from .train import ScalarBackend, make_backend
+
+
+class Model:
+    """A trained MLP from a checkpoint dict (as load_checkpoint returns, or Trainer.checkpoint())."""
+
+    def __init__(self, ckpt, source="model"):
+        self.ckpt, self.source = ckpt, source
+        self.config = ckpt["config"]
+        self.sizes = list(ckpt["sizes"])
+        self.params = np.asarray(ckpt["weights"], dtype=np.float64)
+        data = ckpt["data"]
+        self.task = data["task"]
+        self.feature_names = list(data["feature_names"])
+        self.class_names = None if data.get("class_names") is None else list(data["class_names"])
+        self.target = data.get("target")
+        self.mean = None if data.get("mean") is None else np.asarray(data["mean"], dtype=np.float64)
+        self.std = None if data.get("std") is None else np.asarray(data["std"], dtype=np.float64)
+        self.epoch = ckpt["epoch"]
+        self.history = list(ckpt.get("history") or [])
+        self.backend = _backend(self.config, self.n_features)
+
+    @property
+    def n_features(self):
+        return self.sizes[0]
+
+    @property
+    def loss(self):
+        return self.config["loss"]["name"]
+
+    def standardize(self, X):
+        X = np.asarray(X, dtype=np.float64).reshape(-1, self.n_features)
+        return X if self.mean is None else (X - self.mean) / self.std
+
+    def outputs(self, X, backend=None):
+        """The last layer's outputs (n × n_out) for raw inputs X (n × features)."""
+        X = self.standardize(X)
+        if len(X) == 0:
+            return np.empty((0, self.sizes[-1]))
+        return (backend or self.backend).predict(self.params, X)
+
+    def classes(self, outputs):
+        return losses.predict_classes(outputs, self.config["model"]["output"], self.loss)
+
+    def probabilities(self, outputs):
+        """Class probabilities (n × classes) for the losses that define them, else None:
+        softmax for cross_entropy, the sigmoid of the score for bce."""
+        if self.loss == "cross_entropy":
+            z = outputs - outputs.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            return e / e.sum(axis=1, keepdims=True)
+        if self.loss == "bce":
+            p1 = 1.0 / (1.0 + np.exp(-np.clip(outputs[:, 0], -500, 500)))
+            return np.column_stack([1.0 - p1, p1])
+        return None
+
+    def predictions(self, X):
+        """One dict per row: prediction (a class name or a number), class (index or None),
+        probabilities ({class: p} or None), outputs (the raw last layer)."""
+        out = self.outputs(X)
+        rows = []
+        if self.task == "regression":
+            for o in out:
+                rows.append({"prediction": float(o[0]), "class": None, "probabilities": None,
+                             "outputs": [float(v) for v in o]})
+            return rows
+        classes = self.classes(out)
+        probs = self.probabilities(out)
+        for i, (o, c) in enumerate(zip(out, classes)):
+            rows.append({
+                "prediction": self.class_names[int(c)],
+                "class": int(c),
+                "probabilities": None if probs is None else {
+                    name: float(p) for name, p in zip(self.class_names, probs[i])},
+                "outputs": [float(v) for v in o],
+            })
+        return rows
+
+
+def _backend(config, nin):
+    """The checkpoint's engine, or the scalar one when that engine is not in this version
+    (every engine keeps the weights in the same order, so the numbers are the same)."""
+    try:
+        return make_backend(config, nin)
+    except ConfigError:
+        model, loss = config["model"], config["loss"]
+        return ScalarBackend(nin, model["layers"], model["activation"], model["output"], loss["name"], loss["l2"])
+
+
+def fast_backend(model):
+    """The quickest engine available for many predictions (the tensor one, when present)."""
+    try:
+        return make_backend(dict(model.config, engine="tensor"), model.n_features)
+    except (ConfigError, ImportError):
+        return model.backend
+
+
+def load_model(path):
+    """A Model from a checkpoint file. Raises CheckpointError (exit 2)."""
+    return Model(load_checkpoint(path), display_path(path))
+
+
+# --- inputs -----------------------------------------------------------------------------
+
+def read_rows(path, model, need_target=False):
+    """Read a CSV whose header names the model's features (in any order) and, optionally,
+    its target column. Returns (X raw n × features, y or None, line numbers).
+
+    y holds class indices (classification) or numbers (regression). Missing or extra
+    columns, ragged rows, non-numbers and unknown classes are DataErrors naming the
+    file, the line and the column."""
+    shown = display_path(path)
+    header_line, header, body = read_table(path)
+    where = f"{shown}, line {header_line}"
+    features = ", ".join(model.feature_names)
+    seen = set()
+    for name in header:
+        if name in seen:
+            raise DataError(f"{where}, column '{name}': the column appears twice")
+        seen.add(name)
+    missing = [f for f in model.feature_names if f not in header]
+    if missing:
+        raise DataError(f"{where}: missing column{'s' if len(missing) > 1 else ''} "
+                        f"{', '.join(repr(m) for m in missing)} (the model's features are {features})")
+    extra = [h for h in header if h not in model.feature_names]
+    target = model.target
+    if target is None and len(extra) == 1:  # a checkpoint that does not name its target
+        target = extra[0]
+    for name in extra:
+        if name != target:
+            also = f"; the target column '{target}' may be present" if target else ""
+            raise DataError(f"{where}, column '{name}': not a feature of the model "
+                            f"(its features are {features}{also})")
+    has_target = target is not None and target in header
+    if need_target and not has_target:
+        name = f"'{target}'" if target else "column"
+        raise DataError(f"{where}: no target {name} to compare the predictions with "
+                        f"(the columns are {', '.join(header)})")
+    cols = [header.index(f) for f in model.feature_names]
+    t = header.index(target) if has_target else None
+    X = np.empty((len(body), len(cols)))
+    labels, lines = [], []
+    for r, (line, row) in enumerate(body):
+        if len(row) != len(header):
+            raise DataError(f"{shown}, line {line}: expected {len(header)} columns as in the header, got {len(row)}")
+        for c, j in enumerate(cols):
+            X[r, c] = parse_number(row[j], shown, line, header[j])
+        if t is not None:
+            labels.append((line, row[t].strip()))
+        lines.append(line)
+    y = None
+    if has_target and need_target:
+        y = _labels(model, labels, shown, target)
+    return X, y, lines
+
+
+def _labels(model, labels, shown, column):
+    if model.task == "regression":
+        return np.array([parse_number(s, shown, line, column) for line, s in labels])
+    names = model.class_names
+    numeric = {}
+    for i, n in enumerate(names):
+        try:
+            numeric.setdefault(float(n), i)
+        except ValueError:
+            pass
+    y = []
+    for line, s in labels:
+        if s in names:
+            y.append(names.index(s))
+            continue
+        try:
+            y.append(numeric[float(s)])  # "1.0" is the class "1"
+        except (ValueError, KeyError):
+            raise DataError(f"{shown}, line {line}, column '{column}': unknown class "
+                            f"'{s}' (the model knows {', '.join(names)})") from None
+    return np.array(y, dtype=int)
+
+
+def parse_inputs(texts, model):
+    """--input "2.0,3.0,-1.0" values (one sample each) as an array (n × features)."""
+    X = np.empty((len(texts), model.n_features))
+    for i, text in enumerate(texts):
+        cells = text.split(",")
+        if len(cells) != model.n_features:
+            raise DataError(f"--input {i + 1} '{text}': expected {model.n_features} comma-separated numbers "
+                            f"({', '.join(model.feature_names)}), got {len(cells)}")
+        for c, cell in enumerate(cells):
+            try:
+                X[i, c] = parse_number(cell, "--input", i + 1, model.feature_names[c])
+            except DataError:
+                cell = cell.strip()
+                got = f"'{cell}'" if cell else "nothing"
+                raise DataError(f"--input {i + 1} '{text}', column '{model.feature_names[c]}': expected a "
+                                f"finite number, got {got}") from None
+    return X
+
+
+# --- the data a model was trained on ------------------------------------------------------
+
+def training_data(model):
+    """Rebuild the model's data set from its config, unstandardized: (Dataset, X raw).
+
+    Raises CheckpointError when the data no longer fits the model (a CSV changed or moved)."""
+    data_cfg = dict(model.config["data"], standardize=False)
+    try:
+        ds = load_dataset(data_cfg, model.config["seed"])
+    except DataError as e:
+        raise DataError(f"{model.source}: cannot rebuild the data it was trained on: {e}") from None
+    if ds.n_features != model.n_features or list(ds.feature_names) != model.feature_names:
+        raise CheckpointError(f"{model.source}: the model takes {model.n_features} inputs "
+                              f"({', '.join(model.feature_names)}), but {ds.name} now has {ds.n_features} "
+                              f"({', '.join(ds.feature_names)})")
+    if (ds.class_names is None) != (model.class_names is None) or (
+            ds.class_names is not None and list(ds.class_names) != model.class_names):
+        raise CheckpointError(f"{model.source}: {ds.name} no longer has the classes the model was trained on")
+    return ds, ds.X
+
+
+SPLITS = ("test", "train", "all")
+
+
+def split_rows(model, split="test"):
+    """(X raw, y, what) for the held-out rows of the model's own data (or train/all).
+    The test split falls back to the training rows, saying so, when nothing was held out."""
+    ds, X = training_data(model)
+    note = None
+    if split == "test" and len(ds.test_idx) == 0:
+        split, note = "train", "nothing was held out (data.test_split is 0)"
+    idx = {"test": ds.test_idx, "train": ds.train_idx, "all": np.arange(len(X))}[split]
+    what = {"test": "held-out", "train": "training", "all": "all"}[split]
+    return X[idx], ds.y[idx], f"the {len(idx)} {what} samples of {ds.name}", note
+
+
+# --- evaluation ---------------------------------------------------------------------
+
+def evaluate(model, X, y):
+    """Loss (as training reports it, l2 term included), and accuracy with a confusion
+    matrix (rows: the true class, columns: the predicted one) or the mean squared error."""
+    if len(X) == 0:
+        raise DataError(f"{model.source}: no samples to evaluate on")
+    Xs = model.standardize(X)
+    n_out = model.sizes[-1]
+    T = losses.encode_targets(model.loss, y, n_out, model.config["model"]["output"])
+    loss, _, outputs = model.backend.loss_and_grad(model.params, Xs, T)
+    result = {"samples": int(len(X)), "loss": float(loss)}
+    if model.task == "regression":
+        err = outputs[:, 0] - y
+        result["mse"] = float(np.mean(err ** 2))
+        result["mae"] = float(np.mean(np.abs(err)))
+        return result
+    pred = model.classes(outputs)
+    k = len(model.class_names)
+    confusion = np.zeros((k, k), dtype=int)
+    np.add.at(confusion, (np.asarray(y, dtype=int), pred), 1)
+    result["accuracy"] = float(np.mean(pred == y))
+    result["correct"] = int(np.sum(pred == y))
+    result["classes"] = list(model.class_names)
+    result["confusion"] = confusion.tolist()
+    return result
+
