@@ -71,8 +71,8 @@ class Workload:
 
 def workloads(quick):
     w = [
-        Workload("demo: moons 100, 2-16-16-1", "moons", 100, [16, 16, 1], 100, slow_steps=100),
-        Workload("moons 1,000, 2-16-16-1", "moons", 1000, [16, 16, 1], 100, slow_steps=5),
+        Workload("demo: moons 100, 2-16-16-1", "moons", 100, [16, 16, 1], 100, slow_steps=20),
+        Workload("moons 1,000, 2-16-16-1", "moons", 1000, [16, 16, 1], 100, slow_steps=3),
         Workload("moons 10,000, 2-16-16-1", "moons", 10000, [16, 16, 1], 50, why_slow="10,000 samples"),
         Workload("moons 1,000, 2-64-64-1", "moons", 1000, [64, 64, 1], 100, why_slow="width 64"),
         Workload("moons 1,000, 2-256-256-1", "moons", 1000, [256, 256, 1], 50, why_slow="width 256"),
