@@ -103,10 +103,10 @@ def hinge(scores, y):
 
 
 def bce(scores, y):
-    """Logistic loss of a linear score s for labels y in {0, 1}: mean(-log sigmoid(s) if y
-    else -log(1 - sigmoid(s))), written as relu(s) - y*s + log(1 + e^-|s|), which cannot overflow."""
-    y = np.reshape(y, scores.shape)
-    return (scores.relu() - y * scores + (1.0 + (-abs(scores)).exp()).log()).mean()
+    """Logistic loss of a linear score for y = -1 or +1: mean(log(1 + e^-m)), m = y * score,
+    written as relu(-m) + log(1 + e^-|m|) so that no exp overflows (losses.py's two branches)."""
+    m = np.reshape(y, scores.shape) * scores
+    return ((-m).relu() + (1.0 + (-abs(m)).exp()).log()).mean()
 
 
 def cross_entropy(scores, y):

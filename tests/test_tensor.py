@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mgrad_cli.engine import Value, vsum
+from mgrad_cli import losses as scalar_losses
 from mgrad_cli.nn import MLP
 from mgrad_cli.tensor import BY_NAME, TENSOR_OPS, Tensor, apply, sumsq, unbroadcast
 from mgrad_cli.tensor_nn import LOSSES, TensorMLP, l2_penalty, total_loss
@@ -318,22 +318,11 @@ def test_unknown_activation_is_refused_as_in_nn():
 
 
 def scalar_loss(name, model, X, y, l2):
-    """The losses written with Values only: the reference for the tensor versions."""
+    """The scalar engine's loss (mgrad_cli.losses) of an nn.MLP: the reference."""
     outs = [model(list(row)) for row in X]
     outs = [o if isinstance(o, list) else [o] for o in outs]
-    if name == "mse":
-        terms = [(o - ti) * (o - ti) for row, t in zip(outs, y) for o, ti in zip(row, t)]
-    elif name == "hinge":
-        terms = [(1 + -t * row[0]).relu() for row, t in zip(outs, y)]
-    elif name == "bce":
-        terms = [s.relu() - t * s + (1 + (-abs(s)).exp()).log() for s, t in ((row[0], t) for row, t in zip(outs, y))]
-    else:  # cross_entropy: log(sum(exp(z - m))) + m - z[label], with m = max(z) a constant
-        terms = []
-        for row, t in zip(outs, y):
-            m = max(z.data for z in row)
-            terms.append(vsum([(z - m).exp() for z in row]).log() + m - row[int(t)])
-    data = vsum(terms) * (1.0 / len(terms))
-    return data + l2 * vsum([p * p for p in model.parameters()])
+    targets = np.asarray(y, dtype=np.float64).reshape(len(outs), -1)
+    return scalar_losses.scalar_loss(name, outs, targets, model.parameters(), l2)
 
 
 def loss_case(name, seed=3):
@@ -343,7 +332,7 @@ def loss_case(name, seed=3):
     y = {
         "mse": data_rng.normal(size=(12, 2)),
         "hinge": data_rng.choice([-1.0, 1.0], size=12),
-        "bce": data_rng.choice([0.0, 1.0], size=12),
+        "bce": data_rng.choice([-1.0, 1.0], size=12),
         "cross_entropy": data_rng.integers(0, 4, size=12),
     }[name]
     return X, y, outputs
@@ -411,3 +400,19 @@ def test_digits_csv_is_the_8x8_digits():
     values = np.array(body, dtype=int)
     assert values[:, :64].min() == 0 and values[:, :64].max() == 16
     assert np.bincount(values[:, 64]).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+
+
+@pytest.mark.parametrize("name", ["bce", "hinge", "mse"])
+def test_losses_equal_the_scalar_engine_at_large_scores(name):
+    from mgrad_cli.engine import Value
+
+    s = np.array([-800.0, -30.0, -1.0, 0.0, 2.0, 40.0, 800.0])
+    t = np.array([1.0, -1.0, 1.0, -1.0, -1.0, 1.0, -1.0])
+    scores = Tensor(s.reshape(-1, 1))
+    loss = LOSSES[name](scores, t)
+    loss.backward()
+    values = [[Value(x)] for x in s]
+    ref = scalar_losses.scalar_loss(name, values, t.reshape(-1, 1))
+    ref.backward()
+    close(loss.item(), ref.data)
+    close(scores.grad.ravel(), [v[0].grad for v in values])
