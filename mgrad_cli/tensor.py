@@ -33,6 +33,11 @@ def sigmoid(a):
     return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def softplus(a):
+    # log(1 + e^a) as max(a, 0) + log(1 + e^-|a|): no exp of a large number (losses.py's two branches)
+    return np.maximum(a, 0.0) + np.log(1.0 + np.exp(-np.abs(a)))
+
+
 def log_softmax(a, axis):
     # a - log(sum(exp(a))), shifted by the max along the axis so that exp cannot overflow
     s = a - a.max(axis, keepdims=True)
@@ -89,6 +94,7 @@ TENSOR_OPS = [
     Op("tanh", 1, "tanh", np.tanh, (lambda g, a, o: g * (1.0 - o * o),), doc="hyperbolic tangent"),
     Op("sigmoid", 1, "sigmoid", sigmoid, (lambda g, a, o: g * (o * (1.0 - o)),), doc="1 / (1 + e^-a)"),
     Op("relu", 1, "relu", relu, (lambda g, a, o: g * (o > 0),), doc="max(0, a)"),
+    Op("softplus", 1, "softplus", softplus, (lambda g, a, o: g * sigmoid(a),), doc="log(1 + e^a)"),
     Op("sum", 1, "Σ", lambda a, axis, keepdims: a.sum(axis, keepdims=keepdims),
        (lambda g, a, o, axis, keepdims: expand(g, a, axis, keepdims),), "reduce", doc="sum along axis (all if None)"),
     Op("mean", 1, "mean", lambda a, axis, keepdims: a.mean(axis, keepdims=keepdims),

@@ -103,10 +103,8 @@ def hinge(scores, y):
 
 
 def bce(scores, y):
-    """Logistic loss of a linear score for y = -1 or +1: mean(log(1 + e^-m)), m = y * score,
-    written as relu(-m) + log(1 + e^-|m|) so that no exp overflows (losses.py's two branches)."""
-    m = np.reshape(y, scores.shape) * scores
-    return ((-m).relu() + (1.0 + (-abs(m)).exp()).log()).mean()
+    """Logistic loss of a linear score for y = -1 or +1: mean(log(1 + e^-m)), m = y * score."""
+    return (-(np.reshape(y, scores.shape) * scores)).softplus().mean()
 
 
 def cross_entropy(scores, y):
