@@ -99,8 +99,14 @@ def load_config(path, overrides=None):
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = e.problem or e.context or "cannot parse"
         raise ConfigError(f"{source}: invalid YAML{where}: {problem}") from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow (its message spans lines)
+        raise ConfigError(f"{source}: invalid YAML at character {e.position + 1}: unacceptable "
+                          f"character #x{e.character if isinstance(e.character, int) else ord(e.character):04x}"
+                          ) from None
     except yaml.YAMLError as e:
-        raise ConfigError(f"{source}: invalid YAML: {e}") from None
+        raise ConfigError(f"{source}: invalid YAML: {' '.join(str(e).split())}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
     if raw is None:
         raw = {}  # an empty file: every default
     if not isinstance(raw, dict):

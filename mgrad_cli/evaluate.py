@@ -246,8 +246,8 @@ def split_rows(model, split="test"):
     if split == "test" and len(ds.test_idx) == 0:
         split, note = "train", "nothing was held out (data.test_split is 0)"
     idx = {"test": ds.test_idx, "train": ds.train_idx, "all": np.arange(len(X))}[split]
-    what = {"test": "held-out", "train": "training", "all": "all"}[split]
-    return X[idx], ds.y[idx], f"the {len(idx)} {what} samples of {ds.name}", note
+    what = {"test": f"the {len(idx)} held-out", "train": f"the {len(idx)} training", "all": f"all {len(idx)}"}[split]
+    return X[idx], ds.y[idx], f"{what} samples of {ds.name}", note
 
 
 # --- evaluation ---------------------------------------------------------------------

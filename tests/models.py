@@ -1,0 +1,29 @@
+"""Trained checkpoints for the tests of issue 6 (predict, eval, plot, resume), made with the
+library directly (no CLI round trip) so a module trains each one once."""
+
+import os
+
+from mgrad_cli import train as training
+from mgrad_cli.checkpoint import save_checkpoint
+from mgrad_cli.config import load_config
+from mgrad_cli.datasets import load_dataset
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIGS = os.path.join(REPO, "configs")
+DATASETS = os.path.join(REPO, "datasets")
+
+
+def config_path(name):
+    return os.path.join(CONFIGS, f"{name}.yaml")
+
+
+def train_checkpoint(path, config_file, epochs=None):
+    """Train config_file (a path) as `mgrad train` would and save the checkpoint to path.
+    Returns (trainer, dataset)."""
+    config = load_config(config_file, {"epochs": epochs} if epochs else None)
+    dataset = load_dataset(config["data"], config["seed"])
+    trainer = training.Trainer(config, dataset)
+    for _ in training.train(config, dataset, trainer):
+        pass
+    save_checkpoint(str(path), **trainer.checkpoint())
+    return trainer, dataset

@@ -1,0 +1,128 @@
+"""`mgrad eval MODEL.json [CSV] [--split] [--json]`."""
+
+import json
+import os
+
+import pytest
+
+from models import DATASETS, config_path, train_checkpoint
+
+IRIS_CSV = os.path.join(DATASETS, "iris.csv")
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    d = tmp_path_factory.mktemp("models")
+    iris, _ = train_checkpoint(d / "iris.json", config_path("iris"))
+    train_checkpoint(d / "tiny.json", config_path("tiny"))
+    reg_csv = d / "reg.csv"
+    reg_csv.write_text("a,b,y\n" + "".join(f"{i / 10},{(i % 7) / 7},{0.5 * i / 10 - (i % 7) / 7 + 0.25}\n"
+                                           for i in range(20)))
+    reg_cfg = d / "reg.yaml"
+    reg_cfg.write_text("data: {csv: reg.csv, test_split: 0.25}\nmodel: {layers: [1], activation: linear}\n"
+                       "loss: mse\noptimizer: {name: adam, lr: 0.1}\nepochs: 80\n")
+    train_checkpoint(d / "reg.json", reg_cfg)
+    return {"dir": d, "iris": d / "iris.json", "tiny": d / "tiny.json", "reg": d / "reg.json",
+            "reg_csv": reg_csv, "iris_last": iris.last}
+
+
+def eval_json(run, *args):
+    result = run("eval", *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_held_out_split_by_default(run, models):
+    doc = eval_json(run, models["iris"])
+    assert doc["data"] == "the 30 held-out samples of iris.csv"
+    assert doc["accuracy"] == models["iris_last"]["test_acc"]  # what training measured
+    assert doc["samples"] == 30 and sum(map(sum, doc["confusion"])) == 30
+    assert [sum(row) for row in doc["confusion"]] == [10, 10, 10]  # stratified
+    assert doc["correct"] == sum(doc["confusion"][i][i] for i in range(3))
+    assert doc["classes"] == ["setosa", "versicolor", "virginica"] and doc["note"] is None
+
+
+def test_table(run, models):
+    result = run("eval", models["iris"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == (f"{models['iris']}: MLP 4-8-3 trained 40 epochs on iris.csv; evaluated on the 30 "
+                        f"held-out samples of iris.csv.")
+    assert lines[1].startswith("loss      0.")
+    assert lines[2].startswith("accuracy  ") and lines[2].endswith(" of 30)")
+    assert lines[3].startswith("confusion matrix (rows: true class, columns: predicted)")
+    header = lines[5].split("┃")[1:-1]
+    assert [h.strip() for h in header] == ["true \\ predicted", "setosa", "versicolor", "virginica", "recall"]
+    assert lines[7].split("│")[1].strip() == "setosa"
+
+
+def test_train_split_matches_the_training_accuracy_and_all_rows(run, models):
+    train = eval_json(run, models["iris"], "--split", "train")
+    assert train["samples"] == 120
+    every = eval_json(run, models["iris"], "--split", "all")
+    assert every["samples"] == 150 and every["data"] == "all 150 samples of iris.csv"
+
+
+def test_nothing_held_out_falls_back_to_training_rows_and_says_so(run, models):
+    result = run("eval", models["tiny"])
+    assert result.exit_code == 0
+    assert result.stderr == "Note: nothing was held out (data.test_split is 0); evaluating on the training rows.\n"
+    assert "evaluated on the 4 training samples of tiny." in result.stdout
+    assert "accuracy  100.0% (4 of 4)" in result.stdout
+    doc = eval_json(run, models["tiny"])
+    assert doc["note"] == "nothing was held out (data.test_split is 0)"
+
+
+def test_a_csv(run, models):
+    doc = eval_json(run, models["iris"], IRIS_CSV)
+    assert doc["samples"] == 150 and doc["data"] == f"150 samples of {IRIS_CSV}"
+    assert doc["accuracy"] > 0.9
+
+
+def test_regression_reports_mse(run, models):
+    doc = eval_json(run, models["reg"])
+    assert doc["task"] == "regression" and doc["samples"] == 5
+    assert set(doc) >= {"loss", "mse", "mae"} and "accuracy" not in doc
+    assert doc["mse"] == pytest.approx(doc["loss"])  # mse loss without l2
+    result = run("eval", models["reg"], models["reg_csv"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[1].startswith("loss ") and lines[2].startswith("mse ") and lines[3].startswith("mae ")
+
+
+def test_bad_input(run, models, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "u.csv").write_text("sepal_length,sepal_width,petal_length,petal_width,species\n"
+                                    "1,2,3,4,setosa\n1,2,3,4,rose\n")
+    result = run("eval", models["iris"], "u.csv")
+    assert (result.exit_code, result.output) == (
+        2, "Error: u.csv, line 3, column 'species': unknown class 'rose' (the model knows setosa, versicolor, "
+           "virginica)\n")
+    (tmp_path / "n.csv").write_text("sepal_length,sepal_width,petal_length,petal_width\n1,2,3,4\n")
+    result = run("eval", models["iris"], "n.csv")
+    assert (result.exit_code, result.output) == (
+        2, "Error: n.csv, line 1: no target 'species' to compare the predictions with (the columns are "
+           "sepal_length, sepal_width, petal_length, petal_width)\n")
+    result = run("eval", models["iris"], "n.csv", "--split", "train")
+    assert result.exit_code == 2
+    assert "Error: --split chooses rows of the model's own data; it does not apply to a CSV" in result.output
+
+
+def test_data_that_changed_since_training(run, models, tmp_path, monkeypatch):
+    # a model trained on a CSV that has since lost a column no longer fits its data
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text("a,b,t\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(10)))
+    (tmp_path / "d.yaml").write_text("data: {csv: d.csv, test_split: 0.2}\nmodel: {layers: [2, 1]}\nepochs: 2\n")
+    train_checkpoint(tmp_path / "d.json", tmp_path / "d.yaml")
+    (tmp_path / "d.csv").write_text("a,t\n" + "".join(f"{i},{i % 2}\n" for i in range(10)))
+    result = run("eval", "d.json")
+    assert (result.exit_code, result.output) == (
+        2, "Error: d.json: the model takes 2 inputs (a, b), but d.csv now has 1 (a)\n")
+    os.remove(tmp_path / "d.csv")
+    result = run("eval", "d.json")
+    assert result.exit_code == 2
+    assert result.output == "Error: d.json: cannot rebuild the data it was trained on: d.csv: no such file\n"
+
+
+def test_help_has_examples(run):
+    assert "mgrad eval iris.json datasets/iris.csv" in run("eval", "--help").output

@@ -1,0 +1,94 @@
+"""`mgrad plot MODEL.json` and `mgrad train --plot PATH`: PNG/SVG figures, matplotlib optional."""
+
+import json
+import sys
+
+import pytest
+
+from models import config_path, train_checkpoint
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    d = tmp_path_factory.mktemp("models")
+    train_checkpoint(d / "xor.json", config_path("xor"), epochs=15)
+    train_checkpoint(d / "iris.json", config_path("iris"), epochs=5)
+    return d
+
+
+def is_svg(path):
+    text = path.read_text()
+    return text.lstrip().startswith(("<?xml", "<svg")) and "<svg" in text
+
+
+def test_train_plot_png_and_svg(run, tmp_path):
+    png, svg = tmp_path / "x.png", tmp_path / "x.svg"
+    result = run("train", config_path("xor"), "--epochs", "3", "--plot", png, "-q")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == f"Figure (curves and decision boundary) drawn to {png}."
+    assert png.read_bytes().startswith(PNG)
+    result = run("train", config_path("xor"), "--epochs", "3", "--plot", svg, "-q")
+    assert result.exit_code == 0 and is_svg(svg)
+
+
+def test_plot_command_default_path_and_formats(run, models):
+    result = run("plot", models / "xor.json")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Figure (curves and decision boundary) drawn to {models / 'xor.png'}.\n"
+    assert (models / "xor.png").read_bytes().startswith(PNG)
+    result = run("plot", models / "xor.json", "-o", models / "xor.svg")
+    assert result.exit_code == 0 and is_svg(models / "xor.svg")
+    svg = (models / "xor.svg").read_text()
+    assert "decision boundary" in svg and "test accuracy" in svg
+
+
+def test_more_than_two_features_draws_the_curves_only(run, models):
+    result = run("plot", models / "iris.json", "-o", models / "iris.png")
+    assert result.output == f"Figure (curves) drawn to {models / 'iris.png'}.\n"
+
+
+def test_an_older_checkpoint_without_history_still_plots(run, models, tmp_path):
+    ckpt = json.loads((models / "xor.json").read_text())
+    del ckpt["history"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(ckpt))
+    result = run("plot", old)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "old.png").read_bytes().startswith(PNG)
+
+
+def test_the_history_is_every_epoch(models):
+    history = json.loads((models / "xor.json").read_text())["history"]
+    assert [r["epoch"] for r in history] == list(range(1, 16))
+    assert set(history[0]) == {"epoch", "loss", "train_acc", "test_acc", "lr"}
+
+
+def test_without_matplotlib_says_how_to_install_it(run, models, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` raises ImportError
+    message = ("Error: drawing a figure needs matplotlib, an optional extra; "
+               "install it with: pip install 'mgrad-cli[plot]'\n")
+    result = run("plot", models / "xor.json", "-o", tmp_path / "a.png")
+    assert (result.exit_code, result.output) == (1, message)
+    # train checks before it trains, so no time is lost
+    result = run("train", config_path("xor"), "--plot", tmp_path / "b.png", "--save", tmp_path / "b.json")
+    assert (result.exit_code, result.output) == (1, message)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["plot", "train"])
+def test_unknown_suffix(run, models, tmp_path, command):
+    target = models / "xor.json" if command == "plot" else config_path("xor")
+    option = "-o" if command == "plot" else "--plot"
+    result = run(command, target, option, tmp_path / "a.jpg")
+    assert result.exit_code == 2
+    assert f"expected a file ending in .png or .svg, got '{tmp_path / 'a.jpg'}'" in result.output
+
+
+def test_bad_checkpoint(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.json").write_text("[]")
+    result = run("plot", "x.json")
+    assert (result.exit_code, result.output) == (
+        2, 'Error: x.json: not an mgrad checkpoint (no "format": "mgrad-checkpoint")\n')

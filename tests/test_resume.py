@@ -1,0 +1,214 @@
+"""`mgrad train --resume` and `--save-every`, and checkpoints that survive a killed run."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from mgrad_cli import checkpoint as ckpt_mod
+from mgrad_cli import train as training
+from mgrad_cli.checkpoint import load_checkpoint, save_checkpoint
+from mgrad_cli.config import load_config
+from mgrad_cli.datasets import load_dataset
+from mgrad_cli.errors import CheckpointError
+from models import REPO, config_path
+
+# minibatches shuffled every epoch, adam's moments, a held-out split: all state resume must restore
+SHUFFLED = ("data: {name: moons, n_samples: 24, test_split: 0.25}\nmodel: {layers: [4, 1]}\n"
+            "optimizer: adam\nbatch_size: 5\nepochs: 6\n")
+
+
+def write(tmp_path, name, text):
+    (tmp_path / name).write_text(text)
+    return tmp_path / name
+
+
+def without_timing(ckpt):
+    return {k: v for k, v in ckpt.items() if k not in ("metrics", "config")}
+
+
+def test_a_run_split_in_two_ends_with_the_same_weights(run, tmp_path):
+    cfg = write(tmp_path, "c.yaml", SHUFFLED)
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert run("train", cfg, "--save", a, "-q").exit_code == 0
+    assert run("train", cfg, "--epochs", "3", "--save", b, "-q").exit_code == 0
+    assert load_checkpoint(a)["weights"] != load_checkpoint(b)["weights"]
+    result = run("train", cfg, "--resume", b)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1] == f"Resuming from {b} after epoch 3 of 6."
+    assert [line.split()[0] for line in lines[3:6]] == ["4", "5", "6"]
+    assert lines[6].startswith("Trained MLP 2-4-1 (17 parameters) on moons for epochs 4 to 6 in ")
+    assert lines[-1] == f"Checkpoint saved to {b}."  # back into the file it resumed from
+    one, two = load_checkpoint(a), load_checkpoint(b)
+    assert two["weights"] == one["weights"]  # exactly
+    assert without_timing(two) == without_timing(one)  # optimizer, epoch, RNG state, history
+    assert [r["epoch"] for r in two["history"]] == [1, 2, 3, 4, 5, 6]
+
+
+def test_resume_restores_a_schedule_mid_run(tmp_path):
+    # stop after 3 of 6 epochs (as a kill after a --save-every checkpoint would), carry on
+    cfg = write(tmp_path, "c.yaml", SHUFFLED.replace(
+        "optimizer: adam", "optimizer: {name: momentum, schedule: {name: linear, end: 0.2}}"))
+    config = load_config(cfg)
+    ds = load_dataset(config["data"], config["seed"])
+    whole = training.Trainer(config, ds)
+    for _ in whole.run():
+        pass
+    first = training.Trainer(config, ds)
+    for r in first.run():
+        if r["epoch"] == 3:
+            break
+    save_checkpoint(tmp_path / "half.json", **first.checkpoint())
+    second = training.Trainer(config, ds)
+    second.resume(load_checkpoint(tmp_path / "half.json"))
+    assert second.epoch == 3
+    rest = list(second.run())
+    assert [r["epoch"] for r in rest] == [4, 5, 6]
+    assert np.array_equal(second.params, whole.params)
+    assert second.optimizer.state_dict() == whole.optimizer.state_dict()
+
+
+def test_save_every(run, tmp_path, monkeypatch):
+    saved = []
+    real = ckpt_mod.save_checkpoint
+
+    def spy(path, **kwargs):
+        saved.append(kwargs["epoch"])
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(ckpt_mod, "save_checkpoint", spy)
+    result = run("train", config_path("tiny"), "--epochs", "5", "--save", tmp_path / "t.json", "--save-every", "2",
+                 "-q")
+    assert result.exit_code == 0
+    assert saved == [2, 4, 5]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--save-every", "2"], "Error: Invalid value for --save-every: needs --save PATH (or --resume) to know "
+                            "where to save"),
+    (["--resume", "nope.json"], "Error: nope.json: no such file"),
+])
+def test_bad_options(run, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = run("train", config_path("tiny"), *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_resume_refuses_another_config_or_a_finished_run(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "c.yaml", SHUFFLED)
+    run("train", "c.yaml", "--epochs", "2", "--save", "m.json", "-q")
+    cases = [
+        ("model: {layers: [8, 1]}\n", "was trained with model.layers [4, 1], but d.yaml says [8, 1]"),
+        ("data: {name: xor, n_samples: 24, test_split: 0.25}\n", "was trained with data.name moons, but d.yaml says xor"),
+        ("optimizer: sgd\n", "was trained with optimizer.name adam, but d.yaml says sgd"),
+        ("seed: 5\n", "was trained with seed 0, but d.yaml says 5"),
+    ]
+    for change, message in cases:
+        key = change.split(":")[0]
+        text = "\n".join(line for line in SHUFFLED.splitlines() if not line.startswith(key + ":")) + "\n" + change
+        write(tmp_path, "d.yaml", text)
+        result = run("train", "d.yaml", "--resume", "m.json")
+        assert (result.exit_code, result.output) == (
+            2, f"Error: m.json: {message}; resume with the config it was trained with\n"), change
+    result = run("train", "c.yaml", "--resume", "m.json", "--epochs", "2")
+    assert (result.exit_code, result.output) == (
+        2, "Error: m.json: already trained 2 epochs, and c.yaml asks for 2; ask for more with --epochs\n")
+    # a learning rate or a longer run may change
+    result = run("train", "c.yaml", "--resume", "m.json", "--lr", "0.001", "--epochs", "3", "-q")
+    assert result.exit_code == 0, result.output
+
+
+def test_resume_with_a_damaged_optimizer_state(tmp_path):
+    cfg = write(tmp_path, "c.yaml", SHUFFLED)
+    config = load_config(cfg)
+    ds = load_dataset(config["data"], config["seed"])
+    t = training.Trainer(config, ds)
+    next(t.run())
+    kwargs = t.checkpoint()
+    kwargs["optimizer"] = dict(kwargs["optimizer"], m=[0.0])
+    save_checkpoint(tmp_path / "m.json", **kwargs)
+    with pytest.raises(CheckpointError, match=r"m.json: cannot resume from this checkpoint: optimizer state has "
+                                              r"1 values for 17 parameters"):
+        training.Trainer(config, ds).resume(load_checkpoint(tmp_path / "m.json"), "m.json")
+
+
+# --- killing a run never loses the checkpoint --------------------------------------------
+
+LONG = ("data: {name: moons, n_samples: 60}\nmodel: {layers: [16, 16, 1]}\noptimizer: {name: adam}\n"
+        "batch_size: 20\nepochs: 100000\n")
+
+
+def temp_files(directory):
+    return sorted(n for n in os.listdir(directory) if n.endswith(".tmp"))
+
+
+def test_sigkill_mid_run_leaves_a_loadable_checkpoint(tmp_path):
+    cfg = write(tmp_path, "long.yaml", LONG)
+    ckpt = tmp_path / "long.json"
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "mgrad_cli", "train", str(cfg), "--save", str(ckpt),
+                             "--save-every", "1", "-q"], cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        first = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            if ckpt.exists():
+                try:
+                    epoch = load_checkpoint(ckpt)["epoch"]
+                except CheckpointError as e:  # never a half-written file
+                    pytest.fail(f"a reader saw a broken checkpoint: {e}")
+                first = epoch if first is None else first
+                if epoch >= first + 3:  # a few more epochs (and saves) ran
+                    break
+            time.sleep(0.02)
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert first is not None, "no checkpoint within 60 s"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    loaded = load_checkpoint(ckpt)
+    assert loaded["epoch"] >= first + 3
+    assert [r["epoch"] for r in loaded["history"]] == list(range(1, loaded["epoch"] + 1))
+    assert set(os.listdir(tmp_path)) - set(temp_files(tmp_path)) == {"long.yaml", "long.json"}
+
+
+def test_killed_between_write_and_rename(tmp_path):
+    # a writer killed after writing its temporary file and before renaming it: the old
+    # checkpoint is untouched, the temp file is never read, and the next save removes it
+    cfg = write(tmp_path, "c.yaml", SHUFFLED)
+    config = load_config(cfg)
+    ds = load_dataset(config["data"], config["seed"])
+    t = training.Trainer(config, ds)
+    next(t.run())
+    ckpt = tmp_path / "m.json"
+    save_checkpoint(ckpt, **t.checkpoint())
+    before = ckpt.read_bytes()
+    next(t.run())
+    script = ("import json, os, sys, time\n"
+              "from mgrad_cli.checkpoint import save_checkpoint\n"
+              "os.replace = lambda a, b: (print('written', flush=True), time.sleep(60))\n"
+              "save_checkpoint(sys.argv[1], **json.loads(sys.stdin.read()))\n")
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-c", script, str(ckpt)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, env=env)
+    proc.stdin.write(json.dumps(t.checkpoint()).encode())
+    proc.stdin.close()
+    assert proc.stdout.readline() == b"written\n"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    stale = temp_files(tmp_path)
+    assert len(stale) == 1 and stale[0].startswith(f".m.json.{proc.pid}.")
+    assert ckpt.read_bytes() == before and load_checkpoint(ckpt)["epoch"] == 1
+    save_checkpoint(ckpt, **t.checkpoint())
+    assert temp_files(tmp_path) == []
+    assert load_checkpoint(ckpt)["epoch"] == 2
