@@ -5,6 +5,10 @@ bias vector b, and maps a batch X (samples x nin) to act(X @ W + b). The weights
 drawn from the random.Random passed in, in nn.MLP's order exactly (layer by layer,
 neuron by neuron: nin weights, then a zero bias), so one seed gives the same network
 on both engines; flat_parameters() lists the numbers in nn.MLP.parameters()' order.
+
+TensorBackend is train.py's backend interface on this engine: one TensorMLP whose
+weights are loaded from the trainer's flat vector at each step, so the optimizer sees
+the same numbers as with the scalar engine.
 """
 
 import random
@@ -126,5 +130,65 @@ def l2_penalty(params):
 
 def total_loss(name, model, X, y, l2=0.0):
     """LOSSES[name](model(X), y) + l2 * sum(p*p): one Tensor holding the number."""
-    loss = LOSSES[name](model(X), y)
-    return loss + l2 * l2_penalty(model.parameters()) if l2 else loss
+    return loss_of_scores(name, model(X), y, model.parameters(), l2)
+
+
+def loss_of_scores(name, scores, y, params=(), l2=0.0):
+    """LOSSES[name](scores, y) + l2 * sum(p*p) over params, for scores already computed."""
+    loss = LOSSES[name](scores, y)
+    return loss + l2 * l2_penalty(params) if l2 else loss
+
+
+# --- the training backend (see train.py's docstring for the interface) -------------
+
+class TensorBackend:
+    """The numpy engine: one TensorMLP, a graph of a few dozen Tensors per batch."""
+
+    name = "tensor"
+
+    def __init__(self, nin, layers, activation, output, loss, l2=0.0):
+        self.nin, self.layers = nin, list(layers)
+        self.activation, self.output = activation, output
+        self.loss, self.l2 = loss, l2
+        self.model = TensorMLP(nin, self.layers, activation, output, rng=random.Random(0))
+        self.n_params = self.model.num_parameters()
+
+    def init_params(self, rng):
+        """Weights uniform in [-1, 1] from rng, biases 0, drawn in the order nn.MLP draws them."""
+        return TensorMLP(self.nin, self.layers, self.activation, self.output, rng=rng).flat_parameters()
+
+    def _load(self, params):
+        self.model.set_flat_parameters(params)
+        self.model.zero_grad()
+
+    def _batch(self, X, T):
+        # the data as constants, wrapped once per batch (no gradient work for them)
+        X = constant(np.asarray(X, dtype=np.float64).reshape(-1, self.nin))
+        T = np.asarray(T, dtype=np.float64).reshape(X.shape[0], -1)
+        X.label = "X"
+        return X, T
+
+    def loss_and_grad(self, params, X, T):
+        self._load(params)
+        X, T = self._batch(X, T)
+        scores = self.model(X)
+        loss = loss_of_scores(self.loss, scores, T, self.model.parameters(), self.l2)
+        loss.backward()
+        return loss.item(), self.model.flat_grad(), scores.data
+
+    def predict(self, params, X):
+        self.model.set_flat_parameters(params)
+        X = constant(np.asarray(X, dtype=np.float64).reshape(-1, self.nin))
+        return self.model(X).data
+
+    def loss_graph(self, params, X, T, feature_names=None):
+        """The loss on a batch (X: samples x features, or one sample) as a Tensor, after
+        backward(): the tensor-level graph, a few dozen nodes whatever the model's size."""
+        self._load(params)
+        X, T = self._batch(X, T)
+        scores = self.model(X)
+        scores.label = "scores"
+        loss = loss_of_scores(self.loss, scores, T, self.model.parameters(), self.l2)
+        loss.label = "loss"
+        loss.backward()
+        return loss

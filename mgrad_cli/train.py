@@ -1,13 +1,14 @@
 """Training: a backend computes loss and gradients, the Trainer loops over epochs.
 
-A backend (ScalarBackend here; the numpy tensor engine is another) knows one model
+A backend (ScalarBackend here; tensor_nn.TensorBackend on the numpy engine) knows one model
 architecture and works on a flat float64 vector of parameters, in nn.MLP order (layer
 by layer, neuron by neuron: the neuron's weights, then its bias):
 
     init_params(rng)                 -> params   (rng: a random.Random)
     loss_and_grad(params, X, T)      -> (loss, grad, outputs)
     predict(params, X)               -> outputs  (n × n_out)
-    loss_graph(params, x, t)         -> the loss on one sample, as a Value (for drawing)
+    loss_graph(params, x, t)         -> the loss on one sample (scalar: a Value) or a batch
+                                        (tensor: a Tensor), after backward(), for drawing
 
 T holds the targets encoded by losses.encode_targets. The optimizer (optim.py) and the
 learning-rate schedule see only flat vectors, so every backend gets the same updates.
@@ -93,11 +94,8 @@ def make_backend(config, nin, source="config"):
     model, loss = config["model"], config["loss"]
     args = (nin, model["layers"], model["activation"], model["output"], loss["name"], loss["l2"])
     if config["engine"] == "tensor":
-        try:
-            from .tensor import TensorBackend
-        except ImportError:
-            raise ConfigError(f"{source}: engine: the tensor engine is not available in this version; "
-                              "use engine: scalar") from None
+        from .tensor_nn import TensorBackend  # numpy's engine, imported only when asked for
+
         return TensorBackend(*args)
     return ScalarBackend(*args)
 
