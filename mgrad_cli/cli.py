@@ -255,7 +255,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
             if log_file is not None:
                 log_file.write(json.dumps(r) + "\n")
                 log_file.flush()
-            if not quiet and (r["epoch"] % every == 0 or r["epoch"] in (1, total)):
+            if not quiet and (r["epoch"] % every == 0 or r["epoch"] in (start_epoch + 1, total)):
                 rows_to.print(row_text(r), markup=False, soft_wrap=True, highlight=False)
             if progress is not None:
                 progress.update(task, completed=r["epoch"], loss=f"loss {r['loss']:.4f}")

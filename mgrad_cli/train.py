@@ -270,7 +270,8 @@ def check_resumable(config, dataset, ckpt, source="checkpoint", config_source="c
         a, b = _get(old, key), _get(config, key)
         if a != b:
             if isinstance(a, dict):  # name the first setting that differs
-                sub = next(k for k in sorted(set(a) | set(b), key=str) if a.get(k) != b.get(k))
+                sub = next(k for k in sorted(set(a) | set(b), key=lambda k: (k != "name", str(k)))
+                           if a.get(k) != b.get(k))
                 key, a, b = f"{key}.{sub}", a.get(sub), b.get(sub)
             raise CheckpointError(f"{source}: was trained with {key} {_show(a)}, but {config_source} "
                                   f"says {_show(b)}; resume with the config it was trained with")
