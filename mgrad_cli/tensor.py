@@ -242,7 +242,13 @@ def _node_class(op):
     return type("Tensor", (Tensor,), {"__slots__": (), "_op": op, "__module__": __name__})
 
 
-_NODE = {op: _node_class(op) for op in TENSOR_OPS}
+class _NodeClasses(dict):
+    def __missing__(self, op):  # an op added to the table at run time gets its class on first use
+        cls = self[op] = _node_class(op)
+        return cls
+
+
+_NODE = _NodeClasses()
 _OPERAND = (int, float, np.ndarray, np.number)  # what an operator turns into a constant
 
 

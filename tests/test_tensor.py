@@ -294,6 +294,17 @@ def test_apply_checks_arity():
     assert apply(BY_NAME["mul"], 2.0, Tensor(3.0)).item() == 6.0
 
 
+def test_an_op_added_at_run_time_gets_its_node_class_on_first_use():
+    from mgrad_cli.ops import Op
+    square = Op("square", 1, "sq", np.square, (lambda g, a, o: 2.0 * g * a,), doc="a^2")
+    x = Tensor([1.0, -3.0])
+    y = apply(square, x)
+    y.sum().backward()
+    assert y.op == "square" and y.children == (x,)
+    assert x.grad.tolist() == [2.0, -6.0]
+    assert type(apply(square, x)) is type(y)  # one class per op
+
+
 # --- the MLP and the losses, against the scalar engine ---------------------------
 
 def test_same_seed_same_weights_as_the_scalar_mlp():
