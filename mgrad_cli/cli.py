@@ -12,6 +12,7 @@ from rich.console import Console
 
 from . import __version__
 from . import blas_threads  # noqa: F401  (sets one BLAS thread by default: before numpy is imported)
+from . import blas_threads  # noqa: F401  (sets one BLAS thread by default: before numpy is imported)
 from .errors import ExpressionError, MgradError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -88,6 +89,9 @@ GRAPH_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
 @click.option("--epochs", type=click.IntRange(min=1), help="Train this many epochs (overrides the config).")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate (overrides optimizer.lr).")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (overrides the config).")
+@click.option("--engine", type=click.Choice(["scalar", "tensor"]),
+              help="scalar: a Value per number (the lecture's engine); tensor: numpy arrays, much faster. "
+                   "Both give the same numbers (overrides the config's engine).")
 @click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically).")
 @click.option("--log", "log_path", metavar="PATH", help="Write one JSON line per epoch here.")
 @click.option("--graph", "graph_path", metavar="PATH",
@@ -107,7 +111,7 @@ GRAPH_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
                    "boundary) to a .png or .svg (needs matplotlib).")
 @translate_errors
 def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes,
-                  every, quiet, resume_path=None, save_every=None, plot_path=None):
+                  every, quiet, resume_path=None, save_every=None, plot_path=None, engine=None):
     """Train an MLP as the YAML file CONFIG says, and print a table of the epochs.
 
     The table shows each epoch's loss, training accuracy, test accuracy (when the
@@ -121,19 +125,21 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
       mgrad train configs/tiny.yaml --graph tiny.svg --log tiny.jsonl -q
       mgrad train configs/moons.yaml --save moons.json --save-every 10 --plot moons.png
       mgrad train configs/moons.yaml --resume moons.json --epochs 200
+      mgrad train configs/moons.yaml --engine tensor   # the same numbers, 100x faster
+      mgrad train configs/digits.yaml --graph digits.svg
 
     Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C).
     """
     try:
         _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet,
-               resume_path=resume_path, save_every=save_every, plot_path=plot_path)
+               resume_path=resume_path, save_every=save_every, plot_path=plot_path, engine=engine)
     except KeyboardInterrupt:  # outside the epoch loop (which reports what it did itself)
         err_console().print("Interrupted.", markup=False)
         raise click.exceptions.Exit(130) from None
 
 
 def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet,
-           resume_path=None, save_every=None, plot_path=None):
+           resume_path=None, save_every=None, plot_path=None, engine=None):
     import json
     import os
     import time
@@ -164,7 +170,8 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
             if os.path.isdir(path):
                 raise click.BadParameter(f"'{path}' is a directory", param_hint=hint)
 
-    overrides = {k: v for k, v in (("epochs", epochs), ("optimizer.lr", lr), ("seed", seed)) if v is not None}
+    overrides = {k: v for k, v in (("epochs", epochs), ("optimizer.lr", lr), ("seed", seed), ("engine", engine))
+                 if v is not None}
     source = display_path(config_path)
     config = load_config(config_path, overrides)
     dataset = load_dataset(config["data"], config["seed"])
@@ -183,9 +190,17 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
         except ImportError:
             raise MgradError("--graph needs the graph renderer (mgrad_cli.render), "
                              "which this version does not have") from None
-        size = len(trainer.backend.loss_graph(trainer.params, dataset.X_train[0], trainer.T_train[0]).topo())
+        # the scalar engine draws the loss on one sample (a node per number); the tensor
+        # engine on the first batch (a node per array: as few nodes for a batch as for one)
+        if config["engine"] == "tensor":
+            n_graph = min(config["batch_size"] or len(dataset.X_train), len(dataset.X_train))
+            graph_x, graph_t = dataset.X_train[:n_graph], trainer.T_train[:n_graph]
+            graph_what = "one sample" if n_graph == 1 else f"a batch of {n_graph} samples"
+        else:
+            graph_x, graph_t, graph_what = dataset.X_train[0], trainer.T_train[0], "one sample"
+        size = len(trainer.backend.loss_graph(trainer.params, graph_x, graph_t).topo())
         if size > graph_max_nodes:
-            raise GraphTooLarge(f"the graph of the loss on one sample has {size} nodes, more than "
+            raise GraphTooLarge(f"the graph of the loss on {graph_what} has {size} nodes, more than "
                                 f"--graph-max-nodes {graph_max_nodes}; draw a smaller model or raise the limit")
 
     out, err = out_console(), err_console()
@@ -217,7 +232,8 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     if not quiet:
         out.print(f"Training {training.describe(config, dataset, n_params)} on {dataset.name}: "
                   f"{len(dataset.train_idx)} training samples{test_note}; {config['loss']['name']} loss, "
-                  f"{opt['name']} lr {opt['lr']:g}{sched}, {batch}, seed {config['seed']}.",
+                  f"{opt['name']} lr {opt['lr']:g}{sched}, {batch}, seed {config['seed']}"
+                  f"{'; tensor engine' if config['engine'] == 'tensor' else ''}.",
                   markup=False, soft_wrap=True)
         if start_epoch:
             out.print(f"Resuming from {resume_path} after epoch {start_epoch} of {config['epochs']}.",
@@ -282,8 +298,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     saved = save()
     graph_error = graph_nodes = None
     if render is not None and trainer.epoch > 0:
-        root = trainer.backend.loss_graph(trainer.params, dataset.X_train[0], trainer.T_train[0],
-                                          dataset.feature_names)
+        root = trainer.backend.loss_graph(trainer.params, graph_x, graph_t, dataset.feature_names)
         try:
             graph_nodes = render.write_graph(root, graph_path, rankdir="LR", max_nodes=graph_max_nodes)
         except MgradError as e:
@@ -318,7 +333,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     if log_path is not None:
         out.print(f"Log written to {log_path}.", markup=False, soft_wrap=True)
     if graph_nodes is not None:
-        out.print(f"Graph of the loss on one sample ({graph_nodes} nodes) drawn to {graph_path}.",
+        out.print(f"Graph of the loss on {graph_what} ({graph_nodes} nodes) drawn to {graph_path}.",
                   markup=False, soft_wrap=True)
     if plotted is not None:
         out.print(f"Figure ({' and '.join(plotted)}) drawn to {plot_path}.", markup=False, soft_wrap=True)

@@ -2,7 +2,9 @@
 
 One record per value, `{ label | data 2.0000 | grad 6.0000 }`, and one small node per
 op labelled with the op's symbol from the table; edges go child -> op -> value, left
-to right by default. Node ids are positions in root.topo() (n0, n1, ...), never
+to right by default. The tensor engine's graphs are drawn the same way: a Tensor's
+record gives its shape and, for an array, the norm of its data and gradient
+(`{ W1 | 64×32 | data ‖45.1‖ | grad ‖0.012‖ }`); a reduction's op node its axis. Node ids are positions in root.topo() (n0, n1, ...), never
 id(), so the same graph gives byte-identical DOT on every run.
 """
 
@@ -42,10 +44,43 @@ def escape_record(text):
 
 
 def record_label(value, show_grad=True):
-    parts = [escape_record(value.label), f"data {format_number(value.data)}"]
+    if not hasattr(value.data, "shape"):  # a Value: its number and gradient
+        parts = [escape_record(value.label), f"data {format_number(value.data)}"]
+        if show_grad:
+            parts.append(f"grad {format_number(value.grad)}")
+        return "{ " + " | ".join(parts) + " }"
+    # a Tensor: its shape, and its numbers summarized (a single number is shown as one)
+    parts = [escape_record(value.label), shape_text(value.data.shape), f"data {summarize(value.data)}"]
     if show_grad:
-        parts.append(f"grad {format_number(value.grad)}")
+        parts.append("no grad" if value.grad is None else f"grad {summarize(value.grad)}")
     return "{ " + " | ".join(parts) + " }"
+
+
+def shape_text(shape):
+    """(64, 32) -> '64×32'; a single number: 'scalar'."""
+    return "×".join(str(n) for n in shape) if shape else "scalar"
+
+
+def summarize(array):
+    """An array's numbers in a few characters: the value of a single number, else the
+    Euclidean norm between bars (‖x‖ = sqrt of the sum of squares)."""
+    if array.size == 1:
+        return format_number(float(array.reshape(())))
+    return f"‖{format_number(math.sqrt(float((array * array).sum())))}‖"
+
+
+def op_label(node):
+    """The op's symbol, with a reduction's settings that differ from the defaults
+    (sum(axis=1) draws `Σ axis=1`): the tensor engine keeps them in node.attrs."""
+    text = node._op.symbol
+    settings = _ATTR_NAMES.get(node._op.kind, ())
+    shown = [f"{name}={value}" for (name, default), value in zip(settings, getattr(node, "attrs", ()))
+             if value != default]
+    return " ".join([text] + shown)
+
+
+# the settings of the tensor engine's reductions (tensor.REDUCE, tensor.AXIS), with their defaults
+_ATTR_NAMES = {"reduce": (("axis", None), ("keepdims", False)), "axis": (("axis", -1),)}
 
 
 def to_dot(root, rankdir="LR", show_grad=True, nodes=None):
@@ -61,7 +96,7 @@ def to_dot(root, rankdir="LR", show_grad=True, nodes=None):
         dot.node(ids[v], record_label(v, show_grad), shape="record")
         if v._op is not None:
             op_id = ids[v] + "_op"
-            dot.node(op_id, escape_record(v._op.symbol), shape="ellipse")
+            dot.node(op_id, escape_record(op_label(v)), shape="ellipse")
             dot.edge(op_id, ids[v])
             for child in v._prev:  # one edge per operand, in order: a*a draws two
                 dot.edge(ids[child], op_id)

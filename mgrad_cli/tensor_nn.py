@@ -97,18 +97,18 @@ def _flat(pairs):
 
 def mse(scores, y):
     """mean((score - y)^2) over every output of every sample; y real."""
-    diff = scores - np.reshape(y, scores.shape)
+    diff = scores - _targets(y, scores.shape)
     return (diff * diff).mean()
 
 
 def hinge(scores, y):
     """mean(relu(1 - y * score)); y is -1 or +1 (micrograd's demo loss)."""
-    return (1.0 - np.reshape(y, scores.shape) * scores).relu().mean()
+    return (1.0 - _targets(y, scores.shape) * scores).relu().mean()
 
 
 def bce(scores, y):
     """Logistic loss of a linear score for y = -1 or +1: mean(log(1 + e^-m)), m = y * score."""
-    return (-(np.reshape(y, scores.shape) * scores)).softplus().mean()
+    return (-(_targets(y, scores.shape) * scores)).softplus().mean()
 
 
 def cross_entropy(scores, y):
@@ -116,7 +116,12 @@ def cross_entropy(scores, y):
     labels = np.asarray(y, dtype=np.int64).reshape(-1)
     onehot = np.zeros(scores.shape)
     onehot[np.arange(labels.size), labels] = 1.0
-    return -(scores.log_softmax(axis=1) * onehot).sum() / labels.size
+    return -(scores.log_softmax(axis=1) * Tensor(onehot, "onehot", requires_grad=False)).sum() / labels.size
+
+
+def _targets(y, shape):
+    # the targets as one constant, labelled for drawings
+    return Tensor(np.reshape(y, shape), "T", requires_grad=False)
 
 
 LOSSES = {"mse": mse, "hinge": hinge, "bce": bce, "cross_entropy": cross_entropy}
@@ -136,7 +141,7 @@ def total_loss(name, model, X, y, l2=0.0):
 def loss_of_scores(name, scores, y, params=(), l2=0.0):
     """LOSSES[name](scores, y) + l2 * sum(p*p) over params, for scores already computed."""
     loss = LOSSES[name](scores, y)
-    return loss + l2 * l2_penalty(params) if l2 else loss
+    return loss + Tensor(l2, "l2", requires_grad=False) * l2_penalty(params) if l2 else loss
 
 
 # --- the training backend (see train.py's docstring for the interface) -------------
