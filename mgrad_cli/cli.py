@@ -12,7 +12,6 @@ from rich.console import Console
 
 from . import __version__
 from . import blas_threads  # noqa: F401  (sets one BLAS thread by default: before numpy is imported)
-from . import blas_threads  # noqa: F401  (sets one BLAS thread by default: before numpy is imported)
 from .errors import ExpressionError, MgradError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
