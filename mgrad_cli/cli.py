@@ -411,8 +411,12 @@ def graph_command(expression, bindings, output, no_grad, rankdir):
 @click.option("--atol", type=float, default=_gradcheck.ATOL, show_default=True, help="Absolute tolerance.")
 @click.option("--rtol", type=float, default=_gradcheck.RTOL, show_default=True, help="Relative tolerance.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON, for scripts.")
+@click.option("--engine", type=click.Choice(["scalar", "tensor", "both"]),
+              help="With --config: the engine to check (default: the config's); both: each engine against "
+                   "finite differences and the two engines against each other.")
 @translate_errors
-def gradcheck_command(expression, bindings, config_path, samples, max_params, eps, atol, rtol, as_json):
+def gradcheck_command(expression, bindings, config_path, samples, max_params, eps, atol, rtol, as_json,
+                      engine=None):
     """Compare backward()'s gradients with finite differences.
 
     EXPRESSION and NAME=VALUE are as for `mgrad graph`. For each input: the analytic gradient, the central-difference estimate, their
@@ -427,15 +431,20 @@ def gradcheck_command(expression, bindings, config_path, samples, max_params, ep
       mgrad gradcheck "e = a*b; d = e + c; L = d * f" a=2 b=-3 c=10 f=-2 --json
       mgrad gradcheck "relu(x) * y" x=0 y=3
       mgrad gradcheck --config configs/moons.yaml --max-params 50
+      mgrad gradcheck --config configs/digits.yaml --engine both --max-params 40
 
     With --config: every parameter's gradient of the config's loss, on a batch of its
     first --samples training samples, at the initial weights; the summary gives the
-    worst absolute and relative error and where they occur.
+    worst absolute and relative error and where they occur. --engine both checks the
+    scalar and the tensor engine, and fails where their gradients differ by more than
+    float64 rounding (relative 1e-9).
     """
+    if engine is not None and config_path is None:
+        raise click.UsageError("--engine needs --config (an expression is checked on the scalar engine)")
     if config_path is not None:
         if expression is not None:
             raise click.UsageError("give an EXPRESSION or --config, not both")
-        return _gradcheck_config(config_path, samples, max_params, eps, atol, rtol, as_json)
+        return _gradcheck_config(config_path, samples, max_params, eps, atol, rtol, as_json, engine)
     if expression is None:
         raise click.UsageError("give an EXPRESSION (with NAME=VALUE inputs) or --config CONFIG")
     values = _expr.parse_bindings(bindings)
@@ -458,15 +467,19 @@ def gradcheck_command(expression, bindings, config_path, samples, max_params, ep
         raise SystemExit(1)
 
 
-def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json):
+def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json, engine=None):
     from .config import load_config
 
     config = load_config(path)
-    loss, results = _gradcheck.check_config(config, samples, max_params, eps, atol, rtol, source=path)
+    if engine == "both":
+        return _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json)
+    engine = engine or config["engine"]
+    loss, results = _gradcheck.check_config(config, samples, max_params, eps, atol, rtol, source=path,
+                                            engine=engine)
     ok = _gradcheck.passed(results)
     if as_json:
         doc = {
-            "config": path, "samples": samples, "max_params": max_params,
+            "config": path, "engine": engine, "samples": samples, "max_params": max_params,
             "loss": _gradcheck._json_number(loss),
             "eps": eps, "atol": atol, "rtol": rtol,
             "passed": ok,
@@ -474,8 +487,65 @@ def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json):
         }
         click.echo(json.dumps(doc, indent=2))
     else:
-        title = f"{path}: loss = {_render.format_number(loss)} on {samples} samples"
+        title = f"{path}: loss = {_render.format_number(loss)} on {samples} samples, {engine} engine"
         _print_gradcheck(results, title, eps, atol, rtol, what="parameter")
+    if not ok:
+        raise SystemExit(1)
+
+
+def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json):
+    """--engine both: a row per parameter with both engines' gradients and the central difference."""
+    from rich.table import Table
+
+    losses, rows = _gradcheck.check_engines(config, samples, max_params, eps, atol, rtol, source=path)
+    ok = _gradcheck.passed(rows)
+    if as_json:
+        click.echo(json.dumps({
+            "config": path, "engine": "both", "samples": samples, "max_params": max_params,
+            "loss": {e: _gradcheck._json_number(v) for e, v in losses.items()},
+            "eps": eps, "atol": atol, "rtol": rtol,
+            "engine_rtol": _gradcheck.ENGINE_RTOL, "engine_atol": _gradcheck.ENGINE_ATOL,
+            "passed": ok,
+            "results": [r.to_dict() for r in rows],
+        }, indent=2))
+        if not ok:
+            raise SystemExit(1)
+        return
+    console = out_console()
+    shown = {e: _render.format_number(v) for e, v in losses.items()}
+    loss_text = shown["scalar"] if losses["scalar"] == losses["tensor"] else \
+        f"{shown['scalar']} (scalar), {shown['tensor']} (tensor)"
+    console.print(f"Gradient check of {path} on both engines: loss = {loss_text} on {samples} samples  "
+                  f"(eps {eps:g}, atol {atol:g}, rtol {rtol:g}; engines within rtol "
+                  f"{_gradcheck.ENGINE_RTOL:g})", markup=False, soft_wrap=True)
+    table = Table()
+    table.add_column("parameter")
+    for col in ("scalar", "tensor", "numeric", "scalar vs tensor", "vs numeric"):
+        table.add_column(col, justify="right")
+    table.add_column("status")
+    for r in rows:
+        table.add_row(r.name, f"{r.scalar:.12g}", f"{r.tensor:.12g}", f"{r.numeric:.12g}",
+                      f"{r.engine_error:.1e}", f"{r.rel_error:.1e}", r.status)
+    console.print(table)
+    notes = [r for r in rows if r.note]
+    for r in notes[:5]:
+        console.print(f"{r.name}: {r.note}", markup=False)
+    if len(notes) > 5:
+        console.print(f"... and {len(notes) - 5} more notes like these (--json lists them all)", markup=False)
+    failed = [r for r in rows if r.status == _gradcheck.FAIL]
+    kinks = [r for r in rows if r.status == _gradcheck.NOT_DIFFERENTIABLE]
+    engines = max(rows, key=lambda r: (r.engine_error != r.engine_error, r.engine_error))
+    numeric = max([r for r in rows if r not in kinks] or rows, key=lambda r: (r.rel_error != r.rel_error, r.rel_error))
+    worst = (f"engines apart by at most {engines.engine_error:.1e} at {engines.name}, "
+             f"worst rel error against the central difference {numeric.rel_error:.1e} at {numeric.name}")
+    n = len(rows)
+    if failed:
+        summary = f"FAIL: {len(failed)} of {n} gradients disagree ({worst})"
+    else:
+        summary = f"ok: {n - len(kinks)} of {n} gradients agree on both engines ({worst})"
+    if kinks:
+        summary += f"; {len(kinks)} not differentiable here"
+    console.print(summary, markup=False, soft_wrap=True)
     if not ok:
         raise SystemExit(1)
 

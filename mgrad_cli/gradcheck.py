@@ -12,6 +12,10 @@ At a kink (relu or abs at exactly 0: the ops whose table entry lists `kinks`) th
 no derivative to agree with: the engine picks one side's, as PyTorch does, while the
 central difference averages both. Such a leaf is reported as "not differentiable",
 not as a failure.
+
+check_engines() checks a config on both engines and compares them with each other too:
+they compute the same sums in other orders, so their gradients may differ only by
+float64 rounding (ENGINE_RTOL).
 """
 
 import math
@@ -23,6 +27,10 @@ from .errors import UserInputError
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3  # torch.autograd.gradcheck's defaults
 
 OK, FAIL, NOT_DIFFERENTIABLE = "ok", "FAIL", "not differentiable"
+
+# the scalar and tensor engines' gradients agree when |s - t| <= ENGINE_ATOL + ENGINE_RTOL * max(|s|, |t|)
+ENGINE_RTOL, ENGINE_ATOL = 1e-9, 1e-12
+ENGINES = ("scalar", "tensor")
 
 
 @dataclass
@@ -114,18 +122,22 @@ def parameter_names(nin, layers):
     return names
 
 
-def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RTOL, source="config"):
+def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RTOL, source="config",
+                 engine=None):
     """Gradcheck a config's model and loss at its initial weights, on its first `samples`
     training samples: -> (loss, [Result]) for every parameter, or for a random subset
     of max_params of them (seeded by the config's seed), in parameter order.
 
-    The scalar engine is checked node by node (so kinks are found); another engine
-    through its backend's loss_and_grad on the flat parameter vector.
+    `engine` (scalar or tensor) overrides the config's. The scalar engine is checked
+    node by node (so kinks are found); another engine through its backend's
+    loss_and_grad on the flat parameter vector (a kink there is a plain disagreement).
     """
     import random
 
     from . import datasets, losses, train
 
+    if engine is not None:
+        config = dict(config, engine=engine)
     _check_tolerances(eps, atol, rtol)
     if samples < 1:
         raise UserInputError(f"--samples must be at least 1, not {samples}")
@@ -170,6 +182,55 @@ def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RT
         numeric = (f_plus - f_minus) / (2 * eps)
         results.append(_judge(names[i], float(grad[i]), numeric, atol, rtol, [], None, ""))
     return float(loss), results
+
+
+@dataclass
+class EngineResult:
+    """One parameter checked on both engines: each engine's gradient, the central
+    difference (on the scalar engine), how far the engines are apart
+    (|scalar - tensor| / max(|scalar|, |tensor|)), and the larger of the two engines'
+    relative errors against the central difference."""
+
+    name: str
+    scalar: float
+    tensor: float
+    numeric: float
+    engine_error: float
+    rel_error: float
+    status: str  # OK, FAIL or NOT_DIFFERENTIABLE
+    note: str = ""
+
+    def to_dict(self):
+        return {k: _json_number(v) for k, v in asdict(self).items()}
+
+
+def check_engines(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RTOL, source="config"):
+    """check_config on the scalar and on the tensor engine, and the two compared with each
+    other: -> ({engine: loss}, [EngineResult]). A parameter FAILs when the engines disagree
+    beyond float64 rounding, or when either engine disagrees with its central difference."""
+    checked = {e: check_config(config, samples, max_params, eps, atol, rtol, source, engine=e) for e in ENGINES}
+    rows = []
+    for s, t in zip(checked["scalar"][1], checked["tensor"][1]):
+        a, b = s.analytic, t.analytic
+        scale = max(abs(a), abs(b))
+        if a == b:
+            engine_error, agree = 0.0, True
+        else:
+            engine_error = abs(a - b) / max(scale, ENGINE_ATOL)
+            agree = abs(a - b) <= ENGINE_ATOL + ENGINE_RTOL * scale  # False for nan
+        rel_error = max(s.rel_error, t.rel_error)
+        if not agree:
+            status, note = FAIL, f"the engines disagree: scalar {a:.17g}, tensor {b:.17g}"
+        elif s.status == NOT_DIFFERENTIABLE:  # the scalar check finds kinks; the tensor one cannot
+            status, note = NOT_DIFFERENTIABLE, s.note
+        elif FAIL in (s.status, t.status):
+            which = "both engines disagree" if s.status == t.status else (
+                f"the {'scalar' if s.status == FAIL else 'tensor'} engine disagrees")
+            status, note = FAIL, "; ".join([f"{which} with the central difference"] + [n for n in (s.note,) if n])
+        else:
+            status, note = OK, ""
+        rows.append(EngineResult(s.name, a, b, s.numeric, engine_error, rel_error, status, note))
+    return {e: loss for e, (loss, _) in checked.items()}, rows
 
 
 # --- helpers ----------------------------------------------------------------------
