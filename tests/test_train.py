@@ -373,17 +373,119 @@ def test_missing_config(run, elsewhere):
     assert result.output == "Error: nope.yaml: no such file\n"
 
 
-def test_tensor_engine_until_it_exists(run, elsewhere):
-    try:
-        from mgrad_cli.tensor import TensorBackend  # noqa: F401
-        pytest.skip("the tensor engine exists")
-    except ImportError:
-        pass
-    write(elsewhere, "c.yaml", "engine: tensor\n")
-    result = run("train", "c.yaml")
+# --- the tensor engine: the same numbers, faster ---------------------------------------------
+
+SHIPPED = sorted(os.path.splitext(name)[0] for name in os.listdir(CONFIGS) if name.endswith(".yaml"))
+
+
+def run_engine(name, engine, epochs=3, rows=128):
+    """Train a shipped config for a few epochs on one engine, on at most `rows` of its
+    training rows (and half as many test rows): -> (initial weights, records, final weights)."""
+    from mgrad_cli.config import load_config
+    from mgrad_cli.datasets import load_dataset
+
+    cfg = load_config(config(name), {"epochs": epochs, "engine": engine})
+    ds = load_dataset(cfg["data"], cfg["seed"])
+    ds.train_idx, ds.test_idx = ds.train_idx[:rows], ds.test_idx[:rows // 2]  # digits: scalar is slow
+    trainer = training.Trainer(cfg, ds)
+    assert trainer.backend.name == engine
+    start = trainer.params.copy()
+    records = list(training.train(cfg, ds, trainer))
+    return start, records, trainer.params
+
+
+def test_every_config_is_shipped_and_digits_among_them():
+    assert {"tiny", "moons", "iris", "wine", "xor", "circles", "spiral", "digits"} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_both_engines_give_the_same_weights_and_losses(name):
+    s_start, s_log, s_end = run_engine(name, "scalar")
+    t_start, t_log, t_end = run_engine(name, "tensor")
+    assert np.array_equal(s_start, t_start)  # the same initial weights, bit for bit
+    s_loss, t_loss = np.array([r["loss"] for r in s_log]), np.array([r["loss"] for r in t_log])
+    np.testing.assert_allclose(t_loss, s_loss, rtol=1e-9, atol=0)
+    assert [(r["train_acc"], r["test_acc"], r["lr"]) for r in s_log] == \
+        [(r["train_acc"], r["test_acc"], r["lr"]) for r in t_log]
+    np.testing.assert_allclose(t_end, s_end, rtol=1e-9, atol=1e-12)
+
+
+def test_train_engine_tensor_end_to_end(run, tmp_path):
+    logs, saves = {}, {}
+    for engine in ("scalar", "tensor"):
+        logs[engine], saves[engine] = tmp_path / f"{engine}.jsonl", tmp_path / f"{engine}.json"
+        result = run("train", config("moons"), "--epochs", "5", "--engine", engine,
+                     "--log", logs[engine], "--save", saves[engine])
+        assert result.exit_code == 0, result.output
+        first = result.output.splitlines()[0]
+        assert first.endswith("seed 1337; tensor engine.") == (engine == "tensor")
+    s, t = read_log(logs["scalar"]), read_log(logs["tensor"])
+    np.testing.assert_allclose([r["loss"] for r in t], [r["loss"] for r in s], rtol=1e-9, atol=0)
+    assert load_checkpoint(saves["tensor"])["config"]["engine"] == "tensor"
+    np.testing.assert_allclose(load_checkpoint(saves["tensor"])["weights"],
+                               load_checkpoint(saves["scalar"])["weights"], rtol=1e-9, atol=1e-12)
+
+
+def test_engine_option_overrides_the_config(run, tmp_path):
+    cfg = write(tmp_path, "t.yaml", "engine: tensor\ndata: tiny\nmodel: {layers: [4, 1]}\nloss: mse\nepochs: 2\n")
+    save = tmp_path / "m.json"
+    result = run("train", cfg, "--engine", "scalar", "--save", save)
+    assert result.exit_code == 0, result.output
+    assert "tensor engine" not in result.output
+    assert load_checkpoint(save)["config"]["engine"] == "scalar"
+    result = run("train", cfg, "--engine", "numpy")
     assert result.exit_code == 2
-    assert result.output == ("Error: c.yaml: engine: the tensor engine is not available in this version; "
-                             "use engine: scalar\n")
+    assert "'numpy' is not one of 'scalar', 'tensor'" in result.output
+
+
+def test_digits_reaches_95_percent_on_the_tensor_engine(run, elsewhere):
+    log, out = train_logged(run, elsewhere, "digits")
+    assert len(log) == 20
+    assert log[-1]["test_acc"] >= 0.95
+    assert "test accuracy" in out and "(359 samples)" in out  # 20% of 1,797 held out
+
+
+def test_graph_on_the_tensor_engine_is_a_few_dozen_nodes_with_shapes(run, tmp_path):
+    out = tmp_path / "g.dot"
+    result = run("train", config("digits"), "--epochs", "1", "--graph", out, "-q")
+    assert result.exit_code == 0, result.output
+    assert "Graph of the loss on a batch of 64 samples (21 nodes) drawn to" in result.output
+    text = out.read_text()
+    assert text.count("shape=record") == 21
+    for shown in ("{ W1 | 64×32 | data ‖", "{ b2 | 10 | data ‖", "{ X | 64×64 | data ‖", "| no grad }",
+                  "{ loss | scalar | data ", "| grad 1.0000 }", "log_softmax axis=1", "Σx²"):
+        assert shown in text, shown
+
+
+def test_graph_of_a_big_model_on_the_tensor_engine(run, tmp_path, dot):
+    # 2-256-256-1: 66,817 parameters, far past --graph-max-nodes on the scalar engine
+    cfg = write(tmp_path, "big.yaml", "engine: tensor\nseed: 1337\ndata: moons\n"
+                                      "model: {layers: [256, 256, 1]}\nepochs: 1\n")
+    out = tmp_path / "big.svg"
+    result = run("train", cfg, "--graph", out, "--graph-max-nodes", "100", "-q")
+    assert result.exit_code == 0, result.output
+    assert "Graph of the loss on a batch of 100 samples (21 nodes)" in result.output
+    assert "256×256" in out.read_text()
+
+
+def test_one_blas_thread_unless_the_user_chose(repo):
+    from mgrad_cli.blas_threads import THREAD_VARIABLES, default_to_one_thread
+
+    env = {}
+    assert default_to_one_thread(env) and env == {v: "1" for v in THREAD_VARIABLES}
+    env = {"OMP_NUM_THREADS": "2"}
+    assert not default_to_one_thread(env) and env == {"OMP_NUM_THREADS": "2"}
+    pytest.importorskip("threadpoolctl")
+    import subprocess
+    import sys
+
+    probe = ("import mgrad_cli.cli, numpy, threadpoolctl; "
+             "print(max(p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'))")
+    clean = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
+    for extra, want in (({}, "1"), ({"OPENBLAS_NUM_THREADS": "2"}, "2")):
+        done = subprocess.run([sys.executable, "-c", probe], env=dict(clean, **extra), cwd=repo,
+                              capture_output=True, text=True, check=True)
+        assert done.stdout.strip() == want
 
 
 def test_help_has_an_example(run):
