@@ -253,3 +253,65 @@ def test_missing_config_is_exit_2(run, tmp_path):
     result = run("gradcheck", "--config", tmp_path / "nope.yaml")
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: ") and "no such file" in result.stderr
+
+
+# --- --engine: the tensor engine, and both engines against each other -----------------------
+
+@pytest.mark.parametrize("engine", ["tensor", "both"])
+def test_every_shipped_config_passes_on_the_tensor_engine_and_on_both(run, repo, engine):
+    for path in _shipped_configs(repo):
+        result = run("gradcheck", "--config", path, "--engine", engine, "--max-params", "12", "--json")
+        assert result.exit_code == 0, (path, result.output)
+        doc = json.loads(result.stdout)
+        assert doc["passed"] and doc["engine"] == engine and len(doc["results"]) == 12
+        assert all(r["status"] in ("ok", "not differentiable") for r in doc["results"])
+        if engine == "both":
+            assert doc["loss"]["scalar"] == pytest.approx(doc["loss"]["tensor"], rel=1e-12)
+            assert all(r["engine_error"] <= 1e-9 for r in doc["results"])
+            assert all(r["scalar"] == pytest.approx(r["tensor"], rel=1e-9, abs=1e-12) for r in doc["results"])
+
+
+def test_engine_defaults_to_the_configs_and_can_be_overridden(run, repo):
+    import os
+
+    path = os.path.join(repo, "configs", "digits.yaml")  # engine: tensor
+    assert json.loads(run("gradcheck", "--config", path, "--max-params", "2", "--json").stdout)["engine"] == "tensor"
+    doc = json.loads(run("gradcheck", "--config", path, "--max-params", "2", "--engine", "scalar", "--json").stdout)
+    assert doc["engine"] == "scalar" and doc["passed"]
+
+
+def test_both_engines_table_and_summary(run, repo):
+    import os
+
+    path = os.path.join(repo, "configs", "tiny.yaml")
+    result = run("gradcheck", "--config", path, "--engine", "both")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"Gradient check of {path} on both engines: loss = 0.8976 on 4 samples")
+    assert lines[2].split() == ["┃", "parameter", "┃", "scalar", "┃", "tensor", "┃", "numeric", "┃", "scalar", "vs",
+                                "tensor", "┃", "vs", "numeric", "┃", "status", "┃"]
+    assert sum(1 for line in lines if line.startswith("│ ")) == 41
+    assert lines[-1].startswith("ok: 41 of 41 gradients agree on both engines (engines apart by at most ")
+
+
+def test_both_engines_catch_a_broken_tensor_op(run, repo, monkeypatch):
+    # tanh's gradient off by one part in a million: finite differences (rtol 1e-3) miss it,
+    # the comparison of the engines does not
+    import os
+
+    from mgrad_cli import tensor
+
+    tanh = tensor.BY_NAME["tanh"]
+    monkeypatch.setattr(tanh, "deriv", (lambda g, a, o: g * (1.0 - o * o) * (1 + 1e-6),))
+    path = os.path.join(repo, "configs", "tiny.yaml")
+    assert run("gradcheck", "--config", path, "--engine", "tensor").exit_code == 0
+    result = run("gradcheck", "--config", path, "--engine", "both")
+    assert result.exit_code == 1
+    assert "w1.0.0: the engines disagree: scalar " in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("FAIL: 41 of 41 gradients disagree")
+
+
+def test_engine_needs_a_config(run):
+    result = run("gradcheck", "x*x", "x=2", "--engine", "tensor")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: --engine needs --config (an expression is checked on the scalar engine)\n")
