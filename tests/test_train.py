@@ -426,6 +426,16 @@ def test_train_engine_tensor_end_to_end(run, tmp_path):
                                load_checkpoint(saves["scalar"])["weights"], rtol=1e-9, atol=1e-12)
 
 
+def test_a_run_resumed_on_the_other_engine_ends_as_on_the_first(run, tmp_path):
+    saves = {e: tmp_path / f"{e}.json" for e in ("scalar", "tensor")}
+    for engine, save in saves.items():
+        assert run("train", config("moons"), "--epochs", "2", "--save", save, "-q").exit_code == 0
+        result = run("train", config("moons"), "--epochs", "4", "--resume", save, "--engine", engine, "-q")
+        assert result.exit_code == 0, result.output
+    np.testing.assert_allclose(load_checkpoint(saves["tensor"])["weights"],
+                               load_checkpoint(saves["scalar"])["weights"], rtol=1e-9, atol=1e-12)
+
+
 def test_engine_option_overrides_the_config(run, tmp_path):
     cfg = write(tmp_path, "t.yaml", "engine: tensor\ndata: tiny\nmodel: {layers: [4, 1]}\nloss: mse\nepochs: 2\n")
     save = tmp_path / "m.json"
