@@ -465,6 +465,9 @@ def test_graph_on_the_tensor_engine_is_a_few_dozen_nodes_with_shapes(run, tmp_pa
     for shown in ("{ W1 | 64×32 | data ‖", "{ b2 | 10 | data ‖", "{ X | 64×64 | data ‖", "| no grad }",
                   "{ loss | scalar | data ", "| grad 1.0000 }", "log_softmax axis=1", "Σx²"):
         assert shown in text, shown
+    again = tmp_path / "again.dot"
+    run("train", config("digits"), "--epochs", "1", "--graph", again, "-q")
+    assert again.read_text() == text  # node ids by position: the same DOT on every run
 
 
 def test_graph_of_a_big_model_on_the_tensor_engine(run, tmp_path, dot):
