@@ -119,9 +119,9 @@ def main():
     worst = max(abs(a - b) / max(abs(b), 1e-300) for a, b in zip(curve_ours, curve_theirs))
     print(f"micrograd demo: moons {args.samples} samples, MLP 2-16-16-1, {args.steps} steps, python {sys.version.split()[0]}")
     print(f"{'engine':<12}{'s/step (median)':>18}{'graph nodes':>14}{'bytes/node':>12}{'final loss':>14}")
-    print(f"{'micrograd':<12}{t_theirs:>18.5f}{n_theirs:>14}{mem_theirs:>12.0f}{curve_theirs[-1]:>14.8f}")
-    print(f"{'mgrad':<12}{t_ours:>18.5f}{n_ours:>14}{mem_ours:>12.0f}{curve_ours[-1]:>14.8f}")
-    print(f"speed-up per step: {t_theirs / t_ours:.1f}x   memory per node: {mem_ours / mem_theirs:.2f} of micrograd's")
+    print(f"{'micrograd':<12}{t_theirs:>18.5f}{n_theirs:>14}{mem_theirs:>12.1f}{curve_theirs[-1]:>14.8f}")
+    print(f"{'mgrad':<12}{t_ours:>18.5f}{n_ours:>14}{mem_ours:>12.1f}{curve_ours[-1]:>14.8f}")
+    print(f"speed-up per step: {t_theirs / t_ours:.1f}x   memory per node: {mem_ours / mem_theirs:.4f} of micrograd's")
     print(f"loss curves agree to {worst:.1e} (relative, worst step)")
     if worst > 1e-9:
         print("FAIL: the loss curves differ by more than 1e-9")
