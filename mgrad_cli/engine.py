@@ -17,13 +17,16 @@ from .ops import BY_NAME, OPS
 class Value:
     """Stores a single scalar value and its gradient."""
 
-    __slots__ = ("data", "grad", "_prev", "_height", "label")
+    __slots__ = ("data", "grad", "_a", "_b", "_height", "label")
     _op = None  # the ops.Op that produced this value: None for a leaf (see _node_class)
+    _prev = ()  # the children, in order: a leaf has none
 
-    def __init__(self, data, label="", _prev=(), _height=0):
+    def __init__(self, data, label="", _a=None, _b=None, _height=0):
         self.data = data if type(data) is float else float(data)
         self.grad = 0.0
-        self._prev = _prev  # the children, in order (a tuple: drawings are deterministic)
+        # The operands: a unary op's in _a, a binary op's in _a and _b, an n-ary op's as
+        # a tuple in _a. Two slots instead of a tuple per node: a third less memory.
+        self._a, self._b = _a, _b
         self._height = _height  # 1 + the highest child's: a child always sits below its users
         self.label = label
 
@@ -59,22 +62,20 @@ class Value:
         """Fill in d(self)/d(node) for every node below self, by the chain rule.
 
         From the top down, each node passes its gradient to its children:
-        child.grad += (local derivative) * node.grad. Leaves accumulate across calls
-        (as in PyTorch); inner nodes hold this call's gradient only.
+        child.grad += (local derivative) * node.grad (see _node_class). Leaves
+        accumulate across calls (as in PyTorch); inner nodes hold this call's
+        gradient only.
         """
         order = self.topo()
         for v in order:
-            if v._prev:
+            if v._op is not None:
                 v.grad = 0.0
         self.grad += 1.0
         for v in reversed(order):
-            kids = v._prev
-            if kids:
-                g = v.grad
-                local = v._op.deriv(*[k.data for k in kids], v.data)
-                for k, d in zip(kids, local):
-                    if d:  # a zero local derivative passes nothing on, even when g is inf or
-                        k.grad += d * g  # nan: as torch's relu and pow, which select 0 there
+            v._backward()
+
+    def _backward(self):
+        pass  # a leaf has no children to pass its gradient to
 
 
 _height = attrgetter("_height")
@@ -87,7 +88,11 @@ def apply(op, *args):
     if not args:  # an empty sum
         return Value(0.0)
     args = tuple([a if isinstance(a, Value) else Value(a) for a in args])
-    return _NODE[op](op.forward(*[a.data for a in args]), "", args, max([a._height for a in args]) + 1)
+    data = op.forward(*[a.data for a in args])
+    height = max([a._height for a in args]) + 1
+    if op.arity is None:
+        return _NODE[op](data, "", args, None, height)
+    return _NODE[op](data, "", *args, _height=height)
 
 
 def vsum(terms):
@@ -95,12 +100,40 @@ def vsum(terms):
     return apply(_SUM, *terms)
 
 
-# --- operators and methods, one per op of the table -------------------------------
+# --- one node class per op; operators and methods, one per op of the table ----------
 
 def _node_class(op):
-    # The results of an op are instances of a subclass of Value whose class attribute
-    # _op names the op: the node knows its op without spending a slot on it.
-    return type("Value", (Value,), {"__slots__": (), "_op": op, "__module__": __name__})
+    """The class of the op's results: a subclass of Value whose class attributes say
+    which op made the node, where its children are, and how it passes its gradient to
+    them. Shared by all the op's nodes: no slot, no closure per node (micrograd has one)."""
+    if op.arity == 1:
+        def _backward(self):
+            a = self._a
+            (d,) = op.deriv(a.data, self.data)
+            if d:  # a zero local derivative passes nothing on, even when grad is inf or nan,
+                a.grad += d * self.grad  # as torch's relu and pow, which select 0 there
+
+        children = property(lambda self: (self._a,))
+    elif op.arity == 2:
+        def _backward(self):
+            a, b, g = self._a, self._b, self.grad
+            da, db = op.deriv(a.data, b.data, self.data)
+            if da:
+                a.grad += da * g
+            if db:
+                b.grad += db * g
+
+        children = property(lambda self: (self._a, self._b))
+    else:
+        def _backward(self):
+            kids, g = self._a, self.grad
+            for k, d in zip(kids, op.deriv(*[k.data for k in kids], self.data)):
+                if d:
+                    k.grad += d * g
+
+        children = property(attrgetter("_a"))
+    attrs = {"__slots__": (), "_op": op, "_prev": children, "_backward": _backward, "__module__": __name__}
+    return type("Value", (Value,), attrs)
 
 
 class _NodeClasses(dict):
@@ -116,7 +149,7 @@ def _unary(op):
     f, node = op.forward, _NODE[op]
 
     def method(self):
-        return node(f(self.data), "", (self,), self._height + 1)
+        return node(f(self.data), "", self, None, self._height + 1)
 
     method.__name__, method.__doc__ = op.name, op.doc
     return method
@@ -132,7 +165,7 @@ def _binary(op, reflected=False):
             other = Value(other)
         a, b = (other, self) if reflected else (self, other)
         h = a._height if a._height > b._height else b._height
-        return node(f(a.data, b.data), "", (a, b), h + 1)
+        return node(f(a.data, b.data), "", a, b, h + 1)
 
     method.__name__, method.__doc__ = op.name, op.doc
     return method
