@@ -12,6 +12,18 @@ from .engine import Value, vsum
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 
 
+def layer_activations(n_layers, activation, output):
+    """The activation of each layer: `activation` for the hidden ones and `output` for
+    the last, or `activation` as a list with one name per layer."""
+    acts = [activation] * (n_layers - 1) + [output] if isinstance(activation, str) else list(activation)
+    if len(acts) != n_layers:
+        raise ValueError(f"{len(acts)} activations given for {n_layers} layers")
+    for act in acts:
+        if act not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {act!r}; expected one of {', '.join(ACTIVATIONS)}")
+    return acts
+
+
 class Module:
     def zero_grad(self):
         for p in self.parameters():
@@ -63,12 +75,7 @@ class MLP(Module):
 
     def __init__(self, nin, nouts, activation="tanh", output="linear", rng=None):
         rng = rng if rng is not None else random.Random(0)
-        if isinstance(activation, str):
-            acts = [activation] * (len(nouts) - 1) + [output]
-        else:
-            acts = list(activation)
-            if len(acts) != len(nouts):
-                raise ValueError(f"{len(acts)} activations given for {len(nouts)} layers")
+        acts = layer_activations(len(nouts), activation, output)
         sizes = [nin] + list(nouts)
         self.layers = [Layer(sizes[i], sizes[i + 1], acts[i], rng) for i in range(len(nouts))]
 

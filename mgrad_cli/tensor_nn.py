@@ -15,7 +15,7 @@ import random
 
 import numpy as np
 
-from .nn import ACTIVATIONS
+from .nn import layer_activations
 from .tensor import Tensor, constant, sumsq
 
 
@@ -25,15 +25,7 @@ class TensorMLP:
 
     def __init__(self, nin, nouts, activation="tanh", output="linear", rng=None):
         rng = rng if rng is not None else random.Random(0)
-        if isinstance(activation, str):
-            acts = [activation] * (len(nouts) - 1) + [output]
-        else:
-            acts = list(activation)
-            if len(acts) != len(nouts):
-                raise ValueError(f"{len(acts)} activations given for {len(nouts)} layers")
-        for act in acts:
-            if act not in ACTIVATIONS:
-                raise ValueError(f"unknown activation {act!r}; expected one of {', '.join(ACTIVATIONS)}")
+        acts = layer_activations(len(nouts), activation, output)
         sizes = [nin] + list(nouts)
         self.activations = acts
         self.layers = []  # (W, b, activation) per layer
