@@ -28,7 +28,7 @@ import os
 import tempfile
 
 from .config import validate_config
-from .datasets import display_path
+from .datasets import display_path, open_user_file
 from .errors import CheckpointError, ConfigError
 
 FORMAT = "mgrad-checkpoint"
@@ -115,21 +115,15 @@ def load_checkpoint(path):
     def bad(message):
         return CheckpointError(f"{shown}: {message}")
 
-    try:
-        with open(path, encoding="utf-8") as f:
+    with open_user_file(path, CheckpointError, "checkpoint", encoding="utf-8") as f:
+        try:
             ckpt = json.load(f)
-    except FileNotFoundError:
-        raise bad("no such file") from None
-    except IsADirectoryError:
-        raise bad("is a directory, not a checkpoint") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise bad(f"not a checkpoint (not valid JSON: {e})") from None
-    except RecursionError:
-        raise bad("not a checkpoint (JSON nested too deeply)") from None
-    except ValueError as e:  # e.g. an integer with more digits than Python converts
-        raise bad(f"not a checkpoint ({e})") from None
-    except OSError as e:
-        raise bad(e.strerror) from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise bad(f"not a checkpoint (not valid JSON: {e})") from None
+        except RecursionError:
+            raise bad("not a checkpoint (JSON nested too deeply)") from None
+        except ValueError as e:  # e.g. an integer with more digits than Python converts
+            raise bad(f"not a checkpoint ({e})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise bad(f"not an mgrad checkpoint (no \"format\": \"{FORMAT}\")")
     version = ckpt.get("version")

@@ -16,7 +16,7 @@ import os
 
 import yaml
 
-from .datasets import BUILTINS, display_path
+from .datasets import BUILTINS, display_path, open_user_file
 from .errors import ConfigError
 from .nn import ACTIVATIONS
 
@@ -81,17 +81,8 @@ def load_config(path, overrides=None):
     """Read a YAML config, apply overrides ({'epochs': 5, 'optimizer.lr': 0.1, ...}) and
     return the resolved config. A CSV path is made absolute, relative to the config file."""
     source = display_path(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{source}: is a directory, not a config file") from None
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"{source}: not a text file ({e.reason})") from None
-    except OSError as e:
-        raise ConfigError(f"{source}: {e.strerror}") from None
+    with open_user_file(path, ConfigError, "config file", encoding="utf-8") as f:
+        text = f.read()
     try:
         raw = yaml.safe_load(text)
     except yaml.MarkedYAMLError as e:

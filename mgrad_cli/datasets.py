@@ -4,6 +4,7 @@ Dataset that training reads (features, targets, names, train/test split, standar
 import csv
 import difflib
 import os
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -210,21 +211,12 @@ def read_table(path):
     the file for a missing, unreadable, empty or header-only file.
     """
     shown = display_path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
-            # (line number, row); reader.line_num is the line a row ends on
+    with open_user_file(path, DataError, "CSV file", newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f)
+        try:  # (line number, row); reader.line_num is the line a row ends on
             numbered = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
-    except FileNotFoundError:
-        raise DataError(f"{shown}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{shown}: is a directory, not a CSV file") from None
-    except UnicodeDecodeError as e:
-        raise DataError(f"{shown}: not a text file ({e.reason})") from None
-    except csv.Error as e:
-        raise DataError(f"{shown}: not a valid CSV file ({e})") from None
-    except OSError as e:
-        raise DataError(f"{shown}: {e.strerror}") from None
+        except csv.Error as e:
+            raise DataError(f"{shown}: not a valid CSV file ({e})") from None
 
     if not numbered:
         raise DataError(f"{shown}: the file is empty (expected a header row, then data)")
@@ -323,6 +315,25 @@ def _all_numbers(labels):
 
 def _number_name(v):
     return str(int(v)) if float(v).is_integer() else repr(v)
+
+
+@contextmanager
+def open_user_file(path, error, kind, **open_args):
+    """open(path) for reading a file the user named, turning what can go wrong with the
+    file itself into `error` ("PATH: no such file", "PATH: is a directory, not a KIND",
+    ...). Errors raised by the reading inside the with-block pass through unchanged."""
+    shown = display_path(path)
+    try:
+        with open(path, **open_args) as f:
+            yield f
+    except FileNotFoundError:
+        raise error(f"{shown}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{shown}: is a directory, not a {kind}") from None
+    except UnicodeDecodeError as e:
+        raise error(f"{shown}: not a text file ({e.reason})") from None
+    except OSError as e:
+        raise error(f"{shown}: {e.strerror}") from None
 
 
 def display_path(path):
