@@ -6,13 +6,20 @@ exit 0 ok, 1 a failed check or run, 2 bad input, 130 interrupted.
 """
 
 import functools
+import json
+import os
+import sys
+import time
 
 import click
 from rich.console import Console
 
 from . import __version__
 from . import blas_threads  # noqa: F401  (sets one BLAS thread by default: before numpy is imported)
-from .errors import ExpressionError, MgradError
+from . import expr as _expr
+from . import gradcheck as _gradcheck
+from . import render as _render
+from .errors import ExpressionError, GraphTooLarge, MgradError, TrainingDiverged
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -21,12 +28,12 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 def out_console():
     """Data and tables: stdout. rich drops colour when it is not a terminal and honours NO_COLOR."""
-    return Console(file=click.get_text_stream("stdout"), highlight=False)
+    return Console(file=sys.stdout, highlight=False)  # looked up per call: CliRunner swaps it
 
 
 def err_console():
     """Progress and diagnostics: stderr."""
-    return Console(file=click.get_text_stream("stderr"), highlight=False)
+    return Console(file=sys.stderr, highlight=False)
 
 
 class MgradClickError(click.ClickException):
@@ -139,15 +146,10 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
 
 def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet,
            resume_path=None, save_every=None, plot_path=None, engine=None):
-    import json
-    import os
-    import time
-
     from . import checkpoint as ckpt_mod
     from . import train as training
     from .config import load_config
     from .datasets import display_path, load_dataset
-    from .errors import GraphTooLarge, TrainingDiverged
 
     if graph_path is not None and not graph_path.lower().endswith(GRAPH_SUFFIXES):
         raise click.BadParameter(f"expected a file ending in .svg, .png, .pdf or .dot, got '{graph_path}'",
@@ -345,12 +347,6 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
 
 
 # --- graph and gradcheck (issue 4) -------------------------------------------------
-
-import json  # noqa: E402  (imported here: this section is issue 4's)
-
-from . import expr as _expr  # noqa: E402
-from . import gradcheck as _gradcheck  # noqa: E402
-from . import render as _render  # noqa: E402
 
 def _expression_args(f):
     f = click.argument("bindings", nargs=-1, metavar="[NAME=VALUE]...")(f)
@@ -591,9 +587,7 @@ def _print_gradcheck(results, title, eps, atol, rtol, what):
 
 def _json_out(doc):
     """--json: the document alone on stdout."""
-    import json as _json
-
-    click.echo(_json.dumps(doc, indent=2, allow_nan=False))
+    click.echo(json.dumps(doc, indent=2, allow_nan=False))
 
 
 def _model_title(model):
@@ -763,11 +757,8 @@ def plot_command(model_path, output):
 
     Exit codes: 0 done, 1 matplotlib is missing, 2 bad input.
     """
-    import os
-
     from . import evaluate as ev
     from . import plot as plotting
-    from .errors import MgradError as _Err
 
     if output is None:
         output = os.path.splitext(model_path)[0] + ".png"
@@ -782,7 +773,7 @@ def plot_command(model_path, output):
         try:
             ds, X = ev.training_data(model)
             points = (X, ds.y)
-        except _Err as e:  # still draw the curves
+        except MgradError as e:  # still draw the curves
             err_console().print(f"Warning: {e}; drawing the curves only.", markup=False, soft_wrap=True)
     drawn = plotting.plot_run(output, model, model.history, points, title=f"{model_path}: {_model_title(model)}")
     out_console().print(f"Figure ({' and '.join(drawn)}) drawn to {output}.", markup=False, soft_wrap=True)
