@@ -217,6 +217,26 @@ class Trainer:
             "history": [dict(r) for r in self.history],
         }
 
+    def _diverged(self, k, lr, what):
+        return TrainingDiverged(
+            f"the loss became {what} at epoch {k + 1} (lr {lr:g}): training diverged; "
+            f"try a lower learning rate, e.g. --lr {self.config['optimizer']['lr'] / 10:g}")
+
+    def _epoch(self, k, lr, X, T, n, bs):
+        """One pass over the minibatches: (last batch loss, summed loss, batches, outputs)."""
+        order = np.arange(n) if bs >= n else self.rng.permutation(n)
+        total, batches, outputs = 0.0, 0, np.empty((n, self.config["model"]["layers"][-1]))
+        for start in range(0, n, bs):
+            idx = order[start:start + bs]
+            loss, grad, out = self.backend.loss_and_grad(self.params, X[idx], T[idx])
+            if not math.isfinite(loss) or not np.all(np.isfinite(grad)):
+                raise self._diverged(k, lr, loss if not math.isfinite(loss) else "a gradient of inf or nan")
+            total += loss * len(idx)
+            batches += 1
+            outputs[idx] = out
+            self.optimizer.step(self.params, grad, lr)
+        return loss, total, batches, outputs
+
     def run(self):
         cfg = self.config
         X, y, T = self.dataset.X_train, self.dataset.y_train, self.T_train
@@ -226,25 +246,17 @@ class Trainer:
             k = self.epoch
             t0 = time.perf_counter()
             lr = optim.learning_rate(cfg["optimizer"], k, cfg["epochs"])
-            before = self.state_dict()  # the last good state, restored if this epoch diverges
-            order = np.arange(n) if bs >= n else self.rng.permutation(n)
-            total, batches, outputs = 0.0, 0, np.empty((n, cfg["model"]["layers"][-1]))
-            for start in range(0, n, bs):
-                idx = order[start:start + bs]
-                loss, grad, out = self.backend.loss_and_grad(self.params, X[idx], T[idx])
-                if not math.isfinite(loss) or not np.all(np.isfinite(grad)):
-                    self.load_state_dict(before)
-                    what = loss if not math.isfinite(loss) else "a gradient of inf or nan"
-                    raise TrainingDiverged(
-                        f"the loss became {what} at epoch {k + 1} (lr {lr:g}): training diverged; "
-                        f"try a lower learning rate, e.g. --lr {cfg['optimizer']['lr'] / 10:g}")
-                total += loss * len(idx)
-                batches += 1
-                outputs[idx] = out
-                self.optimizer.step(self.params, grad, lr)
-            test_acc = None
-            if len(X_test):
-                test_acc = accuracy(self.backend.predict(self.params, X_test), y_test, cfg)
+            before = self.state_dict()  # the last good state, restored if this epoch does not finish
+            try:
+                loss, total, batches, outputs = self._epoch(k, lr, X, T, n, bs)
+                test_acc = None
+                if len(X_test):
+                    test_acc = accuracy(self.backend.predict(self.params, X_test), y_test, cfg)
+            except BaseException:
+                # Ctrl-C or divergence partway through an epoch: go back to the state after the
+                # last whole epoch, so a checkpoint saved now resumes exactly where it says
+                self.load_state_dict(before)
+                raise
             self.epoch += 1
             self.last = {
                 "epoch": self.epoch,

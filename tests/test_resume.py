@@ -212,3 +212,29 @@ def test_killed_between_write_and_rename(tmp_path):
     save_checkpoint(ckpt, **t.checkpoint())
     assert temp_files(tmp_path) == []
     assert load_checkpoint(ckpt)["epoch"] == 2
+
+
+def test_ctrl_c_mid_epoch_saves_a_checkpoint_that_resumes_exactly(run, tmp_path, monkeypatch):
+    # 18 training samples in batches of 5: 4 batches an epoch; stop in the middle of epoch 3
+    cfg = write(tmp_path, "c.yaml", SHUFFLED)
+    whole, cut = tmp_path / "whole.json", tmp_path / "cut.json"
+    assert run("train", cfg, "--save", whole, "-q").exit_code == 0
+    real = training.ScalarBackend.loss_and_grad
+    calls = []
+
+    def interrupt(self, *args):
+        calls.append(1)
+        if len(calls) == 10:
+            raise KeyboardInterrupt
+        return real(self, *args)
+
+    monkeypatch.setattr(training.ScalarBackend, "loss_and_grad", interrupt)
+    result = run("train", cfg, "--save", cut, "-q")
+    assert result.exit_code == 130
+    assert "Interrupted after 2 of 6 epochs" in result.output
+    assert load_checkpoint(cut)["epoch"] == 2
+    monkeypatch.setattr(training.ScalarBackend, "loss_and_grad", real)
+    assert run("train", cfg, "--resume", cut, "-q").exit_code == 0
+    one, two = load_checkpoint(whole), load_checkpoint(cut)
+    assert two["weights"] == one["weights"]
+    assert without_timing(two) == without_timing(one)
