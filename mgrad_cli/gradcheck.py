@@ -6,7 +6,9 @@ For each leaf x: the analytic gradient from backward(), and the central differen
 
 from two re-evaluations of the whole computation. They agree when
 |analytic - numeric| <= atol + rtol * |numeric| (torch's defaults: eps 1e-6,
-atol 1e-5, rtol 1e-3).
+atol 1e-5, rtol 1e-3). That rule needs finite numbers (inf <= atol + rtol * inf holds
+for any inf): where either gradient is inf or nan they agree only when they are the same
+infinity, and otherwise FAIL with a note saying which one is not finite.
 
 At a kink (relu or abs at exactly 0: the ops whose table entry lists `kinks`) there is
 no derivative to agree with: the engine picks one side's, as PyTorch does, while the
@@ -82,7 +84,8 @@ def check(build, leaves, eps=EPS, atol=ATOL, rtol=RTOL):
             leaf.data = x
         numeric = (f_plus - f_minus) / (2 * eps)
         crossed = next((op for (op, p), (_, m) in zip(plus_sides, minus_sides) if p != m), "")
-        results.append(_judge(name, analytic[name], numeric, atol, rtol, at_kink, leaf, crossed))
+        results.append(_judge(name, analytic[name], numeric, atol, rtol, at_kink, leaf, crossed,
+                              (f_plus, f_minus)))
     return results
 
 
@@ -184,7 +187,7 @@ def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RT
         nudged[i] = params[i] - eps
         f_minus = backend.loss_and_grad(nudged, X, T)[0]
         numeric = (f_plus - f_minus) / (2 * eps)
-        result = _judge(names[i], float(grad[i]), numeric, atol, rtol, [], None, "")
+        result = _judge(names[i], float(grad[i]), numeric, atol, rtol, [], None, "", (f_plus, f_minus))
         if result.status == FAIL and kinked:
             left, right = (loss - f_minus) / eps, (f_plus - loss) / eps
             a = result.analytic
@@ -290,7 +293,8 @@ def _depends_on(node, leaf):
     return any(n is leaf for n in node.topo())
 
 
-def _judge(name, a, n, atol, rtol, at_kink, leaf, crossed):
+def _judge(name, a, n, atol, rtol, at_kink, leaf, crossed, sides=None):
+    """sides: (f(x + eps), f(x - eps)), to say why a central difference is not finite."""
     abs_error = abs(a - n)
     if a == n:  # also equal infinities, whose difference is nan
         abs_error, rel_error = 0.0, 0.0
@@ -306,13 +310,22 @@ def _judge(name, a, n, atol, rtol, at_kink, leaf, crossed):
         return Result(name, a, n, abs_error, rel_error, NOT_DIFFERENTIABLE,
                       f"{v._op.name} at {x.data:g} has no derivative; "
                       f"the engine uses {v._op.name}'({x.data:g}) = {used:g}, as PyTorch does")
-    if a == n or abs_error <= atol + rtol * abs(n):
+    if a == n:  # the same number, or the same infinity
+        return Result(name, a, n, abs_error, rel_error, OK)
+    if not (math.isfinite(a) and math.isfinite(n)):
+        # no tolerance can compare these (inf <= atol + rtol * inf would pass anything)
+        if not math.isfinite(n):
+            note = "the central difference is not finite"
+            if sides is not None:
+                note += f": f({name}+eps) = {sides[0]:g}, f({name}-eps) = {sides[1]:g}"
+        else:
+            note = "the analytic gradient is not finite"
+        return Result(name, a, n, abs_error, rel_error, FAIL, note)
+    if abs_error <= atol + rtol * abs(n):
         return Result(name, a, n, abs_error, rel_error, OK)
     if crossed:
         return Result(name, a, n, abs_error, rel_error, FAIL,
                       f"a {crossed} input lies within eps of its kink: try a smaller --eps")
-    if not (math.isfinite(a) and math.isfinite(n)):
-        return Result(name, a, n, abs_error, rel_error, FAIL, "not finite")
     return Result(name, a, n, abs_error, rel_error, FAIL)
 
 

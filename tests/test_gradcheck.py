@@ -57,8 +57,26 @@ def test_json_writes_non_finite_numbers_as_strings(run):
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     r = doc["results"][0]
-    assert (r["analytic"], r["numeric"], r["status"], r["note"]) == ("inf", "nan", "FAIL", "not finite")
+    assert (r["analytic"], r["numeric"], r["status"]) == ("inf", "nan", "FAIL")
+    assert r["note"] == "the central difference is not finite: f(x+eps) = -13.8155, f(x-eps) = nan"
     assert doc["output"]["value"] == "-inf"
+
+
+def test_an_infinite_central_difference_fails(run):
+    """Regression: inf <= atol + rtol * inf made a numeric gradient of -inf "agree" with 0."""
+    result = run("gradcheck", "x**y", "x=0", "y=0")
+    assert result.exit_code == 1
+    row = next(line for line in result.stdout.splitlines() if line.startswith("│ y "))
+    assert row.split("│")[1:-1][2:] == ["    -inf ", "       inf ", "       nan ", " FAIL   "]
+    assert "y: the central difference is not finite: f(y+eps) = 0, f(y-eps) = inf\n" in result.stdout
+    assert result.stdout.splitlines()[-1] == (
+        "FAIL: 1 of 2 gradients disagree (worst abs error inf at y, rel nan at y)")
+
+
+def test_an_infinite_analytic_gradient_against_a_finite_estimate_fails():
+    r = gradcheck._judge("x", math.inf, 1.0, 1e-5, 1e-3, [], None, "")
+    assert (r.status, r.note) == ("FAIL", "the analytic gradient is not finite")
+    assert gradcheck._judge("x", math.inf, math.inf, 1e-5, 1e-3, [], None, "").status == "ok"
 
 
 def test_relu_at_zero_is_not_differentiable_not_a_failure(run):
