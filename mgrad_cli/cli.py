@@ -447,15 +447,14 @@ def gradcheck_command(expression, bindings, config_path, samples, max_params, ep
     out, results = _gradcheck.check_expression(expression, values, eps, atol, rtol)
     ok = _gradcheck.passed(results)
     if as_json:
-        doc = {
+        _json_out({
             "expression": expression,
-            "inputs": {k: _gradcheck._json_number(v) for k, v in values.items()},
-            "output": {"name": out.label, "value": _gradcheck._json_number(out.data)},
+            "inputs": values,
+            "output": {"name": out.label, "value": out.data},
             "eps": eps, "atol": atol, "rtol": rtol,
             "passed": ok,
             "results": [r.to_dict() for r in results],
-        }
-        click.echo(json.dumps(doc, indent=2))
+        })
     else:
         _print_gradcheck(results, f"{out.label or 'output'} = {_render.format_number(out.data)}",
                          eps, atol, rtol, what="input")
@@ -474,14 +473,13 @@ def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json, engin
                                             engine=engine)
     ok = _gradcheck.passed(results)
     if as_json:
-        doc = {
+        _json_out({
             "config": path, "engine": engine, "samples": samples, "max_params": max_params,
-            "loss": _gradcheck._json_number(loss),
+            "loss": loss,
             "eps": eps, "atol": atol, "rtol": rtol,
             "passed": ok,
             "results": [r.to_dict() for r in results],
-        }
-        click.echo(json.dumps(doc, indent=2))
+        })
     else:
         title = f"{path}: loss = {_render.format_number(loss)} on {samples} samples, {engine} engine"
         _print_gradcheck(results, title, eps, atol, rtol, what="parameter")
@@ -496,14 +494,14 @@ def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_js
     losses, rows = _gradcheck.check_engines(config, samples, max_params, eps, atol, rtol, source=path)
     ok = _gradcheck.passed(rows)
     if as_json:
-        click.echo(json.dumps({
+        _json_out({
             "config": path, "engine": "both", "samples": samples, "max_params": max_params,
-            "loss": {e: _gradcheck._json_number(v) for e, v in losses.items()},
+            "loss": losses,
             "eps": eps, "atol": atol, "rtol": rtol,
             "engine_rtol": _gradcheck.ENGINE_RTOL, "engine_atol": _gradcheck.ENGINE_ATOL,
             "passed": ok,
             "results": [r.to_dict() for r in rows],
-        }, indent=2))
+        })
         if not ok:
             raise SystemExit(1)
         return
@@ -586,8 +584,17 @@ def _print_gradcheck(results, title, eps, atol, rtol, what):
 # --- predict, eval, plot, datasets (issue 6) ---------------------------------------
 
 def _json_out(doc):
-    """--json: the document alone on stdout."""
-    click.echo(json.dumps(doc, indent=2, allow_nan=False))
+    """--json: the document alone on stdout, always valid JSON: inf and nan anywhere in it
+    are written as the strings "inf", "-inf", "nan" (gradcheck.json_number)."""
+    click.echo(json.dumps(_json_safe(doc), indent=2, allow_nan=False))
+
+
+def _json_safe(v):
+    if isinstance(v, dict):
+        return {k: _json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json_safe(x) for x in v]
+    return _gradcheck.json_number(v)
 
 
 def _model_title(model):

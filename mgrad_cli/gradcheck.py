@@ -48,7 +48,7 @@ class Result:
     note: str = ""
 
     def to_dict(self):
-        return {k: _json_number(v) for k, v in asdict(self).items()}
+        return {k: json_number(v) for k, v in asdict(self).items()}
 
 
 def check(build, leaves, eps=EPS, atol=ATOL, rtol=RTOL):
@@ -221,7 +221,7 @@ class EngineResult:
     note: str = ""
 
     def to_dict(self):
-        return {k: _json_number(v) for k, v in asdict(self).items()}
+        return {k: json_number(v) for k, v in asdict(self).items()}
 
 
 def check_engines(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RTOL, source="config"):
@@ -329,8 +329,8 @@ def _judge(name, a, n, atol, rtol, at_kink, leaf, crossed, sides=None):
     return Result(name, a, n, abs_error, rel_error, FAIL)
 
 
-def _json_number(v):
-    # JSON has no inf or nan: write them as the strings "inf", "-inf", "nan"
+def json_number(v):
+    """JSON has no inf or nan: -> v, or for those the strings "inf", "-inf", "nan"."""
     if isinstance(v, float) and not math.isfinite(v):
         return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
     return v

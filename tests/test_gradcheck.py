@@ -333,3 +333,24 @@ def test_engine_needs_a_config(run):
     result = run("gradcheck", "x*x", "x=2", "--engine", "tensor")
     assert result.exit_code == 2
     assert result.stderr.endswith("Error: --engine needs --config (an expression is checked on the scalar engine)\n")
+
+
+def _strict_json(text):
+    """json.loads accepts Infinity and NaN, which are not JSON: refuse them."""
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("args", [
+    ["x*x", "x=1", "--atol", "inf"],
+    ["--config", "configs/tiny.yaml", "--max-params", "2", "--atol", "inf"],
+    ["--config", "configs/tiny.yaml", "--max-params", "2", "--rtol", "inf", "--engine", "both"],
+])
+def test_json_is_valid_with_infinite_tolerances(run, repo, monkeypatch, args):
+    """Regression: --atol inf was written as `"atol": Infinity`, which no JSON parser must accept."""
+    monkeypatch.chdir(repo)
+    result = run("gradcheck", *args, "--json")
+    assert result.exit_code == 0, result.output
+    doc = _strict_json(result.stdout)
+    assert doc["atol" if "--atol" in args else "rtol"] == "inf"
