@@ -151,6 +151,9 @@ def validate_config(raw, source):
     if loss in ("bce", "cross_entropy") and out != "linear":
         what = "sigmoid" if loss == "bce" else "softmax"
         v.fail("model.output", f"the {loss} loss applies the {what} itself and needs a linear output, got {out}")
+    if loss == "hinge" and out == "sigmoid":  # hinge's targets are ±1: a margin a sigmoid never reaches
+        v.fail("model.output", "the hinge loss needs scores of either sign (targets ±1), which a sigmoid output "
+                               "(0 to 1) cannot give; use output linear or tanh, or loss mse")
     return config
 
 

@@ -28,7 +28,7 @@ def encode_targets(loss, y, n_out, output="linear"):
     y = np.asarray(y)
     if loss == "cross_entropy":
         return y.astype(np.float64).reshape(-1, 1)
-    low = 0.0 if output == "sigmoid" else -1.0
+    low = 0.0 if (output == "sigmoid" and loss == "mse") else -1.0  # as predict_classes thresholds
     if y.dtype.kind == "f":  # regression
         return y.astype(np.float64).reshape(-1, 1)
     if n_out == 1:

@@ -345,6 +345,9 @@ BAD = [
                                "(did you mean 'hinge'?)"),
     ("loss: bce\nmodel: {output: sigmoid}\n",
      "c.yaml: model.output: the bce loss applies the sigmoid itself and needs a linear output, got sigmoid"),
+    ("loss: hinge\nmodel: {output: sigmoid}\n",
+     "c.yaml: model.output: the hinge loss needs scores of either sign (targets ±1), which a sigmoid output "
+     "(0 to 1) cannot give; use output linear or tanh, or loss mse"),
     ("optimizer: {name: sgd, momentum: 0.9}\n",
      "c.yaml: optimizer.momentum: not a setting of optimizer sgd (it takes lr)"),
     ("data: {test_split: 1.5}\n", "c.yaml: data.test_split: expected a number in [0, 1), got 1.5"),
