@@ -671,6 +671,10 @@ def predict_command(model_path, csv_path, inputs, as_json):
         cells = [str(i)] + ([f"{v:g}" for v in x] if show_features else [])
         if model.task == "regression":
             cells.append(f"{r['prediction']:.6g}")
+        elif r["prediction"] is None:  # an output is nan: no class
+            cells.append("nan")
+            if extra:
+                cells.append("nan")
         else:
             cells.append(r["prediction"])
             if extra == "probability":

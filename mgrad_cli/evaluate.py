@@ -51,11 +51,13 @@ class Model:
         return X if self.mean is None else (X - self.mean) / self.std
 
     def outputs(self, X, backend=None):
-        """The last layer's outputs (n × n_out) for raw inputs X (n × features)."""
-        X = self.standardize(X)
-        if len(X) == 0:
-            return np.empty((0, self.sizes[-1]))
-        return (backend or self.backend).predict(self.params, X)
+        """The last layer's outputs (n × n_out) for raw inputs X (n × features).
+        Inputs near the float64 limits may give inf or nan: returned as they are, silently."""
+        with np.errstate(all="ignore"):
+            X = self.standardize(X)
+            if len(X) == 0:
+                return np.empty((0, self.sizes[-1]))
+            return (backend or self.backend).predict(self.params, X)
 
     def classes(self, outputs):
         return losses.predict_classes(outputs, self.config["model"]["output"], self.loss)
@@ -73,7 +75,8 @@ class Model:
         return None
 
     def predictions(self, X):
-        """One dict per row: prediction (a class name or a number), class (index or None),
+        """One dict per row: prediction (a class name or a number; None for a class when an
+        output is nan), class (index or None),
         probabilities ({class: p} or None), outputs (the raw last layer)."""
         out = self.outputs(X)
         rows = []
@@ -82,12 +85,14 @@ class Model:
                 rows.append({"prediction": float(o[0]), "class": None, "probabilities": None,
                              "outputs": [float(v) for v in o]})
             return rows
-        classes = self.classes(out)
-        probs = self.probabilities(out)
+        with np.errstate(all="ignore"):
+            classes = self.classes(out)
+            probs = self.probabilities(out)
         for i, (o, c) in enumerate(zip(out, classes)):
+            no_class = bool(np.isnan(o).any())  # nan compares false with everything: no class wins
             rows.append({
-                "prediction": self.class_names[int(c)],
-                "class": int(c),
+                "prediction": None if no_class else self.class_names[int(c)],
+                "class": None if no_class else int(c),
                 "probabilities": None if probs is None else {
                     name: float(p) for name, p in zip(self.class_names, probs[i])},
                 "outputs": [float(v) for v in o],
@@ -257,17 +262,18 @@ def evaluate(model, X, y):
     matrix (rows: the true class, columns: the predicted one) or the mean squared error."""
     if len(X) == 0:
         raise DataError(f"{model.source}: no samples to evaluate on")
-    Xs = model.standardize(X)
     n_out = model.sizes[-1]
     T = losses.encode_targets(model.loss, y, n_out, model.config["model"]["output"])
-    loss, _, outputs = model.backend.loss_and_grad(model.params, Xs, T)
-    result = {"samples": int(len(X)), "loss": float(loss)}
-    if model.task == "regression":
-        err = outputs[:, 0] - y
-        result["mse"] = float(np.mean(err ** 2))
-        result["mae"] = float(np.mean(np.abs(err)))
-        return result
-    pred = model.classes(outputs)
+    with np.errstate(all="ignore"):  # inputs near the float64 limits: inf and nan, reported as they are
+        Xs = model.standardize(X)
+        loss, _, outputs = model.backend.loss_and_grad(model.params, Xs, T)
+        result = {"samples": int(len(X)), "loss": float(loss)}
+        if model.task == "regression":
+            err = outputs[:, 0] - y
+            result["mse"] = float(np.mean(err ** 2))
+            result["mae"] = float(np.mean(np.abs(err)))
+            return result
+        pred = model.classes(outputs)
     k = len(model.class_names)
     confusion = np.zeros((k, k), dtype=int)
     np.add.at(confusion, (np.asarray(y, dtype=int), pred), 1)

@@ -126,3 +126,16 @@ def test_data_that_changed_since_training(run, models, tmp_path, monkeypatch):
 
 def test_help_has_examples(run):
     assert "mgrad eval iris.json datasets/iris.csv" in run("eval", "--help").output
+
+
+def test_an_infinite_loss_is_valid_json_and_shown_as_inf(run, models, tmp_path):
+    """Regression: --json crashed with `Out of range float values are not JSON compliant: inf`."""
+    big = tmp_path / "big.csv"
+    big.write_text("a,b,y\n1e308,1e308,1\n")
+    result = run("eval", models["reg"], big, "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))
+    assert (doc["loss"], doc["mse"]) == ("inf", "inf")
+    table = run("eval", models["reg"], big)
+    assert table.exit_code == 0 and table.stderr == ""
+    assert "loss      inf\nmse       inf\n" in table.stdout

@@ -169,3 +169,24 @@ def test_help_has_examples(run):
     result = run("predict", "--help")
     assert "mgrad predict iris.json datasets/iris.csv" in result.output
     assert 'mgrad predict tiny.json --input "2.0,3.0,-1.0"' in result.output
+
+
+@pytest.fixture(scope="module")
+def moons(tmp_path_factory):
+    path = tmp_path_factory.mktemp("moons") / "moons.json"
+    train_checkpoint(path, config_path("moons"), epochs=1)  # relu: inf - inf inside makes nan
+    return path
+
+
+def test_non_finite_outputs_are_valid_json_and_shown_as_nan(run, moons):
+    """Regression: --json crashed with `Out of range float values are not JSON compliant: nan`."""
+    result = run("predict", moons, "-i", "1e308,-1e308", "-i", "1,0", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))
+    first = doc["predictions"][0]
+    assert (first["outputs"], first["prediction"], first["class"]) == (["nan"], None, None)
+    assert doc["predictions"][1]["prediction"] in ("0", "1")
+    table = run("predict", moons, "-i", "1e308,-1e308")
+    assert table.exit_code == 0 and table.stderr == ""
+    row = next(line for line in table.stdout.splitlines() if line.startswith("│"))
+    assert row.split("│")[-3:-1] == [" nan        ", "   nan "]
