@@ -469,8 +469,8 @@ def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json, engin
     if engine == "both":
         return _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json)
     engine = engine or config["engine"]
-    loss, results = _gradcheck.check_config(config, samples, max_params, eps, atol, rtol, source=path,
-                                            engine=engine)
+    loss, results, samples = _gradcheck.check_config(config, samples, max_params, eps, atol, rtol, source=path,
+                                                     engine=engine)
     ok = _gradcheck.passed(results)
     if as_json:
         _json_out({
@@ -491,7 +491,7 @@ def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_js
     """--engine both: a row per parameter with both engines' gradients and the central difference."""
     from rich.table import Table
 
-    losses, rows = _gradcheck.check_engines(config, samples, max_params, eps, atol, rtol, source=path)
+    losses, rows, samples = _gradcheck.check_engines(config, samples, max_params, eps, atol, rtol, source=path)
     ok = _gradcheck.passed(rows)
     if as_json:
         _json_out({

@@ -128,7 +128,8 @@ def parameter_names(nin, layers):
 def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RTOL, source="config",
                  engine=None):
     """Gradcheck a config's model and loss at its initial weights, on its first `samples`
-    training samples: -> (loss, [Result]) for every parameter, or for a random subset
+    training samples: -> (loss, [Result], the number of samples used: fewer than `samples`
+    when the training set is smaller) for every parameter, or for a random subset
     of max_params of them (seeded by the config's seed), in parameter order.
 
     `engine` (scalar or tensor) overrides the config's. The scalar engine is checked
@@ -171,7 +172,7 @@ def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RT
 
         leaves = {names[i]: backend.params[i] for i in chosen}
         results = check(build, leaves, eps, atol, rtol)
-        return build().data, results
+        return build().data, results, len(X)
 
     # any other backend: the same central differences on its flat parameter vector
     loss, grad, _ = backend.loss_and_grad(params.copy(), X, T)
@@ -201,7 +202,7 @@ def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RT
                 result.note = (f"{op} has an input at {k:g}, where it has no derivative: the slopes "
                                f"left and right of here are {left:.6g} and {right:.6g}, the engine uses {a:.6g}")
         results.append(result)
-    return float(loss), results
+    return float(loss), results, len(X)
 
 
 @dataclass
@@ -226,11 +227,11 @@ class EngineResult:
 
 def check_engines(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RTOL, source="config"):
     """check_config on the scalar and on the tensor engine, and the two compared with each
-    other: -> ({engine: loss}, [EngineResult]). A parameter FAILs when the engines disagree
+    other: -> ({engine: loss}, [EngineResult], samples used). A parameter FAILs when the engines disagree
     beyond float64 rounding, or when either engine disagrees with its central difference."""
     checked = {e: check_config(config, samples, max_params, eps, atol, rtol, source, engine=e) for e in ENGINES}
     rows = []
-    for s, t in zip(checked["scalar"][1], checked["tensor"][1]):
+    for s, t in zip(checked["scalar"][1], checked["tensor"][1]):  # (loss, results, samples)
         a, b = s.analytic, t.analytic
         scale = max(abs(a), abs(b))
         if a == b:
@@ -250,7 +251,7 @@ def check_engines(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=R
         else:
             status, note = OK, ""
         rows.append(EngineResult(s.name, a, b, s.numeric, engine_error, rel_error, status, note))
-    return {e: loss for e, (loss, _) in checked.items()}, rows
+    return {e: loss for e, (loss, _, _) in checked.items()}, rows, checked["scalar"][2]
 
 
 # --- helpers ----------------------------------------------------------------------

@@ -354,3 +354,15 @@ def test_json_is_valid_with_infinite_tolerances(run, repo, monkeypatch, args):
     assert result.exit_code == 0, result.output
     doc = _strict_json(result.stdout)
     assert doc["atol" if "--atol" in args else "rtol"] == "inf"
+
+
+@pytest.mark.parametrize("engine", ["scalar", "both"])
+def test_config_reports_the_samples_it_used(run, repo, monkeypatch, engine):
+    """Regression: --samples 1000 on tiny (4 training samples) said "on 1000 samples"."""
+    monkeypatch.chdir(repo)
+    result = run("gradcheck", "--config", "configs/tiny.yaml", "--samples", "1000", "--engine", engine)
+    assert result.exit_code == 0
+    assert " on 4 samples" in result.stdout.splitlines()[0] and "1000" not in result.stdout
+    doc = json.loads(run("gradcheck", "--config", "configs/tiny.yaml", "--samples", "1000", "--engine", engine,
+                         "--json").stdout)
+    assert doc["samples"] == 4
