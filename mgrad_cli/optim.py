@@ -24,6 +24,10 @@ class SGD:
         params -= lr * grad
         return params
 
+    def is_finite(self):
+        """False when an update overflowed the state (a checkpoint could not store it)."""
+        return True
+
     def state_dict(self):
         return {"name": self.name, "t": self.t}
 
@@ -51,6 +55,9 @@ class Momentum(SGD):
         self.v = self.momentum * self.v + grad
         params -= lr * self.v
         return params
+
+    def is_finite(self):
+        return bool(np.all(np.isfinite(self.v)))
 
     def state_dict(self):
         return {"name": self.name, "t": self.t, "v": self.v.tolist()}
@@ -81,6 +88,9 @@ class Adam(SGD):
         v_hat = self.v / (1 - self.b2 ** self.t)
         params -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
         return params
+
+    def is_finite(self):
+        return bool(np.all(np.isfinite(self.m)) and np.all(np.isfinite(self.v)))
 
     def state_dict(self):
         return {"name": self.name, "t": self.t, "m": self.m.tolist(), "v": self.v.tolist()}

@@ -218,8 +218,10 @@ class Trainer:
         }
 
     def _diverged(self, k, lr, what):
+        """what: the loss or gradient that is not finite; None when an update overflowed."""
+        what = "an update made the weights inf or nan" if what is None else f"the loss became {what}"
         return TrainingDiverged(
-            f"the loss became {what} at epoch {k + 1} (lr {lr:g}): training diverged; "
+            f"{what} at epoch {k + 1} (lr {lr:g}): training diverged; "
             f"try a lower learning rate, e.g. --lr {self.config['optimizer']['lr'] / 10:g}")
 
     def _epoch(self, k, lr, X, T, n, bs):
@@ -234,7 +236,10 @@ class Trainer:
             total += loss * len(idx)
             batches += 1
             outputs[idx] = out
-            self.optimizer.step(self.params, grad, lr)
+            with np.errstate(all="ignore"):  # an overflow is caught just below, with a message
+                self.optimizer.step(self.params, grad, lr)
+            if not np.all(np.isfinite(self.params)) or not self.optimizer.is_finite():
+                raise self._diverged(k, lr, None)
         return loss, total, batches, outputs
 
     def run(self):

@@ -4,6 +4,7 @@ import json
 import os
 import random
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -507,3 +508,20 @@ def test_one_blas_thread_unless_the_user_chose(repo):
 def test_help_has_an_example(run):
     result = run("train", "--help")
     assert "mgrad train configs/moons.yaml" in result.output
+
+
+def test_weights_that_overflow_in_an_update_stop_the_run_and_keep_the_last_good_state(run, tmp_path):
+    # lr 1e308 with l2 turns every weight into inf in one step while the loss before it is finite
+    cfg = write(tmp_path, "l2.yaml", "data: {name: xor, n_samples: 20}\nmodel: {layers: [4, 1]}\n"
+                                     "loss: {name: hinge, l2: 10}\noptimizer: sgd\nepochs: 1\n")
+    save = tmp_path / "l2.json"
+    assert run("train", cfg, "--save", save, "-q").exit_code == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy RuntimeWarning reaches the user
+        result = run("train", cfg, "--resume", save, "--epochs", "3", "--lr", "1e308", "--engine", "scalar")
+    assert result.exit_code == 1
+    assert result.stderr.endswith(f"Saved the last good state (epoch 1) to {save}.\nError: an update made the "
+                                  "weights inf or nan at epoch 2 (lr 1e+308): training diverged; try a lower "
+                                  "learning rate, e.g. --lr 1e+307\n")
+    ckpt = load_checkpoint(save)
+    assert ckpt["epoch"] == 1 and np.all(np.isfinite(ckpt["weights"]))
