@@ -158,7 +158,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
         from . import plot as plotting
         try:
             plotting.check_path(plot_path)
-        except ValueError as e:
+        except MgradError as e:  # a UserInputError: named after the option
             raise click.BadParameter(str(e), param_hint="--plot") from None
         plotting.require_matplotlib()
     if save_every is not None and save_path is None and resume_path is None:
@@ -775,7 +775,7 @@ def plot_command(model_path, output):
         output = os.path.splitext(model_path)[0] + ".png"
     try:
         plotting.check_path(output)
-    except ValueError as e:
+    except MgradError as e:  # a UserInputError: named after the option
         raise click.BadParameter(str(e), param_hint="--output") from None
     plotting.require_matplotlib()
     model = ev.load_model(model_path)

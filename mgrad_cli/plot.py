@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from .errors import OptionalDependencyMissing
+from .errors import OptionalDependencyMissing, UserInputError
 
 SUFFIXES = (".png", ".svg")
 INSTALL = "pip install 'mgrad-cli[plot]'"
@@ -32,17 +32,19 @@ def require_matplotlib():
 
 
 def check_path(path):
-    """The format for a figure path ('png' or 'svg'), or ValueError naming the suffix."""
+    """The format for a figure path ('png' or 'svg'), or UserInputError naming the suffix."""
     suffix = os.path.splitext(str(path))[1].lower()
     if suffix not in SUFFIXES:
-        raise ValueError(f"expected a file ending in .png or .svg, got '{path}'")
+        raise UserInputError(f"expected a file ending in .png or .svg, got '{path}'")
     return suffix[1:]
 
 
 def plot_run(path, model, history, points=None, title=None):
     """Draw the run to path (.png or .svg): the curves of `history` (checkpoint records:
     epoch, loss, train_acc, test_acc, lr) and, when the model takes two features and
-    `points` = (X raw, y) is given, the decision boundary. Returns what was drawn."""
+    `points` = (X raw, y) is given, the decision boundary. Returns what was drawn.
+    A path that cannot be written (no such directory, a directory, no permission) raises
+    UserInputError."""
     fmt = check_path(path)
     require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -60,7 +62,10 @@ def plot_run(path, model, history, points=None, title=None):
     if title:
         fig.suptitle(title)
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}  # the same bytes every run
-    fig.savefig(path, format=fmt, dpi=100, metadata=metadata)
+    try:
+        fig.savefig(path, format=fmt, dpi=100, metadata=metadata)
+    except OSError as e:
+        raise UserInputError(f"cannot write {path}: {e.strerror or e}") from None
     return drawn
 
 

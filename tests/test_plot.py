@@ -92,3 +92,36 @@ def test_bad_checkpoint(run, tmp_path, monkeypatch):
     result = run("plot", "x.json")
     assert (result.exit_code, result.output) == (
         2, 'Error: x.json: not an mgrad checkpoint (no "format": "mgrad-checkpoint")\n')
+
+
+@pytest.mark.parametrize("where, reason", [("nodir/x.png", "No such file or directory"),
+                                           ("dir.png", "Is a directory")])
+def test_an_unwritable_output_is_one_line_exit_2(run, models, tmp_path, where, reason):
+    """Regression: savefig's FileNotFoundError / IsADirectoryError came out as a traceback."""
+    (tmp_path / "dir.png").mkdir()
+    result = run("plot", models / "xor.json", "-o", tmp_path / where)
+    assert (result.exit_code, result.output) == (2, f"Error: cannot write {tmp_path / where}: {reason}\n")
+
+
+def test_train_plot_write_error_is_one_line_after_saving(run, tmp_path, monkeypatch):
+    """A destination that passes the early checks but cannot be written (as /proc/t.png)."""
+    from matplotlib.figure import Figure
+
+    def refuse(self, path, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(Figure, "savefig", refuse)
+    png, ckpt = tmp_path / "x.png", tmp_path / "x.json"
+    result = run("train", config_path("xor"), "--epochs", "2", "--plot", png, "--save", ckpt, "-q")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: cannot write {png}: Permission denied\n"
+    assert ckpt.exists()  # the training is not lost
+
+
+def test_check_path_raises_the_librarys_error():
+    from mgrad_cli import plot
+    from mgrad_cli.errors import UserInputError
+
+    assert plot.check_path("a.PNG") == "png"
+    with pytest.raises(UserInputError, match="expected a file ending in .png or .svg, got 'a.jpg'"):
+        plot.check_path("a.jpg")
