@@ -166,11 +166,15 @@ def load_dataset(data_cfg, seed):
     else:
         make, params, class_names = BUILTINS[name]
         kwargs = {k: data_cfg[k] for k in params}
-        if name == "tiny":
-            X, y = make()
-        else:
-            X, y = make(rng=np.random.default_rng(seed), **kwargs)
+        with np.errstate(all="ignore"):  # a huge noise overflows: refused just below
+            if name == "tiny":
+                X, y = make()
+            else:
+                X, y = make(rng=np.random.default_rng(seed), **kwargs)
         X = np.asarray(X, dtype=np.float64)
+        if not np.all(np.isfinite(X)):
+            hint = "use a smaller data.noise" if "noise" in params else "check the data settings"
+            raise DataError(f"{name}: the generated features are not all finite numbers; {hint}")
         if class_names is None:
             class_names = [str(c) for c in range(int(y.max()) + 1)]
         task, feature_names, label = "classification", [f"x{i}" for i in range(X.shape[1])], name
@@ -180,10 +184,18 @@ def load_dataset(data_cfg, seed):
                                 data_cfg.get("test_split", 0.0), np.random.default_rng([seed, 1]))
     mean = std = None
     if data_cfg.get("standardize"):
-        mean = X[train_idx].mean(axis=0)
-        std = X[train_idx].std(axis=0)
-        std[std == 0] = 1.0  # a constant feature stays constant instead of becoming nan
-        X = (X - mean) / std
+        with np.errstate(all="ignore"):  # values near the float limit overflow: refused below
+            mean = X[train_idx].mean(axis=0)
+            std = X[train_idx].std(axis=0)
+            std[std == 0] = 1.0  # a constant feature stays constant instead of becoming nan
+            X = (X - mean) / std
+        where = display_path(data_cfg["csv"]) if name == "csv" else name
+        for j, column in enumerate(feature_names):
+            what = ("mean" if not np.isfinite(mean[j]) else "standard deviation" if not np.isfinite(std[j])
+                    else "standardized value" if not np.all(np.isfinite(X[:, j])) else None)
+            if what is not None:
+                raise DataError(f"{where}, column '{column}': too large to standardize (the {what} is not a "
+                                f"finite number); rescale the column or set data.standardize: false")
     return Dataset(label, X, y, task, class_names, feature_names, train_idx, test_idx, mean, std, target)
 
 

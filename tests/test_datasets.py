@@ -1,6 +1,7 @@
 """datasets.py: the built-ins, the split, standardization and CSV reading."""
 
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -58,3 +59,23 @@ def test_csv_errors(tmp_path, monkeypatch, text, message):
     with pytest.raises(DataError) as e:
         read_csv(str(tmp_path / "d.csv"))
     assert str(e.value) == message
+
+
+def test_features_too_large_to_standardize_name_the_column(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "big.csv").write_text("a,b,y\n1e308,1,0\n-1e308,2,1\n")
+    cfg = {"name": "csv", "csv": "big.csv", "target": None, "task": "auto", "standardize": True, "test_split": 0.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy RuntimeWarning
+        with pytest.raises(DataError) as e:
+            load_dataset(cfg, 0)
+    assert str(e.value) == ("big.csv, column 'a': too large to standardize (the standard deviation is not a "
+                            "finite number); rescale the column or set data.standardize: false")
+
+
+def test_a_huge_noise_is_blamed_on_the_data_not_the_learning_rate():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DataError) as e:
+            load_dataset({"name": "moons", "n_samples": 20, "noise": 1e308, "test_split": 0.0}, 0)
+    assert str(e.value) == "moons: the generated features are not all finite numbers; use a smaller data.noise"
