@@ -521,25 +521,14 @@ def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_js
         table.add_row(r.name, f"{r.scalar:.12g}", f"{r.tensor:.12g}", f"{r.numeric:.12g}",
                       f"{r.engine_error:.1e}", f"{r.rel_error:.1e}", r.status)
     console.print(table)
-    notes = [r for r in rows if r.note]
-    for r in notes[:5]:
-        console.print(f"{r.name}: {r.note}", markup=False)
-    if len(notes) > 5:
-        console.print(f"... and {len(notes) - 5} more notes like these (--json lists them all)", markup=False)
-    failed = [r for r in rows if r.status == _gradcheck.FAIL]
-    kinks = [r for r in rows if r.status == _gradcheck.NOT_DIFFERENTIABLE]
-    engines = max(rows, key=lambda r: (r.engine_error != r.engine_error, r.engine_error))
-    numeric = max([r for r in rows if r not in kinks] or rows, key=lambda r: (r.rel_error != r.rel_error, r.rel_error))
-    worst = (f"engines apart by at most {engines.engine_error:.1e} at {engines.name}, "
-             f"worst rel error against the central difference {numeric.rel_error:.1e} at {numeric.name}")
-    n = len(rows)
-    if failed:
-        summary = f"FAIL: {len(failed)} of {n} gradients disagree ({worst})"
-    else:
-        summary = f"ok: {n - len(kinks)} of {n} gradients agree on both engines ({worst})"
-    if kinks:
-        summary += f"; {len(kinks)} not differentiable here"
-    console.print(summary, markup=False, soft_wrap=True)
+
+    def describe_worst(rows, differentiable):
+        engines, = _gradcheck.worst(rows, "engine_error")
+        numeric, = _gradcheck.worst(differentiable, "rel_error")
+        return (f"engines apart by at most {engines.engine_error:.1e} at {engines.name}, "
+                f"worst rel error against the central difference {numeric.rel_error:.1e} at {numeric.name}")
+
+    _print_gradcheck_verdict(console, rows, describe_worst, agree=" on both engines", soft_wrap=True)
     if not ok:
         raise SystemExit(1)
 
@@ -558,25 +547,35 @@ def _print_gradcheck(results, title, eps, atol, rtol, what):
         table.add_row(r.name, f"{r.analytic:.12g}", f"{r.numeric:.12g}", f"{r.abs_error:.1e}",
                       f"{r.rel_error:.1e}", r.status)
     console.print(table)
-    notes = [r for r in results if r.note]
+
+    def describe_worst(results, differentiable):
+        worst_abs, worst_rel = _gradcheck.worst(differentiable)
+        return (f"worst abs error {worst_abs.abs_error:.1e} at {worst_abs.name}, "
+                f"rel {worst_rel.rel_error:.1e} at {worst_rel.name}")
+
+    _print_gradcheck_verdict(console, results, describe_worst)
+
+
+def _print_gradcheck_verdict(console, rows, describe_worst, agree="", soft_wrap=False):
+    """The first five notes, then the one-line summary. describe_worst(rows, differentiable
+    rows) words the worst errors: only among the gradients that exist, as a kink's "error"
+    means nothing (all rows when every one is at a kink)."""
+    notes = [r for r in rows if r.note]
     for r in notes[:5]:
         console.print(f"{r.name}: {r.note}", markup=False)
     if len(notes) > 5:
         console.print(f"... and {len(notes) - 5} more notes like these (--json lists them all)", markup=False)
-    failed = [r for r in results if r.status == _gradcheck.FAIL]
-    kinks = [r for r in results if r.status == _gradcheck.NOT_DIFFERENTIABLE]
-    # the worst errors among the gradients that exist (a kink's "error" means nothing)
-    worst_abs, worst_rel = _gradcheck.worst([r for r in results if r not in kinks] or results)
-    worst = (f"worst abs error {worst_abs.abs_error:.1e} at {worst_abs.name}, "
-             f"rel {worst_rel.rel_error:.1e} at {worst_rel.name}")
-    n = len(results)
+    failed = [r for r in rows if r.status == _gradcheck.FAIL]
+    kinks = [r for r in rows if r.status == _gradcheck.NOT_DIFFERENTIABLE]
+    worst = describe_worst(rows, [r for r in rows if r.status != _gradcheck.NOT_DIFFERENTIABLE] or rows)
+    n = len(rows)
     if failed:
         summary = f"FAIL: {len(failed)} of {n} gradients disagree ({worst})"
     else:
-        summary = f"ok: {n - len(kinks)} of {n} gradients agree ({worst})"
+        summary = f"ok: {n - len(kinks)} of {n} gradients agree{agree} ({worst})"
     if kinks:
         summary += f"; {len(kinks)} not differentiable here"
-    console.print(summary, markup=False)
+    console.print(summary, markup=False, soft_wrap=soft_wrap)
 
 # --- end graph and gradcheck -------------------------------------------------------
 

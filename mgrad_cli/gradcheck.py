@@ -94,11 +94,12 @@ def passed(results):
     return all(r.status != FAIL for r in results)
 
 
-def worst(results):
-    """-> (the Result with the largest absolute error, the one with the largest relative error)."""
+def worst(results, *attrs):
+    """-> for each attribute (by default abs_error and rel_error) the result where it is
+    largest, nan counting as the largest: (worst absolute, worst relative) by default."""
     def key(attr):
         return lambda r: (math.isnan(getattr(r, attr)), getattr(r, attr))
-    return max(results, key=key("abs_error")), max(results, key=key("rel_error"))
+    return tuple(max(results, key=key(attr)) for attr in attrs or ("abs_error", "rel_error"))
 
 
 def check_expression(text, bindings, eps=EPS, atol=ATOL, rtol=RTOL):

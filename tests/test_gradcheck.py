@@ -366,3 +366,12 @@ def test_config_reports_the_samples_it_used(run, repo, monkeypatch, engine):
     doc = json.loads(run("gradcheck", "--config", "configs/tiny.yaml", "--samples", "1000", "--engine", engine,
                          "--json").stdout)
     assert doc["samples"] == 4
+
+
+def test_worst_takes_any_error_attribute_nan_first():
+    """The one `worst` both gradcheck tables use (the --engine both one had its own copy)."""
+    rows = [gradcheck.EngineResult("a", 1.0, 1.0, 1.0, 1e-3, 0.5, "ok"),
+            gradcheck.EngineResult("b", 1.0, 1.0, 1.0, math.nan, 0.1, "FAIL"),
+            gradcheck.EngineResult("c", 1.0, 1.0, 1.0, 1e-2, 0.9, "ok")]
+    assert [r.name for r in gradcheck.worst(rows, "engine_error", "rel_error")] == ["b", "c"]
+    assert [r.name for r in gradcheck.worst(rows, "engine_error")] == ["b"]
