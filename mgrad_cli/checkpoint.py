@@ -29,7 +29,7 @@ import tempfile
 
 from .config import validate_config
 from .datasets import display_path, open_user_file
-from .errors import CheckpointError, ConfigError
+from .errors import CheckpointError, ConfigError, UserInputError
 
 FORMAT = "mgrad-checkpoint"
 VERSION = 1
@@ -53,25 +53,47 @@ def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data
     if len(ckpt["weights"]) != n_weights(ckpt["sizes"]):
         raise ValueError(f"{len(ckpt['weights'])} weights for sizes {sizes}")
     text = json.dumps(ckpt, indent=1, allow_nan=False)
-    directory = os.path.dirname(os.path.abspath(path))
-    remove_stale_temp_files(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".tmp", dir=directory)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a checkpoint is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        remove_stale_temp_files(path)
+        fd, tmp = _temp_file(path)
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a checkpoint is an ordinary file
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.write("\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except OSError as e:
+        raise _cannot_write(path, e) from None
+
+
+def check_writable(path):
+    """Raise UserInputError unless a checkpoint can be written at path (tried with a temporary
+    file next to it, removed at once): to fail before training rather than after it."""
+    try:
+        fd, tmp = _temp_file(path)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        raise _cannot_write(path, e) from None
+
+
+def _temp_file(path):
+    directory = os.path.dirname(os.path.abspath(path))
+    return tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".tmp", dir=directory)
+
+
+def _cannot_write(path, e):
+    return UserInputError(f"cannot write {display_path(path)}: {e.strerror or e}")
 
 
 def remove_stale_temp_files(path):

@@ -170,6 +170,8 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
                 raise click.BadParameter(f"no such directory: {display_path(directory)}", param_hint=hint)
             if os.path.isdir(path):
                 raise click.BadParameter(f"'{path}' is a directory", param_hint=hint)
+    if save_path is not None:  # fail now, not after the training
+        ckpt_mod.check_writable(save_path)
 
     overrides = {k: v for k, v in (("epochs", epochs), ("optimizer.lr", lr), ("seed", seed), ("engine", engine))
                  if v is not None}
@@ -181,7 +183,9 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     n_params = len(trainer.params)
     if resume_path is not None:  # issue 6
         trainer.resume(ckpt_mod.load_checkpoint(resume_path), display_path(resume_path), source)
-        save_path = resume_path if save_path is None else save_path
+        if save_path is None:
+            ckpt_mod.check_writable(resume_path)
+            save_path = resume_path
     start_epoch = trainer.epoch
 
     render = None

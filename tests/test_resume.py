@@ -15,7 +15,7 @@ from mgrad_cli import train as training
 from mgrad_cli.checkpoint import load_checkpoint, save_checkpoint
 from mgrad_cli.config import load_config
 from mgrad_cli.datasets import load_dataset
-from mgrad_cli.errors import CheckpointError
+from mgrad_cli.errors import CheckpointError, UserInputError
 from models import REPO, config_path
 
 # minibatches shuffled every epoch, adam's moments, a held-out split: all state resume must restore
@@ -238,3 +238,26 @@ def test_ctrl_c_mid_epoch_saves_a_checkpoint_that_resumes_exactly(run, tmp_path,
     one, two = load_checkpoint(whole), load_checkpoint(cut)
     assert two["weights"] == one["weights"]
     assert without_timing(two) == without_timing(one)
+
+
+# --- a checkpoint that cannot be written: one line, exit 2 -----------------------------------
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc (a directory nobody can create files in)")
+def test_an_unwritable_save_destination_is_refused_before_training(run):
+    result = run("train", config_path("tiny"), "--save", "/proc/t.json")
+    assert (result.exit_code, result.output) == (2, "Error: cannot write /proc/t.json: No such file or directory\n")
+
+
+def test_a_failed_checkpoint_write_is_one_line(tmp_path, monkeypatch):
+    config = load_config(write(tmp_path, "c.yaml", SHUFFLED))
+    t = training.Trainer(config, load_dataset(config["data"], config["seed"]))
+    next(t.run())
+
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(UserInputError) as e:
+        save_checkpoint(tmp_path / "m.json", **t.checkpoint())
+    assert str(e.value) == f"cannot write {tmp_path / 'm.json'}: No space left on device"
+    assert temp_files(tmp_path) == []
