@@ -19,6 +19,8 @@ from . import blas_threads  # noqa: F401  (sets one BLAS thread by default: befo
 from . import expr as _expr
 from . import gradcheck as _gradcheck
 from . import render as _render
+from . import evaluate as _evaluate
+from .config import ENGINES
 from .errors import ExpressionError, GraphTooLarge, MgradError, TrainingDiverged
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -87,7 +89,7 @@ def cli():
 
 # --- train (issue 3) ---------------------------------------------------------------
 
-GRAPH_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
+GRAPH_SUFFIXES = _render.SUFFIXES
 
 
 @cli.command("train", context_settings=CONTEXT_SETTINGS)
@@ -95,7 +97,7 @@ GRAPH_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
 @click.option("--epochs", type=click.IntRange(min=1), help="Train this many epochs (overrides the config).")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate (overrides optimizer.lr).")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (overrides the config).")
-@click.option("--engine", type=click.Choice(["scalar", "tensor"]),
+@click.option("--engine", type=click.Choice(ENGINES),
               help="scalar: a Value per number (the lecture's engine); tensor: numpy arrays, much faster. "
                    "Both give the same numbers (overrides the config's engine).")
 @click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically).")
@@ -411,7 +413,7 @@ def graph_command(expression, bindings, output, no_grad, rankdir):
 @click.option("--atol", type=float, default=_gradcheck.ATOL, show_default=True, help="Absolute tolerance.")
 @click.option("--rtol", type=float, default=_gradcheck.RTOL, show_default=True, help="Relative tolerance.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON, for scripts.")
-@click.option("--engine", type=click.Choice(["scalar", "tensor", "both"]),
+@click.option("--engine", type=click.Choice(ENGINES + ("both",)),
               help="With --config: the engine to check (default: the config's); both: each engine against "
                    "finite differences and the two engines against each other.")
 @translate_errors
@@ -691,7 +693,7 @@ def predict_command(model_path, csv_path, inputs, as_json):
 @cli.command("eval", context_settings=CONTEXT_SETTINGS)
 @click.argument("model_path", metavar="MODEL.json")
 @click.argument("csv_path", metavar="[CSV]", required=False)
-@click.option("--split", type=click.Choice(["test", "train", "all"]), default="test", show_default=True,
+@click.option("--split", type=click.Choice(_evaluate.SPLITS), default="test", show_default=True,
               help="Without CSV: which rows of the model's own data (test = those held out by test_split; "
                    "the training rows when nothing was held out).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON, for scripts.")

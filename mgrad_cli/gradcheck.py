@@ -32,7 +32,6 @@ OK, FAIL, NOT_DIFFERENTIABLE = "ok", "FAIL", "not differentiable"
 
 # the scalar and tensor engines' gradients agree when |s - t| <= ENGINE_ATOL + ENGINE_RTOL * max(|s|, |t|)
 ENGINE_RTOL, ENGINE_ATOL = 1e-9, 1e-12
-ENGINES = ("scalar", "tensor")
 
 
 @dataclass
@@ -230,6 +229,8 @@ def check_engines(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=R
     """check_config on the scalar and on the tensor engine, and the two compared with each
     other: -> ({engine: loss}, [EngineResult], samples used). A parameter FAILs when the engines disagree
     beyond float64 rounding, or when either engine disagrees with its central difference."""
+    from .config import ENGINES  # here, not at the top: config loads numpy, an expression needs none
+
     checked = {e: check_config(config, samples, max_params, eps, atol, rtol, source, engine=e) for e in ENGINES}
     rows = []
     for s, t in zip(checked["scalar"][1], checked["tensor"][1]):  # (loss, results, samples)

@@ -18,6 +18,8 @@ import graphviz
 from .errors import GraphTooLarge, GraphvizMissing, MgradError, UserInputError
 
 FORMATS = ("svg", "png", "pdf", "dot")
+# the file suffixes write_graph draws to: one per format, and .gv, Graphviz's other name for .dot
+SUFFIXES = tuple("." + f for f in FORMATS) + (".gv",)
 DOT_TIMEOUT = 120  # seconds for the dot program: a graph that takes longer is not readable anyway
 INSTALL_HINT = ("install Graphviz (apt-get install graphviz, brew install graphviz, "
                 "or https://graphviz.org/download/)")
@@ -113,7 +115,7 @@ def write_graph(root, path, rankdir="LR", show_grad=True, max_nodes=None):
     fmt = path.suffix.lower().lstrip(".")
     if fmt == "gv":
         fmt = "dot"
-    if fmt not in FORMATS:
+    if "." + fmt not in SUFFIXES:
         shown = path.suffix or "no suffix"
         raise UserInputError(f"cannot tell the format of {path} ({shown}): use .svg, .png, .pdf or .dot")
     nodes = root.topo()
