@@ -152,6 +152,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     from . import train as training
     from .config import load_config
     from .datasets import display_path, load_dataset
+    from .errors import UserInputError
 
     if graph_path is not None and not graph_path.lower().endswith(GRAPH_SUFFIXES):
         raise click.BadParameter(f"expected a file ending in .svg, .png, .pdf or .dot, got '{graph_path}'",
@@ -277,8 +278,11 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
             task = progress.add_task("train", total=total, completed=start_epoch, loss="")
         for r in training.train(config, dataset, trainer):
             if log_file is not None:
-                log_file.write(json.dumps(r) + "\n")
-                log_file.flush()
+                try:
+                    log_file.write(json.dumps(r) + "\n")
+                    log_file.flush()
+                except OSError as e:
+                    raise UserInputError(f"cannot write {log_path}: {e.strerror or e}") from None
             if not quiet and (r["epoch"] % every == 0 or r["epoch"] in (start_epoch + 1, total)):
                 rows_to.print(row_text(r), markup=False, soft_wrap=True, highlight=False)
             if progress is not None:
@@ -299,7 +303,11 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
         if progress is not None:
             progress.stop()
         if log_file is not None:
-            log_file.close()
+            try:
+                log_file.close()
+            except OSError as e:
+                if sys.exc_info()[0] is None:  # else the error already on its way says it
+                    raise UserInputError(f"cannot write {log_path}: {e.strerror or e}") from None
 
     elapsed = time.perf_counter() - started
     saved = save()

@@ -525,3 +525,10 @@ def test_weights_that_overflow_in_an_update_stop_the_run_and_keep_the_last_good_
                                   "learning rate, e.g. --lr 1e+307\n")
     ckpt = load_checkpoint(save)
     assert ckpt["epoch"] == 1 and np.all(np.isfinite(ckpt["weights"]))
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a device that is always full)")
+def test_a_log_that_cannot_be_written_is_one_line(run):
+    result = run("train", config("tiny"), "--log", "/dev/full", "-q")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: cannot write /dev/full: No space left on device\n"
