@@ -115,15 +115,19 @@ def load_config(path, overrides=None):
 
 
 def _set_path(raw, dotted, value):
-    """raw['a']['b'] = value for 'a.b', expanding a short form ('optimizer: adam') on the way."""
+    """raw['a']['b'] = value for 'a.b', expanding a short form ('optimizer: adam') on the way.
+    A section of any other kind (a list, a number) is left as it is, for validate_config to
+    refuse: the override must not replace it with one that looks valid."""
     keys = dotted.split(".")
     node = raw
     for key in keys[:-1]:
         child = node.get(key)
         if isinstance(child, str):
             child = {"name": child}
-        elif not isinstance(child, dict):
+        elif child is None:
             child = {}
+        elif not isinstance(child, dict):
+            return
         node[key] = child
         node = child
     node[keys[-1]] = value

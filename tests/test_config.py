@@ -95,3 +95,11 @@ def test_shipped_configs_are_valid():
     assert {"tiny.yaml", "moons.yaml", "iris.yaml", "xor.yaml", "circles.yaml", "spiral.yaml"} <= set(names)
     for name in names:
         load_config(os.path.join(root, name))
+
+
+def test_an_override_does_not_hide_an_invalid_section(tmp_path):
+    (tmp_path / "c.yaml").write_text("optimizer: [adam, 7]\n")
+    for overrides in (None, {"optimizer.lr": 0.1}):
+        with pytest.raises(ConfigError) as e:
+            load_config(str(tmp_path / "c.yaml"), overrides)
+        assert "optimizer: expected a mapping" in str(e.value)
