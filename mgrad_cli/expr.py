@@ -94,10 +94,6 @@ class Program:
     output: int  # the index of the step whose node is the output
     input_columns: tuple  # the column where each input is first used (for carets)
 
-    @property
-    def output_name(self):
-        return self.steps[self.output].label
-
 
 def parse(text):
     """Check `text` and compile it to a Program, or raise ExpressionError."""

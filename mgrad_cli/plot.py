@@ -15,9 +15,7 @@ from .errors import OptionalDependencyMissing, UserInputError
 
 SUFFIXES = (".png", ".svg")
 INSTALL = "pip install 'mgrad-cli[plot]'"
-# predictions of the scalar engine on the boundary grid cost about one Value op per
-# parameter per point: bound their total so a plot takes about a second
-SCALAR_GRID_BUDGET = 300_000
+GRID_SIDE = 200  # the decision boundary is predicted on a 200×200 grid (on the tensor engine)
 
 
 def require_matplotlib():
@@ -99,10 +97,8 @@ def _boundary(ax, model, X, y):
     from .evaluate import fast_backend
 
     k = len(model.class_names)
-    backend = fast_backend(model)
-    side = 200
-    if backend is model.backend:  # the scalar engine: as fine a grid as the budget allows
-        side = int(np.clip(np.sqrt(SCALAR_GRID_BUDGET / max(len(model.params), 1)), 20, 200))
+    backend = fast_backend(model)  # the tensor engine, whichever engine trained the model
+    side = GRID_SIDE
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = 0.25 * np.maximum(hi - lo, 1e-9)
     xx, yy = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], side),

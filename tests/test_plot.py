@@ -125,3 +125,24 @@ def test_check_path_raises_the_librarys_error():
     assert plot.check_path("a.PNG") == "png"
     with pytest.raises(UserInputError, match="expected a file ending in .png or .svg, got 'a.jpg'"):
         plot.check_path("a.jpg")
+
+
+def test_the_boundary_grid_is_200_by_200_on_the_tensor_engine(models, tmp_path, monkeypatch):
+    """As the README says, whatever engine trained the model (xor is scalar): the scalar-only
+    grid budget was dead code (fast_backend always gives the tensor engine)."""
+    from mgrad_cli import evaluate, plot
+    from mgrad_cli.tensor_nn import TensorBackend
+
+    model = evaluate.load_model(models / "xor.json")
+    assert model.config["engine"] == "scalar"
+    seen = []
+    outputs = evaluate.Model.outputs
+
+    def spy(self, X, backend=None):
+        seen.append((len(X), type(backend)))
+        return outputs(self, X, backend)
+
+    monkeypatch.setattr(evaluate.Model, "outputs", spy)
+    ds, X = evaluate.training_data(model)
+    plot.plot_run(tmp_path / "x.png", model, model.history, (X, ds.y))
+    assert seen == [(200 * 200, TensorBackend)]
