@@ -175,6 +175,8 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
                 raise click.BadParameter(f"'{path}' is a directory", param_hint=hint)
     if save_path is not None:  # fail now, not after the training
         ckpt_mod.check_writable(save_path)
+    if plot_path is not None:  # the figure too (/proc/t.png passes the checks above)
+        ckpt_mod.check_writable(plot_path)
 
     overrides = {k: v for k, v in (("epochs", epochs), ("optimizer.lr", lr), ("seed", seed), ("engine", engine))
                  if v is not None}

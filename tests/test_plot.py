@@ -146,3 +146,13 @@ def test_the_boundary_grid_is_200_by_200_on_the_tensor_engine(models, tmp_path, 
     ds, X = evaluate.training_data(model)
     plot.plot_run(tmp_path / "x.png", model, model.history, (X, ds.y))
     assert seen == [(200 * 200, TensorBackend)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc")
+def test_train_plot_to_an_unwritable_place_fails_before_training(run, tmp_path):
+    """Regression: `train --plot /proc/t.png` trained, then crashed with a traceback."""
+    ckpt = tmp_path / "x.json"
+    result = run("train", config_path("xor"), "--epochs", "2", "--plot", "/proc/t.png", "--save", ckpt)
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: cannot write /proc/t.png: ") and result.output.count("\n") == 1
+    assert not ckpt.exists()  # stopped before training
