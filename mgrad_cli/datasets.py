@@ -220,7 +220,8 @@ def read_table(path):
     """A CSV file's header and data rows: (header line, header cells stripped, [(line, row), ...]).
 
     Blank lines are skipped; line numbers are the file's (1-based). Raises DataError naming
-    the file for a missing, unreadable, empty or header-only file.
+    the file for a missing, unreadable, empty or header-only file, and the line and column
+    for an empty or repeated column name.
     """
     shown = display_path(path)
     with open_user_file(path, DataError, "CSV file", newline="", encoding="utf-8-sig") as f:
@@ -233,9 +234,15 @@ def read_table(path):
     if not numbered:
         raise DataError(f"{shown}: the file is empty (expected a header row, then data)")
     (header_line, header), body = numbered[0], numbered[1:]
+    header = [h.strip() for h in header]
+    for j, name in enumerate(header):  # columns are found by name: each needs its own
+        if not name:
+            raise DataError(f"{shown}, line {header_line}, column {j + 1}: the column has no name")
+        if name in header[:j]:
+            raise DataError(f"{shown}, line {header_line}, column '{name}': the column appears twice")
     if not body:
         raise DataError(f"{shown}: no data rows after the header")
-    return header_line, [h.strip() for h in header], body
+    return header_line, header, body
 
 
 def parse_number(cell, shown, line, column):

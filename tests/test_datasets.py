@@ -52,6 +52,8 @@ def test_csv_labels(tmp_path):
     ("", "d.csv: the file is empty (expected a header row, then data)"),
     ("a,t\n", "d.csv: no data rows after the header"),
     ("a,t\n1,x\n2,x\n", "d.csv: column 't' has a single class (x); a classifier needs at least two"),
+    ("a,a,y\n1,2,x\n3,4,y\n", "d.csv, line 1, column 'a': the column appears twice"),
+    ("a, ,y\n1,2,x\n3,4,y\n", "d.csv, line 1, column 2: the column has no name"),
 ])
 def test_csv_errors(tmp_path, monkeypatch, text, message):
     monkeypatch.chdir(tmp_path)
