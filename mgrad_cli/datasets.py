@@ -340,7 +340,9 @@ def _number_name(v):
 def open_user_file(path, error, kind, **open_args):
     """open(path) for reading a file the user named, turning what can go wrong with the
     file itself into `error` ("PATH: no such file", "PATH: is a directory, not a KIND",
-    ...). Errors raised by the reading inside the with-block pass through unchanged."""
+    ...). A UnicodeDecodeError or OSError raised while reading inside the with-block
+    becomes `error` too ("PATH: not a text file (REASON)", "PATH: REASON"): read_table
+    relies on that for a binary CSV. Other errors from the reading pass through unchanged."""
     shown = display_path(path)
     try:
         with open(path, **open_args) as f:
