@@ -32,10 +32,16 @@ class SGD:
         return {"name": self.name, "t": self.t}
 
     def load_state_dict(self, state):
+        """Restore a state_dict(); ValueError naming the field when it is damaged."""
         self._check(state)
-        self.t = int(state["t"])
+        t = _field(state, "t")
+        if isinstance(t, bool) or not isinstance(t, int) or t < 0:
+            raise ValueError(f"optimizer state 't' is {t!r}, not a number of updates")
+        self.t = t
 
     def _check(self, state):
+        if not isinstance(state, dict):
+            raise ValueError("optimizer state is not a mapping")
         if state.get("name") != self.name:
             raise ValueError(f"optimizer state is for {state.get('name')!r}, not {self.name!r}")
 
@@ -64,7 +70,7 @@ class Momentum(SGD):
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
-        self.v = _vector(state["v"], self.n)
+        self.v = _vector(state, "v", self.n)
 
 
 class Adam(SGD):
@@ -97,12 +103,23 @@ class Adam(SGD):
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
-        self.m = _vector(state["m"], self.n)
-        self.v = _vector(state["v"], self.n)
+        self.m = _vector(state, "m", self.n)
+        self.v = _vector(state, "v", self.n)
 
 
-def _vector(values, n):
-    v = np.asarray(values, dtype=np.float64)
+def _field(state, key):
+    if key not in state:
+        raise ValueError(f"optimizer state has no '{key}'")
+    return state[key]
+
+
+def _vector(state, key, n):
+    try:
+        v = np.asarray(_field(state, key), dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        if str(e).startswith("optimizer state"):
+            raise
+        raise ValueError(f"optimizer state '{key}' is not a list of numbers") from None
     if v.shape != (n,):
         raise ValueError(f"optimizer state has {v.size} values for {n} parameters")
     return v

@@ -176,7 +176,11 @@ class Trainer:
         self.params = params
         self.optimizer.load_state_dict(state["optimizer"])
         self.epoch = int(state["epoch"])
-        self.rng.bit_generator.state = state["rng"]
+        try:
+            self.rng.bit_generator.state = state["rng"]
+        except (KeyError, TypeError, ValueError) as e:  # numpy names only the key it missed
+            why = f"no {e}" if isinstance(e, KeyError) else str(e)
+            raise ValueError(f"batch-order RNG state (rng) is damaged: {why}") from None
         self.last = state.get("last")
         self.history = [dict(r) for r in state.get("history") or []]
 

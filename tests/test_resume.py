@@ -261,3 +261,27 @@ def test_a_failed_checkpoint_write_is_one_line(tmp_path, monkeypatch):
         save_checkpoint(tmp_path / "m.json", **t.checkpoint())
     assert str(e.value) == f"cannot write {tmp_path / 'm.json'}: No space left on device"
     assert temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("optimizer", {"name": "adam", "m": [0.0] * 17, "v": [0.0] * 17}, "optimizer state has no 't'"),
+    ("optimizer", {"name": "adam", "t": 3, "v": [0.0] * 17}, "optimizer state has no 'm'"),
+    ("optimizer", {"name": "adam", "t": "x", "m": [0.0] * 17, "v": [0.0] * 17},
+     "optimizer state 't' is 'x', not a number of updates"),
+    ("optimizer", {"name": "adam", "t": 3, "m": ["a"] * 17, "v": [0.0] * 17},
+     "optimizer state 'm' is not a list of numbers"),
+    ("optimizer", [1, 2], "optimizer state is not a mapping"),
+    ("rng", {"bit_generator": "PCG64", "state": {"state": 1}},
+     "batch-order RNG state (rng) is damaged: no 'inc'"),
+    ("rng", {"bit_generator": "PCG64"}, "batch-order RNG state (rng) is damaged: no 'state'"),
+    ("rng", "x", "batch-order RNG state (rng) is damaged: state must be a dict"),
+])
+def test_resume_with_a_damaged_state_names_the_field(tmp_path, field, value, message):
+    config = load_config(write(tmp_path, "c.yaml", SHUFFLED))
+    ds = load_dataset(config["data"], config["seed"])
+    t = training.Trainer(config, ds)
+    next(t.run())
+    ckpt = dict(t.checkpoint(), **{field: value})
+    with pytest.raises(CheckpointError) as e:
+        training.Trainer(config, ds).resume(ckpt, "m.json")
+    assert str(e.value) == f"m.json: cannot resume from this checkpoint: {message}"
