@@ -138,12 +138,9 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
 
     Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C).
     """
-    try:
-        _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet,
-               resume_path=resume_path, save_every=save_every, plot_path=plot_path, engine=engine)
-    except KeyboardInterrupt:  # outside the epoch loop (which reports what it did itself)
-        err_console().print("Interrupted.", markup=False)
-        raise click.exceptions.Exit(130) from None
+    # Ctrl-C outside the epoch loop (which reports what it did itself) is translate_errors'
+    _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet,
+           resume_path=resume_path, save_every=save_every, plot_path=plot_path, engine=engine)
 
 
 def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet,
@@ -184,7 +181,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     config = load_config(config_path, overrides)
     dataset = load_dataset(config["data"], config["seed"])
     training.check_fit(config, dataset, source)
-    trainer = training.Trainer(config, dataset, source=source)
+    trainer = training.Trainer(config, dataset)
     n_params = len(trainer.params)
     if resume_path is not None:  # issue 6
         trainer.resume(ckpt_mod.load_checkpoint(resume_path), display_path(resume_path), source)
@@ -195,11 +192,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
 
     render = None
     if graph_path is not None:
-        try:
-            from . import render
-        except ImportError:
-            raise MgradError("--graph needs the graph renderer (mgrad_cli.render), "
-                             "which this version does not have") from None
+        render = _render
         # the scalar engine draws the loss on one sample (a node per number); the tensor
         # engine on the first batch (a node per array: as few nodes for a batch as for one)
         if config["engine"] == "tensor":
@@ -274,6 +267,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     started = time.perf_counter()
     total = config["epochs"]
     interrupted = False
+    diverged = None
     try:
         if progress is not None:
             progress.start()
@@ -294,13 +288,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     except KeyboardInterrupt:
         interrupted = True
     except TrainingDiverged as e:
-        if progress is not None:
-            progress.stop()
-        if log_file is not None:
-            log_file.close()
-        if save():
-            err.print(f"Saved the last good state (epoch {trainer.epoch}) to {save_path}.", markup=False)
-        raise MgradClickError(e) from None
+        diverged = e  # reported below, once the progress bar is gone and the log closed
     finally:
         if progress is not None:
             progress.stop()
@@ -310,6 +298,10 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
             except OSError as e:
                 if sys.exc_info()[0] is None:  # else the error already on its way says it
                     raise UserInputError(f"cannot write {log_path}: {e.strerror or e}") from None
+    if diverged is not None:
+        if save():
+            err.print(f"Saved the last good state (epoch {trainer.epoch}) to {save_path}.", markup=False)
+        raise MgradClickError(diverged)
 
     elapsed = time.perf_counter() - started
     saved = save()

@@ -15,8 +15,8 @@ import numpy as np
 from . import losses
 from .checkpoint import load_checkpoint
 from .datasets import display_path, load_dataset, parse_number, read_table
-from .errors import CheckpointError, ConfigError, DataError
-from .train import ScalarBackend, make_backend
+from .errors import CheckpointError, DataError
+from .train import make_backend
 
 
 class Model:
@@ -101,20 +101,15 @@ class Model:
 
 
 def _backend(config, nin):
-    """The checkpoint's engine, or the scalar one when that engine is not in this version
-    (every engine keeps the weights in the same order, so the numbers are the same)."""
-    try:
-        return make_backend(config, nin)
-    except ConfigError:
-        model, loss = config["model"], config["loss"]
-        return ScalarBackend(nin, model["layers"], model["activation"], model["output"], loss["name"], loss["l2"])
+    """The checkpoint's engine (its config was validated on load, so make_backend knows it)."""
+    return make_backend(config, nin)
 
 
 def fast_backend(model):
     """The quickest engine available for many predictions (the tensor one, when present)."""
     try:
         return make_backend(dict(model.config, engine="tensor"), model.n_features)
-    except (ConfigError, ImportError):
+    except ImportError:
         return model.backend
 
 

@@ -147,7 +147,7 @@ def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RT
         raise UserInputError(f"--samples must be at least 1, not {samples}")
     dataset = datasets.load_dataset(config["data"], config["seed"])
     train.check_fit(config, dataset, source)
-    backend = train.make_backend(config, dataset.n_features, source)
+    backend = train.make_backend(config, dataset.n_features)
     params = backend.init_params(random.Random(config["seed"]))
     model, loss_cfg = config["model"], config["loss"]
     T = losses.encode_targets(loss_cfg["name"], dataset.y_train, model["layers"][-1], model["output"])

@@ -89,7 +89,7 @@ class ScalarBackend:
         return loss
 
 
-def make_backend(config, nin, source="config"):
+def make_backend(config, nin):
     """The backend for config['engine'], for an input of nin features."""
     model, loss = config["model"], config["loss"]
     args = (nin, model["layers"], model["activation"], model["output"], loss["name"], loss["l2"])
@@ -142,9 +142,9 @@ class Trainer:
     state_dict()/load_state_dict() hold everything needed to carry on later.
     """
 
-    def __init__(self, config, dataset, backend=None, source="config"):
+    def __init__(self, config, dataset, backend=None):
         self.config, self.dataset = config, dataset
-        self.backend = backend or make_backend(config, dataset.n_features, source)
+        self.backend = backend or make_backend(config, dataset.n_features)
         self.params = self.backend.init_params(random.Random(config["seed"]))
         self.optimizer = optim.make_optimizer(config["optimizer"], len(self.params))
         self.epoch = 0  # epochs completed
