@@ -130,12 +130,7 @@ def read_rows(path, model, need_target=False):
     shown = display_path(path)
     header_line, header, body = read_table(path)
     where = f"{shown}, line {header_line}"
-    features = ", ".join(model.feature_names)
-    seen = set()
-    for name in header:
-        if name in seen:
-            raise DataError(f"{where}, column '{name}': the column appears twice")
-        seen.add(name)
+    features = ", ".join(model.feature_names)  # (read_table has refused repeated names)
     missing = [f for f in model.feature_names if f not in header]
     if missing:
         raise DataError(f"{where}: missing column{'s' if len(missing) > 1 else ''} "
