@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mgrad_cli import engine, gradcheck, ops
+from mgrad_cli import gradcheck, ops
 from mgrad_cli.engine import Value
 
 LECTURE = ["e = a*b; d = e + c; L = d * f", "a=2", "b=-3", "c=10", "f=-2"]
