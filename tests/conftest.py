@@ -1,11 +1,16 @@
-"""Shared fixtures: a CliRunner with a pinned terminal, and the reference tools.
+"""Shared helpers and fixtures: the repository root, the CI rule, a CliRunner with a
+pinned terminal, and the reference tools.
 
-Outside CI a test that needs torch or the Graphviz `dot` program is skipped when
-they are missing; in CI (CI=true) it fails instead, so the reference tests really run.
+The CI rule, in one place: outside CI a test that needs a reference tool (torch, the
+Graphviz `dot` program, micrograd, threadpoolctl) is skipped when it is missing; in CI
+(CI=1/true/yes) it fails instead, so the reference tests really run. Set
+MGRAD_TEST_WITHOUT_TORCH=1 to run CI without torch (the other-Pythons matrix).
 """
 
+import importlib
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,30 +18,53 @@ from click.testing import CliRunner
 from mgrad_cli.cli import cli
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = Path(__file__).resolve().parent.parent  # the checkout's root
+# Python packages only the tests use, with how to install them
+REFERENCES = {
+    "torch": "pip install torch==2.13.0",
+    "micrograd": "pip install micrograd==0.1.0",
+    "threadpoolctl": "pip install threadpoolctl",
+}
 
 
-def _need(what, available, how):
+def need(what, available, how):
+    """Skip the test when `what` is missing, or fail it in CI, where it must be there."""
     if available:
         return
-    if IN_CI:
+    optional = what == "torch" and os.environ.get("MGRAD_TEST_WITHOUT_TORCH")
+    if IN_CI and not optional:
         pytest.fail(f"{what} is required in CI ({how})")
     pytest.skip(f"{what} is not installed ({how})")
 
 
+def need_module(name):
+    """The reference module `name` (see REFERENCES), under the CI rule."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        need(name, False, REFERENCES.get(name, f"pip install {name}"))
+
+
+def write(folder, name, text):
+    """Write `text` to folder/name and return the path."""
+    path = Path(folder) / name
+    path.write_text(text)
+    return path
+
+
 @pytest.fixture
 def torch():
-    try:
-        import torch as _torch
-    except ImportError:
-        _torch = None
-    _need("torch", _torch is not None, "pip install torch==2.13.0")
-    return _torch
+    return need_module("torch")
+
+
+@pytest.fixture
+def micrograd():
+    return need_module("micrograd")
 
 
 @pytest.fixture
 def dot():
-    _need("the Graphviz dot program", shutil.which("dot") is not None, "apt-get install graphviz")
+    need("the Graphviz dot program", shutil.which("dot") is not None, "apt-get install graphviz")
     return shutil.which("dot")
 
 
@@ -56,4 +84,4 @@ def run(tmp_path, monkeypatch):
 
 @pytest.fixture
 def repo():
-    return REPO
+    return str(REPO)

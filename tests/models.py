@@ -1,4 +1,4 @@
-"""Trained checkpoints for the tests of issue 6 (predict, eval, plot, resume), made with the
+"""Trained checkpoints for the tests of predict, eval, plot and resume, made with the
 library directly (no CLI round trip) so a module trains each one once."""
 
 import os
@@ -8,7 +8,9 @@ from mgrad_cli.checkpoint import save_checkpoint
 from mgrad_cli.config import load_config
 from mgrad_cli.datasets import load_dataset
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from conftest import REPO as _ROOT
+
+REPO = str(_ROOT)
 CONFIGS = os.path.join(REPO, "configs")
 DATASETS = os.path.join(REPO, "datasets")
 

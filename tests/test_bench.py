@@ -6,26 +6,13 @@ than 1e-9 from the same starting weights; here it runs for a few steps only.
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import IN_CI
-
-REPO = Path(__file__).resolve().parent.parent
+from conftest import REPO
 
 
-@pytest.fixture
-def micrograd():
-    try:
-        import micrograd as _micrograd
-    except ImportError:
-        if IN_CI:
-            pytest.fail("micrograd is required in CI (pip install micrograd==0.1.0)")
-        pytest.skip("micrograd is not installed (pip install micrograd==0.1.0)")
-    return _micrograd
-
-
+@pytest.mark.slow
 def test_scalar_benchmark_matches_micrograd(micrograd):
     proc = subprocess.run([sys.executable, "bench/bench_scalar.py", "--steps", "3"], cwd=REPO,
                           capture_output=True, text=True, timeout=300)

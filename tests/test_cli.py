@@ -3,11 +3,10 @@
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 from mgrad_cli import __version__
 
-REPO = Path(__file__).resolve().parent.parent
+from conftest import REPO
 
 
 def test_help_lists_examples(run):

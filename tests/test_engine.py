@@ -121,6 +121,7 @@ def test_backward_twice_accumulates_on_leaves_only():
     assert b.grad == pytest.approx(first_b)  # inner nodes hold this call's gradient
 
 
+@pytest.mark.slow
 def test_million_node_chain_has_no_recursion_limit():
     x = Value(1.0)
     v = x

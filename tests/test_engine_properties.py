@@ -6,7 +6,6 @@ In CI it runs 500 examples.
 """
 
 import math
-import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,9 +13,10 @@ from hypothesis import strategies as st
 from mgrad_cli.engine import Value, apply
 from mgrad_cli.ops import OPS
 
-from test_ops import TORCH  # tests/ is on sys.path under pytest
+from conftest import IN_CI  # tests/ is on sys.path under pytest
+from test_ops import TORCH
 
-EXAMPLES = 500 if os.environ.get("CI") else 150
+EXAMPLES = 500 if IN_CI else 150
 
 
 def close(x, want):

@@ -16,16 +16,12 @@ from mgrad_cli.checkpoint import load_checkpoint, save_checkpoint
 from mgrad_cli.config import load_config
 from mgrad_cli.datasets import load_dataset
 from mgrad_cli.errors import CheckpointError, UserInputError
+from conftest import write
 from models import REPO, config_path
 
 # minibatches shuffled every epoch, adam's moments, a held-out split: all state resume must restore
 SHUFFLED = ("data: {name: moons, n_samples: 24, test_split: 0.25}\nmodel: {layers: [4, 1]}\n"
             "optimizer: adam\nbatch_size: 5\nepochs: 6\n")
-
-
-def write(tmp_path, name, text):
-    (tmp_path / name).write_text(text)
-    return tmp_path / name
 
 
 def without_timing(ckpt):

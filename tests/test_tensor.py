@@ -5,7 +5,6 @@ import csv
 import math
 import random
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from mgrad_cli.nn import MLP
 from mgrad_cli.tensor import BY_NAME, TENSOR_OPS, Tensor, apply, sumsq, unbroadcast
 from mgrad_cli.tensor_nn import LOSSES, TensorMLP, l2_penalty, total_loss
 
-REPO = Path(__file__).resolve().parent.parent
+from conftest import REPO
 
 
 def close(actual, expected, rtol=1e-12):

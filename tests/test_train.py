@@ -15,6 +15,8 @@ from mgrad_cli.datasets import moons
 from mgrad_cli.engine import vsum
 from mgrad_cli.nn import MLP
 
+from conftest import need_module, write
+
 CONFIGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
 
 
@@ -32,12 +34,6 @@ def without_seconds(text):
     text = re.sub(r"in \d+\.\d s", "in _ s", text)
     text = re.sub(r"\(\d+\.\d s\)", "(_ s)", text)
     return re.sub(r"(?m) +\d+\.\d\d$", " _", text)
-
-
-def write(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 # --- every shipped config runs from another directory and learns ---------------------
@@ -64,6 +60,7 @@ def test_tiny_reaches_the_lectures_loss(run, elsewhere):
     assert "Final loss 0.0" in out
 
 
+@pytest.mark.slow
 def test_moons_is_micrograds_demo_and_reaches_100_percent(run, elsewhere):
     log, out = train_logged(run, elsewhere, "moons")
     assert len(log) == 100
@@ -92,6 +89,7 @@ def test_iris_generalizes(run, elsewhere):
     assert "(30 samples)" in out  # 20% of 150 held out
 
 
+@pytest.mark.slow
 def test_wine_generalizes(run, elsewhere):
     log, _ = train_logged(run, elsewhere, "wine")
     assert log[-1]["test_acc"] >= 0.9
@@ -100,7 +98,7 @@ def test_wine_generalizes(run, elsewhere):
 @pytest.mark.parametrize("name, key, goal", [
     ("xor", "test_acc", 0.95),
     ("circles", "test_acc", 0.95),
-    ("spiral", "train_acc", 0.95),
+    pytest.param("spiral", "train_acc", 0.95, marks=pytest.mark.slow),
 ])
 def test_toy_sets_are_learned(run, elsewhere, name, key, goal):
     log, _ = train_logged(run, elsewhere, name)
@@ -402,7 +400,7 @@ def test_every_config_is_shipped_and_digits_among_them():
     assert {"tiny", "moons", "iris", "wine", "xor", "circles", "spiral", "digits"} <= set(SHIPPED)
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "digits" else n for n in SHIPPED])
 def test_both_engines_give_the_same_weights_and_losses(name):
     s_start, s_log, s_end = run_engine(name, "scalar")
     t_start, t_log, t_end = run_engine(name, "tensor")
@@ -492,7 +490,7 @@ def test_one_blas_thread_unless_the_user_chose(repo):
     assert default_to_one_thread(env) and env == {v: "1" for v in THREAD_VARIABLES}
     env = {"OMP_NUM_THREADS": "2"}
     assert not default_to_one_thread(env) and env == {"OMP_NUM_THREADS": "2"}
-    pytest.importorskip("threadpoolctl")
+    need_module("threadpoolctl")
     import subprocess
     import sys
 
