@@ -395,7 +395,7 @@ def graph_command(expression, bindings, output, no_grad, rankdir):
     if not no_grad:
         out.backward()
     values = _render.write_graph(out, output, rankdir=rankdir.upper(), show_grad=not no_grad)
-    ops_count = sum(1 for v in out.topo() if v._op is not None)
+    ops_count = sum(1 for v in out.topo() if v.op is not None)
     console = out_console()
     console.print(f"{out.label or 'output'} = {_render.format_number(out.data)}", markup=False)
     console.print(f"Wrote {output} ({values} values, {ops_count} ops)", markup=False)

@@ -6,20 +6,20 @@ and adds (+=) each node's gradient, times the op's local derivative, into its
 children, so a node used several times collects every contribution.
 
 The operators and methods (+, *, **, exp(), tanh(), ...) are made from the op
-table at the bottom of this file: one entry there gives Value a new op.
+table in ops.py: one entry there gives Value a new op. The graph itself (op,
+children, topo()) is node.Node's, shared with the tensor engine.
 """
 
 from operator import attrgetter
 
+from .node import Node, NodeClasses, check_arity, install, node_class
 from .ops import BY_NAME, OPS
 
 
-class Value:
+class Value(Node):
     """Stores a single scalar value and its gradient."""
 
     __slots__ = ("data", "grad", "_a", "_b", "_height", "label")
-    _op = None  # the ops.Op that produced this value: None for a leaf (see _node_class)
-    _prev = ()  # the children, in order: a leaf has none
 
     def __init__(self, data, label="", _a=None, _b=None, _height=0):
         self.data = data if type(data) is float else float(data)
@@ -30,33 +30,8 @@ class Value:
         self._height = _height  # 1 + the highest child's: a child always sits below its users
         self.label = label
 
-    @property
-    def op(self):
-        """The name of the op that produced this value ('' for a leaf)."""
-        return self._op.name if self._op is not None else ""
-
-    @property
-    def children(self):
-        return self._prev
-
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
-
-    def topo(self):
-        """Every node this value depends on, itself last: children before parents.
-
-        Walk the graph once (iteratively: no recursion limit), then sort by height;
-        a node is always higher than each of its children, and the stable sort keeps
-        the walk's order among equals, so the order is the same on every run.
-        """
-        nodes, seen = [self], {self}
-        for v in nodes:  # breadth-first: the list grows while we walk it
-            for child in v._prev:
-                if child not in seen:
-                    seen.add(child)
-                    nodes.append(child)
-        nodes.sort(key=_height)
-        return nodes
 
     def backward(self):
         """Fill in d(self)/d(node) for every node below self, by the chain rule.
@@ -78,13 +53,9 @@ class Value:
         pass  # a leaf has no children to pass its gradient to
 
 
-_height = attrgetter("_height")
-
-
 def apply(op, *args):
     """Apply an op of the table to Values (or plain numbers) and return the new Value."""
-    if op.arity is not None and len(args) != op.arity:
-        raise TypeError(f"{op.name} takes {op.arity} argument(s), got {len(args)}")
+    check_arity(op, args)
     if not args:  # an empty sum
         return Value(0.0)
     args = tuple([a if isinstance(a, Value) else Value(a) for a in args])
@@ -132,17 +103,10 @@ def _node_class(op):
                     k.grad += d * g
 
         children = property(attrgetter("_a"))
-    attrs = {"__slots__": (), "_op": op, "_prev": children, "_backward": _backward, "__module__": __name__}
-    return type("Value", (Value,), attrs)
+    return node_class(Value, op, _prev=children, _backward=_backward)
 
 
-class _NodeClasses(dict):
-    def __missing__(self, op):  # an op added to the table at run time gets its class on first use
-        cls = self[op] = _node_class(op)
-        return cls
-
-
-_NODE = _NodeClasses()
+_NODE = NodeClasses(_node_class)
 
 
 def _unary(op):
@@ -171,14 +135,5 @@ def _binary(op, reflected=False):
     return method
 
 
-for _op in OPS:
-    if _op.arity == 1:
-        if _op.kind == "function":
-            setattr(Value, _op.name, _unary(_op))
-        if _op.dunder:
-            setattr(Value, f"__{_op.dunder}__", _unary(_op))
-    elif _op.arity == 2:
-        setattr(Value, f"__{_op.dunder}__", _binary(_op))
-        setattr(Value, f"__r{_op.dunder}__", _binary(_op, reflected=True))
-
+install(Value, OPS, _unary, _binary)
 _SUM = BY_NAME["sum"]

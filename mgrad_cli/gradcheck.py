@@ -270,26 +270,26 @@ def _kinks_at(out):
     """The nodes of out's graph whose op has a kink exactly at its input: [(node, input)]."""
     hits = []
     for v in out.topo():
-        op = v._op
-        if op is not None and getattr(op, "kinks", ()) and len(v._prev) == 1:
-            if v._prev[0].data in op.kinks:
-                hits.append((v, v._prev[0]))
+        op = v.op
+        if op is not None and op.kinks and len(v.children) == 1:
+            if v.children[0].data in op.kinks:
+                hits.append((v, v.children[0]))
     return hits
 
 
 def _array_kinks(out):
     """[(op name, kink)] for the nodes of a tensor graph with some input number exactly on a kink."""
-    return [(v._op.name, k) for v in out.topo()
-            if v._op is not None and getattr(v._op, "kinks", ()) and len(v._prev) == 1
-            for k in v._op.kinks if (v._prev[0].data == k).any()]
+    return [(v.op.name, k) for v in out.topo()
+            if v.op is not None and v.op.kinks and len(v.children) == 1
+            for k in v.op.kinks if (v.children[0].data == k).any()]
 
 
 def _kink_sides(out):
     # (op name, the side of each kink its input is on) for every node of a kinked op,
     # in topological order: graphs built the same way match position by position
-    return [(v._op.name, tuple((v._prev[0].data > k) - (v._prev[0].data < k) for k in v._op.kinks))
+    return [(v.op.name, tuple((v.children[0].data > k) - (v.children[0].data < k) for k in v.op.kinks))
             for v in out.topo()
-            if v._op is not None and getattr(v._op, "kinks", ()) and len(v._prev) == 1]
+            if v.op is not None and v.op.kinks and len(v.children) == 1]
 
 
 def _depends_on(node, leaf):
@@ -309,10 +309,10 @@ def _judge(name, a, n, atol, rtol, at_kink, leaf, crossed, sides=None):
     kinked = [(v, x) for v, x in at_kink if _depends_on(x, leaf)]
     if kinked:
         v, x = kinked[0]
-        used = v._op.deriv(x.data, v.data)[0]
+        used = v.op.deriv(x.data, v.data)[0]
         return Result(name, a, n, abs_error, rel_error, NOT_DIFFERENTIABLE,
-                      f"{v._op.name} at {x.data:g} has no derivative; "
-                      f"the engine uses {v._op.name}'({x.data:g}) = {used:g}, as PyTorch does")
+                      f"{v.op.name} at {x.data:g} has no derivative; "
+                      f"the engine uses {v.op.name}'({x.data:g}) = {used:g}, as PyTorch does")
     if a == n:  # the same number, or the same infinity
         return Result(name, a, n, abs_error, rel_error, OK)
     if not (math.isfinite(a) and math.isfinite(n)):

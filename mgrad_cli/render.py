@@ -74,10 +74,9 @@ def summarize(array):
 def op_label(node):
     """The op's symbol, with a reduction's settings that differ from the defaults
     (sum(axis=1) draws `Σ axis=1`): the tensor engine keeps them in node.attrs."""
-    text = node._op.symbol
-    settings = _ATTR_NAMES.get(node._op.kind, ())
-    shown = [f"{name}={value}" for (name, default), value in zip(settings, getattr(node, "attrs", ()))
-             if value != default]
+    text = node.op.symbol
+    settings = _ATTR_NAMES.get(node.op.kind, ())
+    shown = [f"{name}={value}" for (name, default), value in zip(settings, node.attrs) if value != default]
     return " ".join([text] + shown)
 
 
@@ -96,11 +95,11 @@ def to_dot(root, rankdir="LR", show_grad=True, nodes=None):
                            node_attr={"fontname": "Helvetica", "fontsize": "11"})
     for v in nodes:
         dot.node(ids[v], record_label(v, show_grad), shape="record")
-        if v._op is not None:
+        if v.op is not None:
             op_id = ids[v] + "_op"
             dot.node(op_id, escape_record(op_label(v)), shape="ellipse")
             dot.edge(op_id, ids[v])
-            for child in v._prev:  # one edge per operand, in order: a*a draws two
+            for child in v.children:  # one edge per operand, in order: a*a draws two
                 dot.edge(ids[child], op_id)
     return dot
 

@@ -6,6 +6,7 @@ for each input, the rule that turns the output's gradient g into that input's
 gradient (for an elementwise op: g times the scalar engine's local derivative).
 Tensor's operators and methods are made from the table, as Value's are from ops.OPS.
 
+The graph (op, children, attrs, topo()) is node.Node's, as for Value, and
 backward() is Value.backward() again: sort the graph topologically (iteratively),
 then from the output down add each node's contribution into its children's .grad.
 The one new idea is broadcasting: when numpy stretched an input to the output's
@@ -18,6 +19,7 @@ d(a**b)/da = 0 where b == 0, d(a**b)/db = 0 where a == 0 and b >= 0.
 
 import numpy as np
 
+from .node import Node, NodeClasses, check_arity, install, node_class
 from .ops import Op
 
 
@@ -110,7 +112,7 @@ TENSOR_OPS = [
 BY_NAME = {op.name: op for op in TENSOR_OPS}
 
 
-class Tensor:
+class Tensor(Node):
     """Stores a float64 numpy array and its gradient.
 
     A leaf made with requires_grad=False (inputs, targets, and the numbers an op
@@ -119,7 +121,6 @@ class Tensor:
 
     __slots__ = ("data", "grad", "requires_grad", "_prev", "_attrs", "_height", "label")
     __array_ufunc__ = None  # `ndarray + Tensor` calls Tensor.__radd__ instead of looping over us
-    _op = None  # the Op that produced this tensor: None for a leaf (see _node_class)
 
     def __init__(self, data, label="", requires_grad=True):
         self.data = np.array(data, dtype=np.float64)  # a copy: the tensor owns its numbers
@@ -131,20 +132,6 @@ class Tensor:
         self.label = label
 
     @property
-    def op(self):
-        """The name of the op that produced this tensor ('' for a leaf)."""
-        return self._op.name if self._op is not None else ""
-
-    @property
-    def children(self):
-        return self._prev
-
-    @property
-    def attrs(self):
-        """The op's settings, e.g. (axis, keepdims) for sum: () for most ops."""
-        return self._attrs
-
-    @property
     def shape(self):
         return np.shape(self.data)
 
@@ -153,20 +140,6 @@ class Tensor:
 
     def __repr__(self):
         return f"Tensor(data={self.data!r}, grad={self.grad!r})"
-
-    def topo(self):
-        """Every node this tensor depends on, itself last: children before parents.
-
-        As Value.topo: one breadth-first walk, then a stable sort by height.
-        """
-        nodes, seen = [self], {self}
-        for v in nodes:  # the list grows while we walk it
-            for child in v._prev:
-                if child not in seen:
-                    seen.add(child)
-                    nodes.append(child)
-        nodes.sort(key=_height)
-        return nodes
 
     def backward(self):
         """Fill in d(sum of self)/d(node) for every node below self, by the chain rule.
@@ -200,10 +173,6 @@ class Tensor:
                         k.grad = d if k.grad is None else k.grad + d
 
 
-def _height(v):
-    return v._height
-
-
 def constant(x):
     """x as a Tensor that needs no gradient (a Tensor is returned as it is)."""
     return x if isinstance(x, Tensor) else Tensor(x, requires_grad=False)
@@ -211,8 +180,7 @@ def constant(x):
 
 def apply(op, *args, attrs=()):
     """Apply an op of the table to Tensors (or arrays and numbers) and return the new Tensor."""
-    if op.arity is not None and len(args) != op.arity:
-        raise TypeError(f"{op.name} takes {op.arity} argument(s), got {len(args)}")
+    check_arity(op, args)
     if not args:
         raise TypeError(f"{op.name} needs at least one argument")
     args = tuple([constant(a) for a in args])
@@ -236,19 +204,7 @@ def _node(cls, data, prev, attrs, requires_grad, height):
 
 # --- operators and methods, one per op of the table -------------------------------
 
-def _node_class(op):
-    # As in engine.py: an op's results are instances of a Tensor subclass whose class
-    # attribute _op names the op, so the node knows its op without a slot for it.
-    return type("Tensor", (Tensor,), {"__slots__": (), "_op": op, "__module__": __name__})
-
-
-class _NodeClasses(dict):
-    def __missing__(self, op):  # an op added to the table at run time gets its class on first use
-        cls = self[op] = _node_class(op)
-        return cls
-
-
-_NODE = _NodeClasses()
+_NODE = NodeClasses(lambda op: node_class(Tensor, op))
 _OPERAND = (int, float, np.ndarray, np.number)  # what an operator turns into a constant
 
 
@@ -311,14 +267,4 @@ def _settings(op, defaults, args, kwargs):
     return attrs
 
 
-for _op in TENSOR_OPS:
-    if _op.kind == "infix":
-        setattr(Tensor, f"__{_op.dunder}__", _binary(_op))
-        setattr(Tensor, f"__r{_op.dunder}__", _binary(_op, reflected=True))
-    elif _op.kind in ("reduce", "axis"):
-        setattr(Tensor, _op.name, _with_attrs(_op))
-    else:
-        if _op.kind == "function":
-            setattr(Tensor, _op.name, _unary(_op))
-        if _op.dunder:
-            setattr(Tensor, f"__{_op.dunder}__", _unary(_op))
+install(Tensor, TENSOR_OPS, _unary, _binary, _with_attrs)

@@ -7,6 +7,7 @@ import pytest
 
 from mgrad_cli.engine import Value, vsum
 from mgrad_cli.nn import MLP, Layer, Neuron
+from mgrad_cli.ops import BY_NAME
 
 
 def test_lecture_expression():
@@ -149,7 +150,7 @@ def test_topo_is_deterministic_and_children_first():
 def test_vsum_is_one_node_and_matches_a_chain_of_adds():
     xs = [Value(x) for x in (0.1, 0.2, 0.3, 0.4)]
     s = vsum(xs)
-    assert s.op == "sum" and len(s.children) == 4
+    assert s.op is BY_NAME["sum"] and len(s.children) == 4
     assert s.data == ((0.1 + 0.2) + 0.3) + 0.4
     s.backward()
     assert [x.grad for x in xs] == [1.0] * 4
