@@ -13,28 +13,44 @@
       "history":   [{"epoch", "loss", "train_acc", "test_acc", "lr"}, ...] one per epoch so far
     }
 
-"history" and data "target" were added after version 1 was first written; a version 1
-checkpoint without them still loads (history [], target null), so the version stays 1.
+The version policy:
+- Every checkpoint carries "format" and "version"; save_checkpoint writes VERSION.
+- A change of format (a field added, removed, renamed or read differently) bumps VERSION.
+- Older versions keep loading. The loader first brings a checkpoint of version v up to
+  VERSION one step at a time through UPGRADES[v], a function from a version-v dict to a
+  version-(v+1) dict: it fills a field the old file lacks with a documented default, or
+  raises CheckpointError saying what the old file lacks and what to do. The checks that
+  follow then only ever see the current format. A bump is a new VERSION and one
+  UPGRADES entry (with its defaults listed below), and the README's checkpoint section.
+- A version newer than VERSION is refused by name (written by a newer mgrad).
 
-save_checkpoint writes a temporary file next to the target (.NAME.PID.XXXX.tmp), syncs it
-to disk and renames it over the target, so a reader sees the old file or the new one,
-never half, even if the writer is killed. A temporary file left by a killed writer is
-never read (only the target's exact path is); the next save removes it.
+Defaults for fields that older files may lack:
+- version 1, "history": [] (no curves to plot). Added within version 1 before this policy.
+- version 1, data "target": null (any single extra CSV column is taken as the target).
+  Added within version 1 before this policy.
+
+save_checkpoint writes through files.write_atomic: a reader sees the old file or the new
+one, never half, even if the writer is killed.
 """
 
+import copy
 import json
 import math
-import os
-import tempfile
 
 from .config import validate_config
-from .datasets import display_path, open_user_file
-from .errors import CheckpointError, ConfigError, UserInputError
+from .errors import CheckpointError, ConfigError
+from .files import display_path, open_user_file, write_atomic
 
 FORMAT = "mgrad-checkpoint"
 VERSION = 1
 KEYS = ("format", "version", "config", "sizes", "weights", "optimizer", "epoch", "rng", "data", "metrics")
 HISTORY_KEYS = ("epoch", "loss", "train_acc", "test_acc", "lr")
+
+# version v -> a function (ckpt of version v, bad) -> ckpt of version v + 1; `bad(message)`
+# makes the CheckpointError naming the file. Empty while there is one version.
+UPGRADES = {}
+# (section or None for the top level, field) -> the default for a file that lacks it
+DEFAULTS = {(None, "history"): [], ("data", "target"): None}
 
 
 def n_weights(sizes):
@@ -43,7 +59,7 @@ def n_weights(sizes):
 
 
 def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data, metrics, history=()):
-    """Write a checkpoint atomically (temp file in the same directory, fsync, os.replace)."""
+    """Write a checkpoint of the current VERSION atomically (files.write_atomic)."""
     ckpt = {
         "format": FORMAT, "version": VERSION, "config": config, "sizes": list(sizes),
         "weights": [float(w) for w in weights], "optimizer": optimizer, "epoch": epoch,
@@ -52,105 +68,18 @@ def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data
     }
     if len(ckpt["weights"]) != n_weights(ckpt["sizes"]):
         raise ValueError(f"{len(ckpt['weights'])} weights for sizes {sizes}")
-    text = json.dumps(ckpt, indent=1, allow_nan=False)
-    try:
-        remove_stale_temp_files(path)
-        fd, tmp = _temp_file(path)
-        try:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a checkpoint is an ordinary file
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-    except OSError as e:
-        raise _cannot_write(path, e) from None
-
-
-def check_writable(path):
-    """Raise UserInputError unless a checkpoint can be written at path (tried with a temporary
-    file next to it, removed at once): to fail before training rather than after it."""
-    try:
-        fd, tmp = _temp_file(path)
-        os.close(fd)
-        os.unlink(tmp)
-    except OSError as e:
-        raise _cannot_write(path, e) from None
-
-
-def _temp_file(path):
-    directory = os.path.dirname(os.path.abspath(path))
-    return tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".tmp", dir=directory)
-
-
-def _cannot_write(path, e):
-    return UserInputError(f"cannot write {display_path(path)}: {e.strerror or e}")
-
-
-def remove_stale_temp_files(path):
-    """Delete the temporary files of writes to `path` whose writing process no longer exists
-    (it was killed between creating the file and renaming it). Returns the paths removed."""
-    directory = os.path.dirname(os.path.abspath(path))
-    prefix = f".{os.path.basename(path)}."
-    removed = []
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return removed
-    for name in names:
-        if not (name.startswith(prefix) and name.endswith(".tmp")):
-            continue
-        pid = name[len(prefix):].split(".", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
-            continue
-        try:
-            os.unlink(os.path.join(directory, name))
-            removed.append(os.path.join(directory, name))
-        except OSError:
-            pass
-    return removed
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True  # someone else's process, or not a pid we can ask about: leave its file
-    return True
+    write_atomic(path, json.dumps(ckpt, indent=1, allow_nan=False) + "\n")
 
 
 def load_checkpoint(path):
-    """Read and check a checkpoint; return its dict. Raises CheckpointError."""
+    """Read a checkpoint of any supported version, bring it to the current format and check
+    it; return its dict. Raises CheckpointError naming the file and the field."""
     shown = display_path(path)
 
     def bad(message):
         return CheckpointError(f"{shown}: {message}")
 
-    with open_user_file(path, CheckpointError, "checkpoint", encoding="utf-8") as f:
-        try:
-            ckpt = json.load(f)
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise bad(f"not a checkpoint (not valid JSON: {e})") from None
-        except RecursionError:
-            raise bad("not a checkpoint (JSON nested too deeply)") from None
-        except ValueError as e:  # e.g. an integer with more digits than Python converts
-            raise bad(f"not a checkpoint ({e})") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise bad(f"not an mgrad checkpoint (no \"format\": \"{FORMAT}\")")
-    version = ckpt.get("version")
-    if isinstance(version, bool) or version != VERSION:
-        raise bad(f"checkpoint version {version!r} is not supported (this mgrad reads version {VERSION})")
+    ckpt = _upgrade(_read(path, bad), bad)
     missing = [k for k in KEYS if k not in ckpt]
     if missing:
         raise bad(f"incomplete checkpoint: missing {', '.join(missing)}")
@@ -158,20 +87,61 @@ def load_checkpoint(path):
         ckpt["config"] = validate_config(ckpt["config"], f"{shown}: config")
     except ConfigError as e:
         raise CheckpointError(str(e)) from None
+    for check in (_check_model, _check_data, _check_state, _check_history):
+        check(ckpt, bad)
+    return ckpt
+
+
+def _read(path, bad):
+    """The file's JSON document, or CheckpointError."""
+    with open_user_file(path, CheckpointError, "checkpoint", encoding="utf-8") as f:
+        try:
+            return json.load(f)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise bad(f"not a checkpoint (not valid JSON: {e})") from None
+        except RecursionError:
+            raise bad("not a checkpoint (JSON nested too deeply)") from None
+        except ValueError as e:  # e.g. an integer with more digits than Python converts
+            raise bad(f"not a checkpoint ({e})") from None
+
+
+def _upgrade(ckpt, bad):
+    """Check format and version, apply UPGRADES up to VERSION, fill DEFAULTS."""
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise bad(f"not an mgrad checkpoint (no \"format\": \"{FORMAT}\")")
+    version = ckpt.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= VERSION:
+        reads = f"version {VERSION}" if VERSION == 1 else f"versions 1 to {VERSION}"
+        raise bad(f"checkpoint version {version!r} is not supported (this mgrad reads {reads})")
+    for v in range(version, VERSION):
+        ckpt = UPGRADES[v](ckpt, bad)
+        ckpt["version"] = v + 1
+    for (section, field), default in DEFAULTS.items():
+        where = ckpt if section is None else ckpt.get(section)
+        if isinstance(where, dict):  # a section of the wrong kind is refused by its check
+            where.setdefault(field, copy.deepcopy(default))
+    return ckpt
+
+
+def _check_model(ckpt, bad):
+    """sizes against the config, and the weights."""
     sizes, weights = ckpt["sizes"], ckpt["weights"]
     if (not isinstance(sizes, list) or len(sizes) < 2
             or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)):
         raise bad(f"sizes: expected a list of positive integers, got {sizes!r}")
     if sizes[1:] != ckpt["config"]["model"]["layers"]:
         raise bad(f"sizes {sizes} do not match the config's model.layers {ckpt['config']['model']['layers']}")
-    if not isinstance(weights, list) or not all(isinstance(w, (int, float)) and not isinstance(w, bool)
-                                                for w in weights):
+    if not isinstance(weights, list) or not all(_number(w) for w in weights):
         raise bad("weights: expected a list of numbers")
     if len(weights) != n_weights(sizes):
         raise bad(f"weights: expected {n_weights(sizes)} numbers for sizes {sizes}, got {len(weights)}")
     if not all(_finite(w) for w in weights):
         raise bad("weights: expected finite numbers")
-    data = ckpt["data"]
+
+
+def _check_data(ckpt, bad):
+    """The data section: names, task and classes against the sizes, standardization, target."""
+    data, sizes = ckpt["data"], ckpt["sizes"]
     if not isinstance(data, dict) or not isinstance(data.get("feature_names"), list):
         raise bad("data: expected feature_names, class_names, mean and std")
     if not all(isinstance(n, str) for n in data["feature_names"]):
@@ -198,9 +168,12 @@ def load_checkpoint(path):
     if (data.get("mean") is None) != (data.get("std") is None) or (
             data.get("std") is not None and not all(v > 0 for v in data["std"])):
         raise bad("data.std: expected positive numbers, with a mean")
-    data.setdefault("target", None)
     if data["target"] is not None and not isinstance(data["target"], str):
         raise bad(f"data.target: expected a column name or null, got {data['target']!r}")
+
+
+def _check_state(ckpt, bad):
+    """epoch, optimizer, rng and metrics (their contents are checked on resume)."""
     epoch = ckpt["epoch"]
     if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
         raise bad(f"epoch: expected a non-negative integer, got {epoch!r}")
@@ -210,13 +183,15 @@ def load_checkpoint(path):
         raise bad("rng: expected the batch-order generator's state")
     if ckpt["metrics"] is not None and not isinstance(ckpt["metrics"], dict):
         raise bad("metrics: expected a mapping or null")
-    history = ckpt.setdefault("history", [])
+
+
+def _check_history(ckpt, bad):
+    history = ckpt["history"]
     if not isinstance(history, list) or not all(
             isinstance(r, dict) and isinstance(r.get("epoch"), int) and _number(r.get("loss"))
             and all(r.get(k) is None or _number(r.get(k)) for k in ("train_acc", "test_acc", "lr"))
             for r in history):
         raise bad("history: expected a list of {epoch, loss, train_acc, test_acc, lr} records")
-    return ckpt
 
 
 def _finite(v):

@@ -148,8 +148,8 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     from . import checkpoint as ckpt_mod
     from . import train as training
     from .config import load_config
-    from .datasets import display_path, load_dataset
-    from .errors import UserInputError
+    from .datasets import load_dataset
+    from .files import cannot_write, check_writable, display_path
 
     if graph_path is not None and not graph_path.lower().endswith(GRAPH_SUFFIXES):
         raise click.BadParameter(f"expected a file ending in .svg, .png, .pdf or .dot, got '{graph_path}'",
@@ -171,9 +171,9 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
             if os.path.isdir(path):
                 raise click.BadParameter(f"'{path}' is a directory", param_hint=hint)
     if save_path is not None:  # fail now, not after the training
-        ckpt_mod.check_writable(save_path)
+        check_writable(save_path)
     if plot_path is not None:  # the figure too (/proc/t.png passes the checks above)
-        ckpt_mod.check_writable(plot_path)
+        check_writable(plot_path)
 
     overrides = {k: v for k, v in (("epochs", epochs), ("optimizer.lr", lr), ("seed", seed), ("engine", engine))
                  if v is not None}
@@ -186,7 +186,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     if resume_path is not None:  # issue 6
         trainer.resume(ckpt_mod.load_checkpoint(resume_path), display_path(resume_path), source)
         if save_path is None:
-            ckpt_mod.check_writable(resume_path)
+            check_writable(resume_path)
             save_path = resume_path
     start_epoch = trainer.epoch
 
@@ -248,7 +248,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
         try:
             log_file = open(log_path, "w", encoding="utf-8")
         except OSError as e:
-            raise click.BadParameter(f"cannot write {log_path}: {e.strerror}", param_hint="--log") from None
+            raise click.BadParameter(str(cannot_write(log_path, e)), param_hint="--log") from None
 
     def save():
         if save_path is not None and trainer.epoch > 0:
@@ -278,7 +278,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
                     log_file.write(json.dumps(r) + "\n")
                     log_file.flush()
                 except OSError as e:
-                    raise UserInputError(f"cannot write {log_path}: {e.strerror or e}") from None
+                    raise cannot_write(log_path, e) from None
             if not quiet and (r["epoch"] % every == 0 or r["epoch"] in (start_epoch + 1, total)):
                 rows_to.print(row_text(r), markup=False, soft_wrap=True, highlight=False)
             if progress is not None:
@@ -297,7 +297,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
                 log_file.close()
             except OSError as e:
                 if sys.exc_info()[0] is None:  # else the error already on its way says it
-                    raise UserInputError(f"cannot write {log_path}: {e.strerror or e}") from None
+                    raise cannot_write(log_path, e) from None
     if diverged is not None:
         if save():
             err.print(f"Saved the last good state (epoch {trainer.epoch}) to {save_path}.", markup=False)
@@ -813,6 +813,7 @@ def datasets_command(as_json):
     a CSV with `data: {csv: ../datasets/iris.csv, target: species}`.
     """
     from . import datasets as ds
+    from .files import display_path
 
     builtins, csvs = ds.builtin_info(), ds.shipped_csvs()
     if as_json:
@@ -836,7 +837,7 @@ def datasets_command(as_json):
     if not csvs:
         out.print("No shipped CSV files found (they live in datasets/ of the source tree).", markup=False)
         return
-    table = Table(title=f"Shipped CSV files in {ds.display_path(ds.SHIPPED_DIR)}/ (data.csv)", title_justify="left")
+    table = Table(title=f"Shipped CSV files in {display_path(ds.SHIPPED_DIR)}/ (data.csv)", title_justify="left")
     table.add_column("file")
     for col in ("rows", "columns", "classes"):
         table.add_column(col, justify="right")

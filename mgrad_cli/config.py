@@ -16,8 +16,9 @@ import os
 
 import yaml
 
-from .datasets import BUILTINS, display_path, open_user_file
+from .datasets import BUILTINS
 from .errors import ConfigError
+from .files import display_path, open_user_file
 from .nn import ACTIVATIONS
 
 # --- the defaults, in one place -------------------------------------------------------

@@ -4,11 +4,11 @@ Dataset that training reads (features, targets, names, train/test split, standar
 import csv
 import difflib
 import os
-from contextlib import contextmanager
 
 import numpy as np
 
 from .errors import DataError
+from .files import display_path, open_user_file
 
 
 def moons(n_samples=100, noise=0.1, rng=None):
@@ -334,37 +334,6 @@ def _all_numbers(labels):
 
 def _number_name(v):
     return str(int(v)) if float(v).is_integer() else repr(v)
-
-
-@contextmanager
-def open_user_file(path, error, kind, **open_args):
-    """open(path) for reading a file the user named, turning what can go wrong with the
-    file itself into `error` ("PATH: no such file", "PATH: is a directory, not a KIND",
-    ...). A UnicodeDecodeError or OSError raised while reading inside the with-block
-    becomes `error` too ("PATH: not a text file (REASON)", "PATH: REASON"): read_table
-    relies on that for a binary CSV. Other errors from the reading pass through unchanged."""
-    shown = display_path(path)
-    try:
-        with open(path, **open_args) as f:
-            yield f
-    except FileNotFoundError:
-        raise error(f"{shown}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{shown}: is a directory, not a {kind}") from None
-    except UnicodeDecodeError as e:
-        raise error(f"{shown}: not a text file ({e.reason})") from None
-    except OSError as e:
-        raise error(f"{shown}: {e.strerror}") from None
-
-
-def display_path(path):
-    """A path as a user would type it: relative to the working directory when inside it."""
-    path = str(path)
-    if os.path.isabs(path):
-        rel = os.path.relpath(path)
-        if not rel.startswith(".."):
-            return rel
-    return path
 
 
 # --- what `mgrad datasets` lists -----------------------------------------------------

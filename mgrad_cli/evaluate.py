@@ -14,8 +14,9 @@ import numpy as np
 
 from . import losses
 from .checkpoint import load_checkpoint
-from .datasets import display_path, load_dataset, parse_number, read_table
+from .datasets import load_dataset, parse_number, read_table
 from .errors import CheckpointError, DataError
+from .files import display_path
 from .train import make_backend
 
 

@@ -7,11 +7,13 @@ matplotlib.figure.Figure of its own (never pyplot's global state), so nothing le
 from one call to the next.
 """
 
+import io
 import os
 
 import numpy as np
 
 from .errors import OptionalDependencyMissing, UserInputError
+from .files import cannot_write, write_atomic
 
 SUFFIXES = (".png", ".svg")
 INSTALL = "pip install 'mgrad-cli[plot]'"
@@ -60,10 +62,12 @@ def plot_run(path, model, history, points=None, title=None):
     if title:
         fig.suptitle(title)
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}  # the same bytes every run
+    buffer = io.BytesIO()
     try:
-        fig.savefig(path, format=fmt, dpi=100, metadata=metadata)
+        fig.savefig(buffer, format=fmt, dpi=100, metadata=metadata)
     except OSError as e:
-        raise UserInputError(f"cannot write {path}: {e.strerror or e}") from None
+        raise cannot_write(path, e) from None
+    write_atomic(path, buffer.getvalue())
     return drawn
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import graphviz
 
 from .errors import GraphTooLarge, GraphvizMissing, MgradError, UserInputError
+from .files import write_atomic
 
 FORMATS = ("svg", "png", "pdf", "dot")
 # the file suffixes write_graph draws to: one per format, and .gv, Graphviz's other name for .dot
@@ -123,13 +124,13 @@ def write_graph(root, path, rankdir="LR", show_grad=True, max_nodes=None):
             f"the graph has {len(nodes)} value nodes, more than the limit of {max_nodes} for drawing")
     source = to_dot(root, rankdir, show_grad, nodes).source
     if fmt == "dot":
-        _write(path, source.encode("utf-8"))
+        write_atomic(path, source.encode("utf-8"))
         return len(nodes)
 
     program = shutil.which("dot")
     if program is None:
         dot_path = path.with_suffix(".dot")
-        _write(dot_path, source.encode("utf-8"))
+        write_atomic(dot_path, source.encode("utf-8"))
         raise GraphvizMissing(
             f"the Graphviz dot program is needed to write {path}; wrote the DOT source to {dot_path} "
             f"instead: {INSTALL_HINT}, or ask for a .dot file with -o")
@@ -143,12 +144,5 @@ def write_graph(root, path, rankdir="LR", show_grad=True, max_nodes=None):
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise MgradError(f"the dot program failed to draw {path}: {detail[0] if detail else 'no message'}")
-    _write(path, done.stdout)
+    write_atomic(path, done.stdout)
     return len(nodes)
-
-
-def _write(path, data):
-    try:
-        path.write_bytes(data)
-    except OSError as e:
-        raise UserInputError(f"cannot write {path}: {e.strerror or e}") from None

@@ -1,0 +1,188 @@
+"""Files the user names: how a path is shown, opening one for reading with worded errors,
+checking one can be written, and writing it safely.
+
+Writes are atomic for a regular file (or a name that does not exist yet): the bytes go to a
+temporary `.NAME.PID.XXXX.tmp` in the same directory, are synced to disk, renamed over the
+target, and the directory is synced too, so a reader sees the old file or the new one, never
+half, even if the writer is killed or the machine loses power. A temporary file left by a
+killed writer is never read (only the target's exact path is); the next write removes it.
+A path that is something else (/dev/stdout, a pipe, a terminal) is written directly: it is
+never replaced by a file.
+"""
+
+import errno
+import os
+import stat
+import tempfile
+from contextlib import contextmanager
+
+from .errors import UserInputError
+
+
+def display_path(path):
+    """A path as a user would type it: relative to the working directory when inside it."""
+    path = str(path)
+    if os.path.isabs(path):
+        rel = os.path.relpath(path)
+        if not rel.startswith(".."):
+            return rel
+    return path
+
+
+@contextmanager
+def open_user_file(path, error, kind, **open_args):
+    """open(path) for reading a file the user named, turning what can go wrong with the
+    file itself into `error` ("PATH: no such file", "PATH: is a directory, not a KIND",
+    ...). A UnicodeDecodeError or OSError raised while reading inside the with-block
+    becomes `error` too ("PATH: not a text file (REASON)", "PATH: REASON"): reading a
+    binary CSV relies on that. Other errors from the reading pass through unchanged."""
+    shown = display_path(path)
+    try:
+        with open(path, **open_args) as f:
+            yield f
+    except FileNotFoundError:
+        raise error(f"{shown}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{shown}: is a directory, not a {kind}") from None
+    except UnicodeDecodeError as e:
+        raise error(f"{shown}: not a text file ({e.reason})") from None
+    except OSError as e:
+        raise error(f"{shown}: {e.strerror}") from None
+
+
+def cannot_write(path, e):
+    """The error for a failed write: UserInputError('cannot write PATH: REASON')."""
+    return UserInputError(f"cannot write {display_path(path)}: {e.strerror or e}")
+
+
+def check_writable(path):
+    """Raise cannot_write(...) unless `path` can be written: for a regular file, a temporary
+    file is made next to it and removed at once (what write_atomic needs); anything else
+    must exist and allow writing. Used to fail before a long run rather than after it."""
+    try:
+        target = _replaceable(path)
+        if target is None:
+            if stat.S_ISDIR(os.stat(path).st_mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+            if not os.access(path, os.W_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+            return
+        fd, tmp = _temp_file(target)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        raise cannot_write(path, e) from None
+
+
+def write_atomic(path, data):
+    """Write `data` (str as UTF-8, or bytes) to `path`: atomically when it is a regular file
+    or a new name, directly when it is a device or pipe. Raises cannot_write(...)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    try:
+        target = _replaceable(path)
+        if target is None:
+            with open(path, "wb") as f:
+                f.write(data)
+            return
+        remove_stale_temp_files(target)
+        _replace(target, data)
+    except OSError as e:
+        raise cannot_write(path, e) from None
+
+
+def _replace(target, data):
+    """Temp file, fsync, rename over `target`, fsync the directory."""
+    fd, tmp = _temp_file(target)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the result is an ordinary file
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _sync_directory(os.path.dirname(target))
+
+
+def _sync_directory(directory):
+    """fsync a directory so a rename in it survives a power loss (where the system allows it)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # a system that cannot open directories (Windows): the rename is all it offers
+    try:
+        os.fsync(fd)
+    except OSError as e:
+        if e.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def _replaceable(path):
+    """The regular file (or free name) a write to `path` replaces, following symbolic links,
+    or None when `path` is something else (a device, a pipe, a descriptor's link such as
+    /dev/stdout, which points into /proc): those are written directly."""
+    path = os.path.abspath(path)
+    for _ in range(40):  # as many links as Linux follows
+        directory = os.path.realpath(os.path.dirname(path))
+        if directory == "/proc" or directory.startswith("/proc/"):
+            return None  # /proc/self/fd/N links to an open descriptor, not to a file to replace
+        path = os.path.join(directory, os.path.basename(path))
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            return path  # a new name (or a directory that is missing: the write says so)
+        if stat.S_ISREG(mode):
+            return path
+        if not stat.S_ISLNK(mode):
+            return None
+        path = os.path.join(directory, os.readlink(path))
+    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP))
+
+
+def _temp_file(path):
+    directory = os.path.dirname(os.path.abspath(path))
+    return tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".tmp", dir=directory)
+
+
+def remove_stale_temp_files(path):
+    """Delete the temporary files of writes to `path` whose writing process no longer exists
+    (it was killed between creating the file and renaming it). Returns the paths removed."""
+    directory = os.path.dirname(os.path.abspath(path))
+    prefix = f".{os.path.basename(path)}."
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid = name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+            removed.append(os.path.join(directory, name))
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process, or not a pid we can ask about: leave its file
+    return True
