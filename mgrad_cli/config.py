@@ -16,7 +16,7 @@ import os
 
 import yaml
 
-from .datasets import BUILTINS
+from . import datasets
 from .errors import ConfigError
 from .files import display_path, open_user_file
 from .nn import ACTIVATIONS
@@ -27,14 +27,9 @@ DEFAULTS = {
     "seed": 0,                  # seeds everything: the data, the split, the weights, the batch order
     "engine": "scalar",         # scalar (a Value per number, the lecture's engine) or tensor (numpy)
     "data": {
-        "name": "moons",        # tiny, xor, moons, circles, spiral, blobs, or csv
-        # built-in generators take their own parameters (n_samples, noise, factor, classes,
-        # features); their defaults live with them in datasets.BUILTINS
-        "csv": None,            # name: csv: the file (header row), relative to the config file
-        "target": None,         # name: csv: the column to predict; null = the last column
-        "task": "auto",         # name: csv: classification, regression, or auto (decide from the labels)
-        "standardize": False,   # rescale each feature to mean 0, std 1 (statistics of the training rows)
-        "test_split": 0.0,      # fraction of the samples held out for the test accuracy, in [0, 1)
+        "name": "moons",        # a built-in (tiny, xor, moons, ...) or csv; `mgrad datasets` lists them
+        # every data set's settings, with their types, ranges and defaults, are declared with
+        # it in datasets.py (BUILTINS, CSV_PARAMS, COMMON_PARAMS)
     },
     "model": {
         "layers": [16, 16, 1],  # layer sizes after the input (the input size comes from the data)
@@ -56,7 +51,6 @@ DEFAULTS = {
 }
 
 ENGINES = ("scalar", "tensor")
-TASKS = ("auto", "classification", "regression")
 LOSSES = ("mse", "hinge", "bce", "cross_entropy")
 # name -> the parameters it takes, with their defaults
 OPTIMIZERS = {
@@ -71,9 +65,6 @@ SCHEDULES = {
     "step": {"every": 30, "gamma": 0.1},           # lr * gamma ** (k // every)
     "cosine": {"end": 0.0},                        # lr * (end + (1 - end) * (1 + cos(pi k / E)) / 2)
 }
-CSV_KEYS = ("csv", "target", "task")
-COMMON_DATA_KEYS = ("name", "standardize", "test_split")
-ALL_DATA_KEYS = COMMON_DATA_KEYS + CSV_KEYS + tuple(sorted({k for _, p, _ in BUILTINS.values() for k in p}))
 
 
 # --- loading --------------------------------------------------------------------------
@@ -163,41 +154,30 @@ def validate_config(raw, source):
 
 
 def _data(v, raw):
-    raw = v.mapping(v.short_form(raw, "data"), "data", ALL_DATA_KEYS)
-    name = raw.get("name", "csv" if "csv" in raw else DEFAULTS["data"]["name"])
-    name = v.choice(name, "data.name", tuple(BUILTINS) + ("csv",))
+    """The data section, checked against the data set's declared parameters (datasets.py)."""
+    raw = v.mapping(v.short_form(raw, "data"), "data", datasets.setting_names())
+    name = raw.get("name", datasets.CSV if datasets.CSV in raw else DEFAULTS["data"]["name"])
+    name = v.choice(name, "data.name", datasets.names())
+    own = datasets.parameters(name)
     out = {"name": name}
-    if name == "csv":
-        allowed = CSV_KEYS + COMMON_DATA_KEYS
-        if raw.get("csv") is None:
-            v.fail("data.csv", "required when data.name is csv (the path of the CSV file)")
-        out["csv"] = v.string(raw["csv"], "data.csv")
-        out["target"] = None if raw.get("target") is None else v.string(raw["target"], "data.target")
-        out["task"] = v.choice(raw.get("task", DEFAULTS["data"]["task"]), "data.task", TASKS)
-    else:
-        params = BUILTINS[name][1]
-        allowed = tuple(params) + COMMON_DATA_KEYS
-        for key, default in params.items():
-            value = raw.get(key, default)
-            path = f"data.{key}"
-            if key == "n_samples":
-                out[key] = v.integer(value, path, minimum=4)
-            elif key == "noise":
-                out[key] = v.number(value, path, minimum=0.0)
-            elif key == "factor":
-                out[key] = v.number(value, path, minimum=0.0, maximum=1.0, open_ends=True)
-            elif key == "classes":
-                out[key] = v.integer(value, path, minimum=2)
-            elif key == "features":
-                out[key] = v.integer(value, path, minimum=1)
+    for key, param in own.items():
+        out[key] = _setting(v, param, raw, key, name)
     for key in raw:
-        if key not in allowed:
-            takes = ", ".join(k for k in allowed if k not in COMMON_DATA_KEYS) or "no parameters"
-            v.fail(f"data.{key}", f"not a setting of data set {name} (it takes {takes})")
-    out["standardize"] = v.boolean(raw.get("standardize", DEFAULTS["data"]["standardize"]), "data.standardize")
-    out["test_split"] = v.number(raw.get("test_split", DEFAULTS["data"]["test_split"]), "data.test_split",
-                                 minimum=0.0, maximum=1.0, open_ends=(False, True))
+        if key != "name" and key not in own and key not in datasets.COMMON_PARAMS:
+            v.fail(f"data.{key}", f"not a setting of data set {name} (it takes {', '.join(own) or 'no parameters'})")
+    for key, param in datasets.COMMON_PARAMS.items():
+        out[key] = _setting(v, param, raw, key, name)
     return out
+
+
+def _setting(v, param, raw, key, name):
+    """One data setting: its value from `raw` or its default, checked as its Param says."""
+    value = raw.get(key, param.default)
+    if value is None and param.required:
+        v.fail(f"data.{key}", f"required when data.name is {name} ({param.required})")
+    if value is None and param.default is None:
+        return None
+    return getattr(v, param.kind)(value, f"data.{key}", **param.limits)
 
 
 def _model(v, raw):

@@ -1,9 +1,16 @@
 """Data sets: the built-ins (generated with numpy from a seed), CSV files, and the
-Dataset that training reads (features, targets, names, train/test split, standardization)."""
+Dataset that training reads (features, targets, names, train/test split, standardization).
+
+Every data set and every parameter is declared once, in the tables below: BUILTINS (a
+generator and its parameters), CSV_PARAMS and COMMON_PARAMS, each parameter with its type,
+range and default (a Param). Config validation (config.py), `mgrad datasets` and
+load_dataset all read them, so a new data set or parameter is one entry.
+"""
 
 import csv
 import difflib
 import os
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,7 +37,7 @@ def moons(n_samples=100, noise=0.1, rng=None):
 
 # --- the other built-ins --------------------------------------------------------------
 
-def tiny():
+def tiny(rng=None):
     """The lecture's four samples: three inputs each, targets 1, -1, -1, 1."""
     X = np.array([[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]])
     targets = np.array([1.0, -1.0, -1.0, 1.0])
@@ -93,16 +100,94 @@ def blobs(n_samples=100, noise=1.0, classes=3, features=2, rng=None):
     return X[order], which[order]
 
 
-# name -> (generator, its parameters with their defaults, class names). The config schema
-# (config.py) reads the parameters from here, so a built-in is added in one place.
+# --- the table of data sets and their parameters ----------------------------------------
+
+@dataclass(frozen=True)
+class Param:
+    """A data set parameter: its type (the name of a config._Validator check: integer, number,
+    boolean, string, choice), its default, and what the check takes (minimum, maximum,
+    open_ends, choices). A default of None means the setting may be null. `required` says
+    what must be given instead when the setting is missing or null."""
+
+    kind: str
+    default: object = None
+    limits: dict = field(default_factory=dict)
+    required: str = None
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A generated data set: make(rng=generator, **params) -> (X, y with labels 0..k-1),
+    its parameters, and its class names (None: the labels as text). The first paragraph of
+    make's docstring is its description in `mgrad datasets`."""
+
+    make: object
+    params: dict
+    class_names: list = None
+
+    @property
+    def defaults(self):
+        return {key: p.default for key, p in self.params.items()}
+
+    @property
+    def description(self):
+        return " ".join(self.make.__doc__.strip().split("\n\n")[0].split())
+
+
+def n_samples(default):
+    return Param("integer", default, {"minimum": 4})
+
+
+def noise(default):
+    return Param("number", default, {"minimum": 0.0})
+
+
 BUILTINS = {
-    "tiny": (tiny, {}, ["-1", "1"]),
-    "xor": (xor, {"n_samples": 100, "noise": 0.25}, None),
-    "moons": (moons, {"n_samples": 100, "noise": 0.1}, None),
-    "circles": (circles, {"n_samples": 100, "noise": 0.1, "factor": 0.5}, None),
-    "spiral": (spiral, {"n_samples": 90, "noise": 0.2, "classes": 3}, None),
-    "blobs": (blobs, {"n_samples": 100, "noise": 1.0, "classes": 3, "features": 2}, None),
+    "tiny": Builtin(tiny, {}, ["-1", "1"]),
+    "xor": Builtin(xor, {"n_samples": n_samples(100), "noise": noise(0.25)}),
+    "moons": Builtin(moons, {"n_samples": n_samples(100), "noise": noise(0.1)}),
+    "circles": Builtin(circles, {"n_samples": n_samples(100), "noise": noise(0.1),
+                                 "factor": Param("number", 0.5, {"minimum": 0.0, "maximum": 1.0, "open_ends": True})}),
+    "spiral": Builtin(spiral, {"n_samples": n_samples(90), "noise": noise(0.2),
+                               "classes": Param("integer", 3, {"minimum": 2})}),
+    "blobs": Builtin(blobs, {"n_samples": n_samples(100), "noise": noise(1.0),
+                             "classes": Param("integer", 3, {"minimum": 2}),
+                             "features": Param("integer", 2, {"minimum": 1})}),
 }
+
+TASKS = ("auto", "classification", "regression")
+CSV = "csv"  # data.name for a CSV file of the user's
+CSV_PARAMS = {
+    # the file (a header row, then data), relative to the config file
+    "csv": Param("string", required="the path of the CSV file"),
+    # the column to predict; null = the last column
+    "target": Param("string"),
+    # classification, regression, or auto (decided from the labels)
+    "task": Param("choice", "auto", {"choices": TASKS}),
+}
+# settings of every data set
+COMMON_PARAMS = {
+    # rescale each feature to mean 0, std 1 (statistics of the training rows)
+    "standardize": Param("boolean", False),
+    # the fraction of the samples held out for the test accuracy
+    "test_split": Param("number", 0.0, {"minimum": 0.0, "maximum": 1.0, "open_ends": (False, True)}),
+}
+
+
+def names():
+    """Every data.name: the built-ins, then csv."""
+    return tuple(BUILTINS) + (CSV,)
+
+
+def parameters(name):
+    """The parameters data set `name` takes of its own (COMMON_PARAMS apart), in order."""
+    return CSV_PARAMS if name == CSV else BUILTINS[name].params
+
+
+def setting_names():
+    """Every key a data section may hold: name, the common settings, then the others."""
+    own = {key for b in BUILTINS.values() for key in b.params}
+    return ("name",) + tuple(COMMON_PARAMS) + tuple(CSV_PARAMS) + tuple(sorted(own - set(CSV_PARAMS)))
 
 
 # --- a data set ready for training ---------------------------------------------------
@@ -159,21 +244,19 @@ def load_dataset(data_cfg, seed):
     split from default_rng([seed, 1]), so changing test_split never changes the points.
     """
     name = data_cfg["name"]
-    if name == "csv":
+    if name == CSV:
         X, y, task, class_names, feature_names, target = _read_csv(
             data_cfg["csv"], data_cfg.get("target"), data_cfg.get("task", "auto"))
         label = os.path.basename(data_cfg["csv"])
     else:
-        make, params, class_names = BUILTINS[name]
-        kwargs = {k: data_cfg[k] for k in params}
+        builtin = BUILTINS[name]
+        kwargs = {k: data_cfg[k] for k in builtin.params}
         with np.errstate(all="ignore"):  # a huge noise overflows: refused just below
-            if name == "tiny":
-                X, y = make()
-            else:
-                X, y = make(rng=np.random.default_rng(seed), **kwargs)
+            X, y = builtin.make(rng=np.random.default_rng(seed), **kwargs)
         X = np.asarray(X, dtype=np.float64)
+        class_names = builtin.class_names
         if not np.all(np.isfinite(X)):
-            hint = "use a smaller data.noise" if "noise" in params else "check the data settings"
+            hint = "use a smaller data.noise" if "noise" in kwargs else "check the data settings"
             raise DataError(f"{name}: the generated features are not all finite numbers; {hint}")
         if class_names is None:
             class_names = [str(c) for c in range(int(y.max()) + 1)]
@@ -189,7 +272,7 @@ def load_dataset(data_cfg, seed):
             std = X[train_idx].std(axis=0)
             std[std == 0] = 1.0  # a constant feature stays constant instead of becoming nan
             X = (X - mean) / std
-        where = display_path(data_cfg["csv"]) if name == "csv" else name
+        where = display_path(data_cfg["csv"]) if name == CSV else name
         for j, column in enumerate(feature_names):
             what = ("mean" if not np.isfinite(mean[j]) else "standard deviation" if not np.isfinite(std[j])
                     else "standardized value" if not np.all(np.isfinite(X[:, j])) else None)
@@ -345,15 +428,15 @@ SHIPPED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fil
 def builtin_info():
     """One dict per built-in: name, params (defaults), samples, features, classes, description."""
     info = []
-    for name, (make, params, _) in BUILTINS.items():
-        X, y = make() if name == "tiny" else make(rng=np.random.default_rng(0), **params)
+    for name, builtin in BUILTINS.items():
+        X, y = builtin.make(rng=np.random.default_rng(0), **builtin.defaults)
         info.append({
             "name": name,
-            "params": dict(params),
+            "params": builtin.defaults,
             "samples": int(X.shape[0]),
             "features": int(X.shape[1]),
             "classes": int(np.max(y)) + 1,
-            "description": " ".join(make.__doc__.strip().split("\n\n")[0].split()),
+            "description": builtin.description,
         })
     return info
 

@@ -1,24 +1,27 @@
 """datasets.py: the built-ins, the split, standardization and CSV reading."""
 
+import json
 import os
 import warnings
 
 import numpy as np
 import pytest
 
-from mgrad_cli.datasets import BUILTINS, load_dataset, read_csv
+from mgrad_cli.datasets import BUILTINS, Builtin, Param, load_dataset, read_csv
 from mgrad_cli.errors import DataError
+
+from conftest import write
 
 
 @pytest.mark.parametrize("name", sorted(BUILTINS))
 def test_builtins_are_seeded(name):
-    cfg = {"name": name, **BUILTINS[name][1], "test_split": 0.25, "standardize": False}
+    cfg = {"name": name, **BUILTINS[name].defaults, "test_split": 0.25, "standardize": False}
     a, b = load_dataset(cfg, 3), load_dataset(cfg, 3)
     assert np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y) and np.array_equal(a.test_idx, b.test_idx)
     assert a.X.dtype == np.float64 and a.y.dtype.kind == "i"
     if name != "tiny":
         assert not np.array_equal(a.X, load_dataset(cfg, 4).X)
-        assert a.n_classes == BUILTINS[name][1].get("classes", 2)
+        assert a.n_classes == BUILTINS[name].defaults.get("classes", 2)
 
 
 def test_tiny_is_the_lectures_data():
@@ -81,3 +84,30 @@ def test_a_huge_noise_is_blamed_on_the_data_not_the_learning_rate():
         with pytest.raises(DataError) as e:
             load_dataset({"name": "moons", "n_samples": 20, "noise": 1e308, "test_split": 0.0}, 0)
     assert str(e.value) == "moons: the generated features are not all finite numbers; use a smaller data.noise"
+
+
+def ring(n_samples=40, radius=2.0, rng=None):
+    """Points on a circle of the given radius, labelled by half plane."""
+    t = rng.uniform(0, 2 * np.pi, n_samples)
+    X = radius * np.column_stack([np.cos(t), np.sin(t)])
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def test_a_new_data_set_and_parameter_is_one_entry(run, tmp_path, monkeypatch):
+    # the one entry: a generator and its parameters; validation, training and listing follow
+    monkeypatch.setitem(BUILTINS, "ring", Builtin(ring, {
+        "n_samples": Param("integer", 40, {"minimum": 4}),
+        "radius": Param("number", 2.0, {"minimum": 0.0, "open_ends": True})}))
+    cfg = write(tmp_path, "ring.yaml", "data: {name: ring, radius: 3}\nmodel: {layers: [4, 1]}\nepochs: 3\n")
+    result = run("train", cfg, "-q")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Trained MLP 2-4-1 (17 parameters) on ring for 3 epochs")
+    assert load_dataset({"name": "ring", "n_samples": 40, "radius": 3.0}, 0).X[:, 0].max() <= 3.0
+    bad = write(tmp_path, "bad.yaml", "data: {name: ring, radius: 0}\n")
+    assert run("train", bad).output == f"Error: {bad}: data.radius: expected a positive number, got 0\n"
+    bad = write(tmp_path, "bad.yaml", "data: {name: ring, noise: 1}\n")
+    assert run("train", bad).output == (f"Error: {bad}: data.noise: not a setting of data set ring "
+                                        f"(it takes n_samples, radius)\n")
+    listed = json.loads(run("datasets", "--json").stdout)["builtin"][-1]
+    assert listed == {"name": "ring", "params": {"n_samples": 40, "radius": 2.0}, "samples": 40, "features": 2,
+                      "classes": 2, "description": "Points on a circle of the given radius, labelled by half plane."}
