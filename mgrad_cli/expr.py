@@ -21,6 +21,7 @@ import ast
 import difflib
 import math
 import re
+import warnings
 from dataclasses import dataclass
 
 from . import engine, ops
@@ -202,6 +203,28 @@ def _check_nesting(text):
             run = 0
 
 
+def _bracket_error(text):
+    """(message, column) for the first bracket that is never closed or closes nothing, or
+    None. Comments are skipped; strings are refused later, so their brackets count too."""
+    pairs = {")": "(", "]": "[", "}": "{"}
+    stack = []
+    in_comment = False
+    for i, ch in enumerate(text):
+        if in_comment or ch == "#":
+            in_comment = ch != "\n"
+        elif ch in "([{":
+            stack.append((ch, i))
+        elif ch in pairs:
+            if not stack:
+                return f"'{ch}' closes no bracket", i
+            if stack[-1][0] != pairs[ch]:
+                return f"'{ch}' does not close '{stack[-1][0]}'", i
+            stack.pop()
+    if stack:
+        return f"'{stack[-1][0]}' is never closed", stack[-1][1]
+    return None
+
+
 class _Compiler:
     def __init__(self, text):
         self.text = text
@@ -245,21 +268,7 @@ class _Compiler:
 
     # the walk
     def compile(self):
-        try:
-            tree = ast.parse("\n".join(self.lines), mode="exec")
-        except SyntaxError as e:
-            msg = e.msg or "invalid syntax"
-            if "parenthes" in msg and "nested" in msg:
-                msg = f"the expression is nested too deeply (more than {MAX_DEPTH} levels)"
-            elif not msg.startswith("invalid syntax"):
-                msg = f"invalid syntax: {msg}"
-            column = None if e.lineno is None else self.column(e.lineno, (e.offset or 1) - 1)
-            raise ExpressionError(msg, source=self.text, column=column) from None
-        except (RecursionError, MemoryError):
-            raise ExpressionError(
-                f"the expression is nested too deeply (more than {MAX_DEPTH} levels)") from None
-        except Exception as e:  # ValueError for unencodable text, and whatever else the parser may raise
-            raise ExpressionError(f"the expression cannot be parsed: {e}") from None
+        tree = self.parse()
 
         body = tree.body
         if not body:
@@ -289,6 +298,33 @@ class _Compiler:
             source=self.text, steps=tuple(self.steps), inputs=tuple(self.inputs),
             names=tuple(self.names.items()), output=output,
             input_columns=tuple(self.inputs.values()))
+
+    def parse(self):
+        """The text's ast, or ExpressionError in mgrad's own words: CPython's messages for
+        the same mistake differ between versions, so they are never passed on."""
+        for i, ch in enumerate(self.text):
+            if ch == "\x00" or 0xD800 <= ord(ch) <= 0xDFFF:
+                what = "a null character" if ch == "\x00" else f"an unpaired surrogate (U+{ord(ch):04X})"
+                raise ExpressionError(f"the expression contains {what}", source=self.text, column=i)
+        try:
+            with warnings.catch_warnings():
+                # 3.12 warns of an invalid escape such as "\d" on stderr; strings are refused anyway
+                warnings.simplefilter("ignore")
+                return ast.parse("\n".join(self.lines), mode="exec")
+        except SyntaxError as e:
+            if "parenthes" in (e.msg or "") and "nested" in e.msg:
+                raise ExpressionError(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)",
+                                      source=self.text) from None
+            bracket = _bracket_error(self.text)
+            if bracket is not None:
+                raise ExpressionError(bracket[0], source=self.text, column=bracket[1]) from None
+            column = None if e.lineno is None else self.column(e.lineno, (e.offset or 1) - 1)
+            raise ExpressionError("invalid syntax", source=self.text, column=column) from None
+        except (RecursionError, MemoryError):
+            raise ExpressionError(
+                f"the expression is nested too deeply (more than {MAX_DEPTH} levels)") from None
+        except Exception:  # whatever else the parser may raise: its wording is not ours to show
+            raise ExpressionError("the expression cannot be parsed") from None
 
     def assignment(self, stmt):
         if len(stmt.targets) != 1:
