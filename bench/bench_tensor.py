@@ -53,7 +53,7 @@ class Workload:
     def load(self):
         """(X, y, batches): batches[k] is the index array of step k's samples (None: all)."""
         if self.data == "moons":
-            X, labels = moons(self.samples, 0.1, np.random.default_rng(SEED))
+            X, labels = moons(self.samples, 0.1, np.random.RandomState(SEED))
             return X, 2.0 * labels - 1.0, [None] * self.steps
         table = np.loadtxt(ROOT / "datasets" / "digits.csv", delimiter=",", skiprows=1)
         order = np.random.default_rng(0).permutation(len(table))[: self.samples]

@@ -843,7 +843,8 @@ def datasets_command(as_json):
         table.add_column(col, justify="right")
     table.add_column("target (last column)")
     for c in csvs:
-        table.add_row(c["name"], str(c["rows"]), str(c["columns"]), str(c["classes"]), c["target"])
+        classes = "-" if c["classes"] is None else str(c["classes"])
+        table.add_row(c["name"], str(c["rows"]), str(c["columns"]), classes, c["target"])
     out.print(table)
 
 

@@ -134,7 +134,7 @@ def validate_config(raw, source):
     raw = v.mapping(raw, "", ("seed", "engine", "data", "model", "loss", "optimizer", "epochs", "batch_size"))
     get = lambda key: raw.get(key, DEFAULTS[key])  # noqa: E731
     config = {
-        "seed": v.integer(get("seed"), "seed", minimum=0),
+        "seed": v.integer(get("seed"), "seed", minimum=0, maximum=2 ** 32 - 1),  # numpy's RandomState takes 32 bits
         "engine": v.choice(get("engine"), "engine", ENGINES),
         "data": _data(v, raw.get("data", {})),
         "model": _model(v, raw.get("model", {})),
@@ -269,12 +269,15 @@ class _Validator:
                 self.fail(where, f"unknown key ({hint})")
         return value
 
-    def integer(self, value, path, minimum=None):
+    def integer(self, value, path, minimum=None, maximum=None):
         if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
             value = int(value)  # 1e3 in a config is a whole number
-        if isinstance(value, bool) or not isinstance(value, int) or (minimum is not None and value < minimum):
+        if (isinstance(value, bool) or not isinstance(value, int) or (minimum is not None and value < minimum)
+                or (maximum is not None and value > maximum)):
             what = {None: "an integer", 0: "a non-negative integer", 1: "a positive integer"}.get(
                 minimum, f"an integer >= {minimum}")
+            if maximum is not None:
+                what = f"an integer from {minimum} to {maximum}"
             self.fail(path, f"expected {what}, got {_show(value)}")
         return value
 

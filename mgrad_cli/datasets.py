@@ -18,21 +18,51 @@ from .errors import DataError
 from .files import display_path, open_user_file
 
 
-def moons(n_samples=100, noise=0.1, rng=None):
-    """Two interleaving half circles (as scikit-learn's make_moons); labels 0 and 1."""
-    rng = rng if rng is not None else np.random.default_rng(0)
-    n_out = n_samples // 2
-    n_in = n_samples - n_out
-    t_out = np.linspace(0, np.pi, n_out)
-    t_in = np.linspace(0, np.pi, n_in)
-    X = np.vstack([
-        np.column_stack([np.cos(t_out), np.sin(t_out)]),
-        np.column_stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5]),
-    ])
-    y = np.concatenate([np.zeros(n_out, dtype=int), np.ones(n_in, dtype=int)])
-    X = X + rng.normal(scale=noise, size=X.shape)
-    order = rng.permutation(n_samples)
+# The generators draw from a numpy RandomState (the legacy Mersenne Twister stream that
+# scikit-learn uses) in scikit-learn's order: moons, circles and blobs give exactly the
+# points and labels of sklearn.datasets.make_moons / make_circles / make_blobs with
+# random_state=seed (blobs: center_box=(-5, 5), cluster_std=noise).
+
+def _shuffled(X, y, rng):
+    """X and y in one random order, drawn as scikit-learn's utils.shuffle draws it."""
+    order = np.arange(len(X))
+    rng.shuffle(order)
     return X[order], y[order]
+
+
+def _two_rings(outer, inner, noise, rng):
+    """Points (x, y) of two groups, labels 0 then 1, shuffled, then Gaussian noise added."""
+    X = np.vstack([np.append(outer[0], inner[0]), np.append(outer[1], inner[1])]).T
+    y = np.hstack([np.zeros(len(outer[0]), dtype=int), np.ones(len(inner[0]), dtype=int)])
+    X, y = _shuffled(X, y, rng)
+    return X + rng.normal(scale=noise, size=X.shape), y
+
+
+def moons(n_samples=100, noise=0.1, rng=None):
+    """Two interleaving half circles (scikit-learn's make_moons, same points for a seed); labels 0 and 1."""
+    rng = rng if rng is not None else np.random.RandomState(0)
+    t_out = np.linspace(0, np.pi, n_samples // 2)
+    t_in = np.linspace(0, np.pi, n_samples - n_samples // 2)
+    return _two_rings((np.cos(t_out), np.sin(t_out)), (1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5), noise, rng)
+
+
+def circles(n_samples=100, noise=0.1, factor=0.5, rng=None):
+    """A small circle inside a big one (scikit-learn's make_circles, same points for a seed); label 1 inside."""
+    rng = rng if rng is not None else np.random.RandomState(0)
+    t_out = np.linspace(0, 2 * np.pi, n_samples // 2, endpoint=False)
+    t_in = np.linspace(0, 2 * np.pi, n_samples - n_samples // 2, endpoint=False)
+    return _two_rings((np.cos(t_out), np.sin(t_out)), (np.cos(t_in) * factor, np.sin(t_in) * factor), noise, rng)
+
+
+def blobs(n_samples=100, noise=1.0, classes=3, features=2, rng=None):
+    """Gaussian clusters (scikit-learn's make_blobs, same points for a seed): centres uniform
+    in [-5, 5]^features, standard deviation `noise`."""
+    rng = rng if rng is not None else np.random.RandomState(0)
+    centres = rng.uniform(-5.0, 5.0, size=(classes, features))
+    counts = [n_samples // classes + (i < n_samples % classes) for i in range(classes)]
+    X = np.vstack([rng.normal(loc=centres[i], scale=noise, size=(n, features)) for i, n in enumerate(counts)])
+    y = np.repeat(np.arange(classes), counts)
+    return _shuffled(X, y, rng)
 
 
 # --- the other built-ins --------------------------------------------------------------
@@ -46,30 +76,11 @@ def tiny(rng=None):
 
 def xor(n_samples=100, noise=0.25, rng=None):
     """Four Gaussian clusters at (±1, ±1); label 1 where the signs differ (x0 XOR x1)."""
-    rng = rng if rng is not None else np.random.default_rng(0)
+    rng = rng if rng is not None else np.random.RandomState(0)
     corners = np.array([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, -1.0]])
     which = np.arange(n_samples) % 4
     X = corners[which] + rng.normal(scale=noise, size=(n_samples, 2))
-    y = (which >= 2).astype(int)
-    order = rng.permutation(n_samples)
-    return X[order], y[order]
-
-
-def circles(n_samples=100, noise=0.1, factor=0.5, rng=None):
-    """A small circle inside a big one (as scikit-learn's make_circles); label 1 inside."""
-    rng = rng if rng is not None else np.random.default_rng(0)
-    n_out = n_samples // 2
-    n_in = n_samples - n_out
-    t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
-    t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
-    X = np.vstack([
-        np.column_stack([np.cos(t_out), np.sin(t_out)]),
-        factor * np.column_stack([np.cos(t_in), np.sin(t_in)]),
-    ])
-    y = np.concatenate([np.zeros(n_out, dtype=int), np.ones(n_in, dtype=int)])
-    X = X + rng.normal(scale=noise, size=X.shape)
-    order = rng.permutation(n_samples)
-    return X[order], y[order]
+    return _shuffled(X, (which >= 2).astype(int), rng)
 
 
 def spiral(n_samples=90, noise=0.2, classes=3, rng=None):
@@ -77,7 +88,7 @@ def spiral(n_samples=90, noise=0.2, classes=3, rng=None):
 
     Arm j: radius r from 0 to 1, angle 4j + 4r radians plus Gaussian noise on the angle.
     """
-    rng = rng if rng is not None else np.random.default_rng(0)
+    rng = rng if rng is not None else np.random.RandomState(0)
     which = np.arange(n_samples) % classes
     X = np.empty((n_samples, 2))
     for j in range(classes):
@@ -85,19 +96,7 @@ def spiral(n_samples=90, noise=0.2, classes=3, rng=None):
         r = np.linspace(0.0, 1.0, len(idx))
         t = np.linspace(j * 4.0, (j + 1) * 4.0, len(idx)) + rng.normal(scale=noise, size=len(idx))
         X[idx] = np.column_stack([r * np.sin(t), r * np.cos(t)])
-    order = rng.permutation(n_samples)
-    return X[order], which[order]
-
-
-def blobs(n_samples=100, noise=1.0, classes=3, features=2, rng=None):
-    """Gaussian clusters (as scikit-learn's make_blobs): centres uniform in [-5, 5]^features,
-    standard deviation `noise`."""
-    rng = rng if rng is not None else np.random.default_rng(0)
-    centres = rng.uniform(-5.0, 5.0, size=(classes, features))
-    which = np.arange(n_samples) % classes
-    X = centres[which] + rng.normal(scale=noise, size=(n_samples, features))
-    order = rng.permutation(n_samples)
-    return X[order], which[order]
+    return _shuffled(X, which, rng)
 
 
 # --- the table of data sets and their parameters ----------------------------------------
@@ -240,7 +239,7 @@ class Dataset:
 def load_dataset(data_cfg, seed):
     """Build the Dataset a resolved config's `data` section describes.
 
-    Seeds: generation draws from default_rng(seed) (as bench/bench_scalar.py does), the
+    Seeds: generation draws from RandomState(seed) (scikit-learn's stream, see above), the
     split from default_rng([seed, 1]), so changing test_split never changes the points.
     """
     name = data_cfg["name"]
@@ -252,7 +251,7 @@ def load_dataset(data_cfg, seed):
         builtin = BUILTINS[name]
         kwargs = {k: data_cfg[k] for k in builtin.params}
         with np.errstate(all="ignore"):  # a huge noise overflows: refused just below
-            X, y = builtin.make(rng=np.random.default_rng(seed), **kwargs)
+            X, y = builtin.make(rng=np.random.RandomState(seed), **kwargs)
         X = np.asarray(X, dtype=np.float64)
         class_names = builtin.class_names
         if not np.all(np.isfinite(X)):
@@ -341,11 +340,17 @@ def parse_number(cell, shown, line, column):
     return value
 
 
+# task auto: whole-number labels with more different values than this are more likely a
+# quantity (a count, a score) than classes; the user is asked to say which
+MAX_AUTO_CLASSES = 20
+
+
 def read_csv(path, target=None, task="auto"):
     """Read a CSV with a header row: numeric features, a target column (default: the last).
 
     Labels that are not all numbers are classes (named as in the file, sorted); numeric
-    labels are classes when they are all whole numbers (task auto), else a regression
+    labels are classes when they are all whole numbers (task auto; more than
+    MAX_AUTO_CLASSES of them is an error asking for data.task), else a regression
     target. Errors name the file, the line and the column.
     Returns (X, y, task, class_names, feature_names).
     """
@@ -389,6 +394,10 @@ def _read_csv(path, target, task):
         return X, numeric, "regression", None, feature_names, header[t]
     if task == "auto" and numeric is not None and not np.all(numeric == np.round(numeric)):
         return X, numeric, "regression", None, feature_names, header[t]
+    if task == "auto" and numeric is not None and len(set(numeric.tolist())) > MAX_AUTO_CLASSES:
+        raise DataError(f"{shown}: column '{header[t]}' holds {len(set(numeric.tolist()))} different whole "
+                        f"numbers: set data.task: regression to predict it as a number, or data.task: "
+                        f"classification to take each number as a class")
     if numeric is not None:  # whole numbers: sort as numbers (2 before 10), name as written
         keys = sorted(set(numeric.tolist()))
         class_names = [_number_name(k) for k in keys]
@@ -429,7 +438,7 @@ def builtin_info():
     """One dict per built-in: name, params (defaults), samples, features, classes, description."""
     info = []
     for name, builtin in BUILTINS.items():
-        X, y = builtin.make(rng=np.random.default_rng(0), **builtin.defaults)
+        X, y = builtin.make(rng=np.random.RandomState(0), **builtin.defaults)
         info.append({
             "name": name,
             "params": builtin.defaults,
@@ -442,7 +451,8 @@ def builtin_info():
 
 
 def shipped_csvs(directory=SHIPPED_DIR):
-    """One dict per CSV in `directory`: path, rows, columns, target (the last column), classes."""
+    """One dict per CSV in `directory`: path, rows, columns, target (the last column), task,
+    classes (None for a regression target)."""
     if not os.path.isdir(directory):
         return []
     found = []
@@ -452,12 +462,15 @@ def shipped_csvs(directory=SHIPPED_DIR):
         path = os.path.join(directory, name)
         _, header, body = read_table(path)
         labels = {row[-1].strip() for _, row in body if row}
+        numbers = _all_numbers(sorted(labels))
+        regression = numbers is not None and (len(labels) > MAX_AUTO_CLASSES or np.any(numbers != np.round(numbers)))
         found.append({
             "name": name,
             "path": display_path(path),
             "rows": len(body),
             "columns": len(header),
             "target": header[-1],
-            "classes": len(labels),
+            "task": "regression" if regression else "classification",
+            "classes": None if regression else len(labels),
         })
     return found

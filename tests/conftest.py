@@ -2,7 +2,7 @@
 pinned terminal, and the reference tools.
 
 The CI rule, in one place: outside CI a test that needs a reference tool (torch, the
-Graphviz `dot` program, micrograd, threadpoolctl) is skipped when it is missing; in CI
+Graphviz `dot` program, micrograd, threadpoolctl, scikit-learn) is skipped when it is missing; in CI
 (CI=1/true/yes) it fails instead, so the reference tests really run. Set
 MGRAD_TEST_WITHOUT_TORCH=1 to run CI without torch (the other-Pythons matrix).
 """
@@ -24,6 +24,7 @@ REFERENCES = {
     "torch": "pip install torch==2.13.0",
     "micrograd": "pip install micrograd==0.1.0",
     "threadpoolctl": "pip install threadpoolctl",
+    "sklearn.datasets": "pip install scikit-learn==1.9.1",
 }
 
 
@@ -60,6 +61,12 @@ def torch():
 @pytest.fixture
 def micrograd():
     return need_module("micrograd")
+
+
+@pytest.fixture
+def sklearn_datasets():
+    """scikit-learn's sklearn.datasets: the reference for the built-in generators."""
+    return need_module("sklearn.datasets")
 
 
 @pytest.fixture

@@ -54,6 +54,7 @@ def test_overrides_and_csv_paths_relative_to_the_config(tmp_path, monkeypatch):
     ({"optimizer": {"schedule": {"name": "step", "end": 0.1}}},
      "x: optimizer.schedule.end: not a setting of schedule step (it takes every, gamma)"),
     ({"batch_size": 0}, "x: batch_size: expected a positive integer, got 0"),
+    ({"seed": 2 ** 32}, "x: seed: expected an integer from 0 to 4294967295, got 4294967296"),
     ({"engine": "numpy"}, "x: engine: expected one of scalar, tensor, got 'numpy'"),
 ])
 def test_schema_messages(raw, message):

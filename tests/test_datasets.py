@@ -24,6 +24,31 @@ def test_builtins_are_seeded(name):
         assert a.n_classes == BUILTINS[name].defaults.get("classes", 2)
 
 
+# (mgrad data settings, the same call to scikit-learn): mgrad keeps its own defaults, and
+# the same parameters give the same points
+SKLEARN_CASES = [
+    ({"name": "moons", "n_samples": 100, "noise": 0.1}, "make_moons", {"n_samples": 100, "noise": 0.1}),
+    ({"name": "moons", "n_samples": 7, "noise": 0.0}, "make_moons", {"n_samples": 7, "noise": 0.0}),
+    ({"name": "moons", "n_samples": 301, "noise": 0.3}, "make_moons", {"n_samples": 301, "noise": 0.3}),
+    ({"name": "circles", "n_samples": 100, "noise": 0.1, "factor": 0.5}, "make_circles",
+     {"n_samples": 100, "noise": 0.1, "factor": 0.5}),
+    ({"name": "circles", "n_samples": 33, "noise": 0.05, "factor": 0.8}, "make_circles",
+     {"n_samples": 33, "noise": 0.05, "factor": 0.8}),
+    ({"name": "blobs", "n_samples": 100, "noise": 1.0, "classes": 3, "features": 2}, "make_blobs",
+     {"n_samples": 100, "cluster_std": 1.0, "centers": 3, "n_features": 2, "center_box": (-5, 5)}),
+    ({"name": "blobs", "n_samples": 50, "noise": 0.4, "classes": 4, "features": 5}, "make_blobs",
+     {"n_samples": 50, "cluster_std": 0.4, "centers": 4, "n_features": 5, "center_box": (-5, 5)}),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 1337, 2 ** 32 - 1])
+@pytest.mark.parametrize("data, make, kwargs", SKLEARN_CASES)
+def test_generators_give_scikit_learns_points(sklearn_datasets, data, make, kwargs, seed):
+    ds = load_dataset({**data, "standardize": False, "test_split": 0.0}, seed)
+    X, y = getattr(sklearn_datasets, make)(random_state=seed, **kwargs)
+    assert np.array_equal(ds.X, X) and np.array_equal(ds.y, y)
+
+
 def test_tiny_is_the_lectures_data():
     ds = load_dataset({"name": "tiny"}, 0)
     assert ds.X.tolist() == [[2, 3, -1], [3, -1, 0.5], [0.5, 1, 1], [1, 1, -1]]
@@ -47,6 +72,21 @@ def test_csv_labels(tmp_path):
     p.write_text("a,y\n1,0.5\n2,1.5\n")
     X, y, task, names, _ = read_csv(str(p))
     assert task == "regression" and names is None and y.tolist() == [0.5, 1.5]
+
+
+def test_many_whole_numbers_ask_for_the_task(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = "".join(f"{i},{100 + i}\n" for i in range(21))
+    (tmp_path / "d.csv").write_text("a,score\n" + rows)
+    with pytest.raises(DataError) as e:
+        read_csv("d.csv")
+    assert str(e.value) == ("d.csv: column 'score' holds 21 different whole numbers: set data.task: regression "
+                            "to predict it as a number, or data.task: classification to take each number as a class")
+    assert read_csv("d.csv", task="regression")[2] == "regression"
+    X, y, task, names, _ = read_csv("d.csv", task="classification")
+    assert task == "classification" and len(names) == 21
+    (tmp_path / "d.csv").write_text("a,score\n" + rows.split("\n", 1)[1])  # 20 numbers: classes
+    assert read_csv("d.csv")[2] == "classification"
 
 
 @pytest.mark.parametrize("text, message", [

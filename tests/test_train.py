@@ -1,8 +1,8 @@
 """`mgrad train CONFIG`, end to end through click's CliRunner (the `run` fixture)."""
 
+import importlib.util
 import json
 import os
-import random
 import re
 import warnings
 
@@ -11,13 +11,11 @@ import pytest
 
 from mgrad_cli import train as training
 from mgrad_cli.checkpoint import load_checkpoint
-from mgrad_cli.datasets import moons
-from mgrad_cli.engine import vsum
-from mgrad_cli.nn import MLP
 
 from conftest import need_module, write
 
 CONFIGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 
 
 def config(name):
@@ -60,27 +58,35 @@ def test_tiny_reaches_the_lectures_loss(run, elsewhere):
     assert "Final loss 0.0" in out
 
 
-@pytest.mark.slow
-def test_moons_is_micrograds_demo_and_reaches_100_percent(run, elsewhere):
-    log, out = train_logged(run, elsewhere, "moons")
-    assert len(log) == 100
-    assert log[-1]["train_acc"] == 1.0
-    assert "train accuracy 100.0% (100 samples)" in out
-    assert [r["lr"] for r in log[:3]] == [1.0, 1.0 - 0.9 * 1 / 100, 1.0 - 0.9 * 2 / 100]
+def micrograd_demo():
+    """micrograd 0.1.0's demo notebook, step by step: {step, loss, accuracy} (made by
+    tests/fixtures/micrograd_demo.py, which takes minutes)."""
+    with open(os.path.join(FIXTURES, "micrograd_demo.json")) as f:
+        return json.load(f)["steps"]
 
-    # The same numbers as micrograd's own loop, written out here with the engine
-    X, labels = moons(100, 0.1, np.random.default_rng(1337))
-    y = [float(2 * t - 1) for t in labels]
-    model = MLP(2, [16, 16, 1], activation="relu", output="linear", rng=random.Random(1337))
-    for k in range(3):
-        scores = [model(row) for row in X.tolist()]
-        losses = [(1 + -yi * s).relu() for yi, s in zip(y, scores)]
-        loss = vsum(losses) * (1.0 / len(losses)) + 1e-4 * vsum([p * p for p in model.parameters()])
-        model.zero_grad()
-        loss.backward()
-        for p in model.parameters():
-            p.data -= (1.0 - 0.9 * k / 100) * p.grad
-        assert log[k]["loss"] == loss.data
+
+@pytest.mark.slow
+def test_moons_is_micrograds_demo_step_for_step(run, elsewhere):
+    log, out = train_logged(run, elsewhere, "moons")
+    demo = micrograd_demo()
+    assert len(log) == len(demo) == 100
+    for ours, theirs in zip(log, demo):
+        assert ours["train_acc"] == theirs["accuracy"], ours["epoch"]
+        assert abs(ours["loss"] - theirs["loss"]) <= 1e-12 * theirs["loss"], ours["epoch"]
+    assert [r["lr"] for r in log[:3]] == [1.0, 1.0 - 0.9 * 1 / 100, 1.0 - 0.9 * 2 / 100]
+    assert "train accuracy 100.0% (100 samples)" in out
+
+
+@pytest.mark.slow
+def test_the_stored_demo_is_what_micrograd_computes(micrograd, sklearn_datasets):
+    spec = importlib.util.spec_from_file_location("micrograd_demo", os.path.join(FIXTURES, "micrograd_demo.py"))
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    # micrograd keeps a node's children in a set, so the order its gradients add up in (and
+    # the last bits of the loss) can change from run to run: equal to 1e-14, not bit for bit
+    for fresh, stored in zip(script.demo(3), micrograd_demo()):  # the notebook's loop, 1-2 s a step
+        assert fresh["accuracy"] == stored["accuracy"]
+        assert fresh["loss"] == pytest.approx(stored["loss"], rel=1e-14, abs=0)
 
 
 def test_iris_generalizes(run, elsewhere):
