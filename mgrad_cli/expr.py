@@ -379,6 +379,10 @@ class _Compiler:
 
         if isinstance(node, ast.UnaryOp):
             symbol = _UNARY_SYMBOLS.get(type(node.op), "?")
+            if symbol == "-" and isinstance(node.operand, ast.Constant):
+                # -1 is a number, as in Python, not the op neg applied to 1: `x**-1` has a
+                # literal exponent, which drawings fold into the op (`**-1`)
+                return self.add(Step("const", value=-self.number(node.operand)), node)
             operand = self.expression(node.operand, depth + 1)
             if symbol == "+":
                 return operand  # +x is x

@@ -1,9 +1,9 @@
 """The op table: every scalar op is defined here once, and only here.
 
 Each entry gives the op's name, arity, display symbol, forward function and local
-derivative. The engine builds its operators and methods from this table, and the
-expression parser, the graph renderer, gradcheck and the op tests all read it, so
-adding an op is one entry in OPS below.
+derivative, both computed and written out. The engine builds its operators and methods
+from this table, and the expression parser, the graph renderer, `mgrad backprop`,
+gradcheck and the op tests all read it, so adding an op is one entry in OPS below.
 
 Numbers follow IEEE float64 as C (and so PyTorch float64) does and never raise:
 Python raises on 1/0, math.exp(1000) or (-8) ** (1/3); the helpers below return
@@ -99,15 +99,23 @@ class Op:
     kinks (optional, one-input ops): the inputs where the op is not differentiable
     (relu and abs at 0). gradcheck reads it to report such a point as "not
     differentiable" instead of as a failure; the engine ignores it.
+
+    deriv_text: the local derivatives written out, one per input (an 'nary' op: one for
+    all of them), as Python over `a`, `b` (the inputs) and `out` (the output) with the
+    functions log, exp and sign: mul's is ("b", "a"), tanh's ("1 - out**2",).
+    `mgrad backprop` shows them with the nodes' names put in; a test evaluates each one
+    against `deriv`, so the words and the numbers cannot drift apart.
     """
 
-    __slots__ = ("name", "arity", "symbol", "forward", "deriv", "kind", "dunder", "doc", "kinks")
+    __slots__ = ("name", "arity", "symbol", "forward", "deriv", "kind", "dunder", "doc", "kinks", "deriv_text")
 
-    def __init__(self, name, arity, symbol, forward, deriv, kind="function", dunder=None, doc="", kinks=()):
+    def __init__(self, name, arity, symbol, forward, deriv, kind="function", dunder=None, doc="", kinks=(),
+                 deriv_text=()):
         self.name, self.arity, self.symbol = name, arity, symbol
         self.forward, self.deriv = forward, deriv
         self.kind, self.dunder, self.doc = kind, dunder, doc
         self.kinks = tuple(kinks)
+        self.deriv_text = tuple(deriv_text)
 
     def __repr__(self):
         return f"Op({self.name!r})"
@@ -115,19 +123,25 @@ class Op:
 
 OPS = [
     #  name       arity symbol  forward                    local derivative(s), given inputs and output
-    Op("add", 2, "+", operator.add, lambda a, b, o: (1.0, 1.0), "infix", "add", "a + b"),
-    Op("sub", 2, "-", operator.sub, lambda a, b, o: (1.0, -1.0), "infix", "sub", "a - b"),
-    Op("mul", 2, "*", operator.mul, lambda a, b, o: (b, a), "infix", "mul", "a * b"),
-    Op("div", 2, "/", div, lambda a, b, o: (div(1.0, b), -div(div(a, b), b)), "infix", "truediv", "a / b"),
-    Op("pow", 2, "**", power, pow_grads, "infix", "pow", "a ** b"),
-    Op("neg", 1, "-", operator.neg, lambda a, o: (-1.0,), "prefix", "neg", "-a"),
-    Op("abs", 1, "abs", abs, lambda a, o: (sign(a),), "function", "abs", "|a|", kinks=(0.0,)),
-    Op("exp", 1, "exp", exp, lambda a, o: (o,), doc="e^a"),
-    Op("log", 1, "log", log, lambda a, o: (div(1.0, a),), doc="natural logarithm"),
-    Op("tanh", 1, "tanh", math.tanh, lambda a, o: (1.0 - o * o,), doc="hyperbolic tangent"),
-    Op("sigmoid", 1, "sigmoid", sigmoid, lambda a, o: (o * (1.0 - o),), doc="1 / (1 + e^-a)"),
-    Op("relu", 1, "relu", relu, lambda a, o: (0.0 if o <= 0 else 1.0,), doc="max(0, a)", kinks=(0.0,)),
-    Op("sum", None, "+", total, lambda *xs: (1.0,) * (len(xs) - 1), "nary", doc="a + b + c + ..."),
+    Op("add", 2, "+", operator.add, lambda a, b, o: (1.0, 1.0), "infix", "add", "a + b", deriv_text=("1", "1")),
+    Op("sub", 2, "-", operator.sub, lambda a, b, o: (1.0, -1.0), "infix", "sub", "a - b", deriv_text=("1", "-1")),
+    Op("mul", 2, "*", operator.mul, lambda a, b, o: (b, a), "infix", "mul", "a * b", deriv_text=("b", "a")),
+    Op("div", 2, "/", div, lambda a, b, o: (div(1.0, b), -div(div(a, b), b)), "infix", "truediv", "a / b",
+       deriv_text=("1/b", "-a/b**2")),
+    Op("pow", 2, "**", power, pow_grads, "infix", "pow", "a ** b", deriv_text=("b*a**(b-1)", "out*log(a)")),
+    Op("neg", 1, "-", operator.neg, lambda a, o: (-1.0,), "prefix", "neg", "-a", deriv_text=("-1",)),
+    Op("abs", 1, "abs", abs, lambda a, o: (sign(a),), "function", "abs", "|a|", kinks=(0.0,),
+       deriv_text=("sign(a)",)),
+    Op("exp", 1, "exp", exp, lambda a, o: (o,), doc="e^a", deriv_text=("out",)),
+    Op("log", 1, "log", log, lambda a, o: (div(1.0, a),), doc="natural logarithm", deriv_text=("1/a",)),
+    Op("tanh", 1, "tanh", math.tanh, lambda a, o: (1.0 - o * o,), doc="hyperbolic tangent",
+       deriv_text=("1 - out**2",)),
+    Op("sigmoid", 1, "sigmoid", sigmoid, lambda a, o: (o * (1.0 - o),), doc="1 / (1 + e^-a)",
+       deriv_text=("out*(1 - out)",)),
+    Op("relu", 1, "relu", relu, lambda a, o: (0.0 if o <= 0 else 1.0,), doc="max(0, a)", kinks=(0.0,),
+       deriv_text=("1 if out > 0 else 0",)),
+    Op("sum", None, "+", total, lambda *xs: (1.0,) * (len(xs) - 1), "nary", doc="a + b + c + ...",
+       deriv_text=("1",)),
 ]
 
 BY_NAME = {op.name: op for op in OPS}

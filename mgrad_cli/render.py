@@ -11,16 +11,21 @@ id(), so the same graph gives byte-identical DOT on every run.
 import math
 import shutil
 import subprocess
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import graphviz
 
+from .display import OP, GraphView, has_nan
 from .errors import GraphTooLarge, GraphvizMissing, MgradError, UserInputError
 from .files import write_atomic
 
-FORMATS = ("svg", "png", "pdf", "dot")
+FORMATS = ("svg", "png", "pdf", "dot", "html")
 # the file suffixes write_graph draws to: one per format, and .gv, Graphviz's other name for .dot
 SUFFIXES = tuple("." + f for f in FORMATS) + (".gv",)
+# Past this many values a .png or .pdf is unreadable: moons' 1,057-value loss graph is a
+# 5177x32767-pixel PNG (Graphviz scales it down to fit its bitmap limit) with 3-pixel text.
+READABLE_VALUES = 150
 DOT_TIMEOUT = 120  # seconds for the dot program: a graph that takes longer is not readable anyway
 INSTALL_HINT = ("install Graphviz (apt-get install graphviz, brew install graphviz, "
                 "or https://graphviz.org/download/)")
@@ -46,14 +51,16 @@ def escape_record(text):
     return text.translate(_RECORD_SPECIAL)
 
 
-def record_label(value, show_grad=True):
+def record_label(value, show_grad=True, name=None):
+    """`{ name | data 2.0000 | grad 6.0000 }` (name: the value's label unless given)."""
+    name = value.label if name is None else name
     if not hasattr(value.data, "shape"):  # a Value: its number and gradient
-        parts = [escape_record(value.label), f"data {format_number(value.data)}"]
+        parts = [escape_record(name), f"data {format_number(value.data)}"]
         if show_grad:
             parts.append(f"grad {format_number(value.grad)}")
         return "{ " + " | ".join(parts) + " }"
     # a Tensor: its shape, and its numbers summarized (a single number is shown as one)
-    parts = [escape_record(value.label), shape_text(value.data.shape), f"data {summarize(value.data)}"]
+    parts = [escape_record(name), shape_text(value.data.shape), f"data {summarize(value.data)}"]
     if show_grad:
         parts.append("no grad" if value.grad is None else f"grad {summarize(value.grad)}")
     return "{ " + " | ".join(parts) + " }"
@@ -72,61 +79,90 @@ def summarize(array):
     return f"‖{format_number(math.sqrt(float((array * array).sum())))}‖"
 
 
-def op_label(node):
-    """The op's symbol, with a reduction's settings that differ from the defaults
-    (sum(axis=1) draws `Σ axis=1`): the tensor engine keeps them in node.attrs."""
-    text = node.op.symbol
-    settings = _ATTR_NAMES.get(node.op.kind, ())
-    shown = [f"{name}={value}" for (name, default), value in zip(settings, node.attrs) if value != default]
-    return " ".join([text] + shown)
-
-
-# the settings of the tensor engine's reductions (tensor.REDUCE, tensor.AXIS), with their defaults
-_ATTR_NAMES = {"reduce": (("axis", None), ("keepdims", False)), "axis": (("axis", -1),)}
-
-
-def to_dot(root, rankdir="LR", show_grad=True, nodes=None):
-    """The graph of `root` as a graphviz.Digraph (its .source is the DOT text)."""
+def to_dot(root, rankdir="LR", show_grad=True, clusters=None):
+    """The graph of `root` (an engine node, or its display.GraphView) as a graphviz.Digraph
+    (its .source is the DOT text). clusters: {engine node: title} boxes nodes together
+    (an MLP's neurons); a node's op goes in its box. A record holding a nan is drawn red."""
     rankdir = rankdir.upper()
     if rankdir not in ("LR", "TB"):
         raise UserInputError(f"rankdir must be LR or TB, not {rankdir!r}")
-    nodes = root.topo() if nodes is None else nodes
-    ids = {v: f"n{i}" for i, v in enumerate(nodes)}
+    view = root if isinstance(root, GraphView) else GraphView(root)
     dot = graphviz.Digraph("mgrad", graph_attr={"rankdir": rankdir},
                            node_attr={"fontname": "Helvetica", "fontsize": "11"})
-    for v in nodes:
-        dot.node(ids[v], record_label(v, show_grad), shape="record")
-        if v.op is not None:
-            op_id = ids[v] + "_op"
-            dot.node(op_id, escape_record(op_label(v)), shape="ellipse")
-            dot.edge(op_id, ids[v])
-            for child in v.children:  # one edge per operand, in order: a*a draws two
-                dot.edge(ids[child], op_id)
+    boxes = {}
+    for node in view:
+        title = (clusters or {}).get(node.value)
+        if title is not None and title not in boxes:
+            boxes[title] = graphviz.Digraph(f"cluster_{len(boxes)}", graph_attr={
+                "label": escape_record(title), "style": "rounded", "color": "gray60", "fontcolor": "gray30"})
+        _draw_node(boxes[title] if title is not None else dot, view, node, show_grad)
+        for position in node.inputs:  # one edge per operand, in order: a*a draws two
+            dot.edge(view.nodes[position].id, node.id + "_op")
+    for box in boxes.values():
+        dot.subgraph(box)
     return dot
 
 
-def write_graph(root, path, rankdir="LR", show_grad=True, max_nodes=None):
-    """Draw `root`'s graph to `path` (.svg, .png, .pdf or .dot): -> number of value nodes.
+def _draw_node(graph, view, node, show_grad):
+    value = node.value
+    nan = has_nan(value.data) or (show_grad and has_nan(value.grad))
+    graph.node(node.id, record_label(value, show_grad, node.name), shape="record",
+               **({"color": "red", "fontcolor": "red"} if nan else {}))
+    if node.kind == OP:
+        graph.node(node.id + "_op", escape_record(node.op_label), shape="ellipse")
+        graph.edge(node.id + "_op", node.id)
 
-    Raises GraphTooLarge past max_nodes values, and GraphvizMissing when svg/png/pdf is
-    asked for without the `dot` program (having written the .dot beside `path`).
+
+@dataclass(frozen=True)
+class Drawing:
+    """What write_graph drew: `values` and `ops` nodes; `too_big` when a .png or .pdf of
+    that many values cannot be read (past READABLE_VALUES); Graphviz's own `warnings`."""
+
+    values: int
+    ops: int
+    too_big: bool = False
+    warnings: tuple = ()
+
+
+def write_graph(root, path, rankdir="LR", show_grad=True, max_nodes=None, clusters=None):
+    """Draw `root`'s graph to `path` (.svg, .png, .pdf, .dot or .html): -> Drawing.
+
+    .html is the explorable page (htmlpage.py): the SVG with the forward and backward
+    passes to step through. Raises GraphTooLarge past max_nodes values, and
+    GraphvizMissing when anything but .dot is asked for without the `dot` program
+    (having written the .dot beside `path`).
     """
     path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt == "gv":
-        fmt = "dot"
-    if "." + fmt not in SUFFIXES:
-        shown = path.suffix or "no suffix"
-        raise UserInputError(f"cannot tell the format of {path} ({shown}): use .svg, .png, .pdf or .dot")
-    nodes = root.topo()
-    if max_nodes is not None and len(nodes) > max_nodes:
+    fmt = graph_format(path)
+    view = GraphView(root)
+    if max_nodes is not None and len(view) > max_nodes:
         raise GraphTooLarge(
-            f"the graph has {len(nodes)} value nodes, more than the limit of {max_nodes} for drawing")
-    source = to_dot(root, rankdir, show_grad, nodes).source
+            f"the graph has {len(view)} value nodes, more than the limit of {max_nodes} for drawing")
+    source = to_dot(view, rankdir, show_grad, clusters).source
+    drawing = Drawing(len(view), view.op_count(), fmt in ("png", "pdf") and len(view) > READABLE_VALUES)
     if fmt == "dot":
         write_atomic(path, source.encode("utf-8"))
-        return len(nodes)
+        return drawing
+    image, warnings = _run_dot(source, "svg" if fmt == "html" else fmt, path)
+    if fmt == "html":
+        from .htmlpage import page  # the page's script and steps: only when a page is asked for
 
+        image = page(view, image.decode("utf-8"), show_grad).encode("utf-8")
+    write_atomic(path, image)
+    return replace(drawing, warnings=warnings)
+
+
+def graph_format(path):
+    """The format of a drawing from its suffix: svg, png, pdf, dot (.dot or .gv) or html."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in SUFFIXES:
+        shown = suffix or "no suffix"
+        raise UserInputError(f"cannot tell the format of {path} ({shown}): use .svg, .png, .pdf, .html or .dot")
+    return "dot" if suffix == ".gv" else suffix.lstrip(".")
+
+
+def _run_dot(source, fmt, path):
+    """Graphviz's dot program: DOT source -> (the image's bytes, its warnings, one per line)."""
     program = shutil.which("dot")
     if program is None:
         dot_path = path.with_suffix(".dot")
@@ -141,8 +177,7 @@ def write_graph(root, path, rankdir="LR", show_grad=True, max_nodes=None):
         raise MgradError(f"the dot program took more than {DOT_TIMEOUT} s to draw {path}") from None
     except OSError as e:
         raise MgradError(f"cannot run the dot program ({program}): {e.strerror or e}") from None
+    messages = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
     if done.returncode != 0:
-        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise MgradError(f"the dot program failed to draw {path}: {detail[0] if detail else 'no message'}")
-    write_atomic(path, done.stdout)
-    return len(nodes)
+        raise MgradError(f"the dot program failed to draw {path}: {messages[0] if messages else 'no message'}")
+    return done.stdout, tuple(messages)
