@@ -21,8 +21,8 @@ from .display import atom, literal_text
 from .render import format_number
 
 _PLACEHOLDER = re.compile(r"\b(a|b|out)\b")
-# `(2-1)` once a literal exponent is put into b*a**(b-1): worked out, as a person would
-_NUMBER_MINUS_ONE = re.compile(r"\((\(?-?\d[\d.]*(?:e[+-]?\d+)?\)?)-1\)")
+# `**(2-1)` once a literal exponent is put into b*a**(b-1): worked out, as a person would
+_POWER_MINUS_ONE = re.compile(r"\*\*\((\(?-?\d[\d.]*(?:e[+-]?\d+)?\)?)-1\)")
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,12 @@ def written_derivative(view, node, slot):
         if k < len(children):
             names[key] = _operand_text(view, children[k])
     text = _PLACEHOLDER.sub(lambda m: names.get(m.group(1), m.group(1)), text)
-    return _NUMBER_MINUS_ONE.sub(lambda m: literal_text(float(m.group(1).strip("()")) - 1), text)
+    return _POWER_MINUS_ONE.sub(_power_minus_one, text)
+
+
+def _power_minus_one(match):
+    k = float(match.group(1).strip("()")) - 1
+    return "" if k == 1 else "**" + atom(literal_text(k))  # 2*x**(2-1) is 2*x
 
 
 def partial(node, input_node):

@@ -89,3 +89,26 @@ class MLP(Module):
 
     def __repr__(self):
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+
+def neuron_clusters(mlp, root):
+    """{node: 'layer k, neuron j'} for the nodes of root's graph that each neuron of mlp
+    made: its weights and bias, its products w*x, its sum and its activation (so a
+    drawing can box each neuron). Numbered as the parameters' names are (`b1.0` is the
+    bias of layer 1, neuron 0). Reads the graph as Neuron.__call__ builds it: a sum whose first term is the
+    bias, then the activation of that sum."""
+    parents = {}
+    for v in root.topo():
+        for child in v.children:
+            parents.setdefault(child, []).append(v)
+    clusters = {}
+    for k, layer in enumerate(mlp.layers, 1):
+        for j, neuron in enumerate(layer.neurons):
+            title = f"layer {k}, neuron {j}"
+            for total in parents.get(neuron.b, ()):
+                if total.op is None or total.op.kind != "nary" or total.children[0] is not neuron.b:
+                    continue
+                made = [neuron.b, *neuron.w, total, *total.children[1:]]
+                made += [p for p in parents.get(total, ()) if neuron.activation != "linear" and len(p.children) == 1]
+                clusters.update((node, title) for node in made)
+    return clusters

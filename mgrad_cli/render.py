@@ -1,11 +1,14 @@
-"""Draw a Value's computation graph as in the lecture: Graphviz records and op nodes.
+"""Draw a computation graph as in the lecture: Graphviz records and op nodes.
 
 One record per value, `{ label | data 2.0000 | grad 6.0000 }`, and one small node per
 op labelled with the op's symbol from the table; edges go child -> op -> value, left
-to right by default. The tensor engine's graphs are drawn the same way: a Tensor's
-record gives its shape and, for an array, the norm of its data and gradient
-(`{ W1 | 64×32 | data ‖45.1‖ | grad ‖0.012‖ }`); a reduction's op node its axis. Node ids are positions in root.topo() (n0, n1, ...), never
-id(), so the same graph gives byte-identical DOT on every run.
+to right by default. What is drawn is the display.GraphView of the graph: the names
+by position (`t3`) and the literal exponents folded into their op (`**2`) that the
+terminal table and the HTML page show too. A record holding a nan is red. The tensor
+engine's graphs are drawn the same way: a Tensor's record gives its shape and, for an
+array, the norm of its data and gradient (`{ W1 | 64×32 | data ‖45.1‖ | grad ‖0.012‖ }`);
+a reduction's op node its axis. Node ids are positions in the view (n0, n1, ...),
+never id(), so the same graph gives byte-identical DOT on every run.
 """
 
 import math
@@ -25,7 +28,7 @@ FORMATS = ("svg", "png", "pdf", "dot", "html")
 SUFFIXES = tuple("." + f for f in FORMATS) + (".gv",)
 # Past this many values a .png or .pdf is unreadable: moons' 1,057-value loss graph is a
 # 5177x32767-pixel PNG (Graphviz scales it down to fit its bitmap limit) with 3-pixel text.
-READABLE_VALUES = 150
+READABLE_VALUES = 300
 DOT_TIMEOUT = 120  # seconds for the dot program: a graph that takes longer is not readable anyway
 INSTALL_HINT = ("install Graphviz (apt-get install graphviz, brew install graphviz, "
                 "or https://graphviz.org/download/)")

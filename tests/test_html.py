@@ -1,0 +1,138 @@
+"""The explorable HTML graph, in a real browser: headless Chromium driven by selenium.
+
+One browser for the module (starting it takes about a second); each test loads a page
+that `mgrad graph -o PAGE.html` (or `train --graph`) wrote, presses keys, and reads
+what the page shows. Skipped outside CI without chromium, chromium-driver and
+selenium; in CI they must be there (.ci/run installs them).
+"""
+
+import re
+import shutil
+import tempfile
+
+import pytest
+
+from conftest import need, need_module
+
+LECTURE = ["e = a*b; d = e + c; L = d * f", "a=2", "b=-3", "c=10", "f=-2"]
+CHROMIUM_FLAGS = ("--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,720")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    need("chromium and its driver", chromium and driver, "apt-get install chromium chromium-driver")
+    webdriver = need_module("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    profile = tempfile.TemporaryDirectory()
+    for flag in CHROMIUM_FLAGS + (f"--user-data-dir={profile.name}",):
+        options.add_argument(flag)
+    chrome = webdriver.Chrome(service=Service(driver), options=options)
+    yield chrome
+    chrome.quit()
+    profile.cleanup()
+
+
+class Page:
+    """A loaded page: press(key, n), and what it shows."""
+
+    def __init__(self, browser, path):
+        from selenium.webdriver.common.by import By
+
+        self.browser, self.by = browser, By
+        browser.get(path.as_uri())
+        self.body = browser.find_element(By.TAG_NAME, "body")
+
+    def press(self, key, times=1):
+        from selenium.webdriver.common.keys import Keys
+
+        for _ in range(times):
+            self.body.send_keys(getattr(Keys, key))
+
+    def click(self, button_id):
+        self.browser.find_element(self.by.ID, button_id).click()
+
+    def text(self, element_id):
+        return self.browser.find_element(self.by.ID, element_id).text
+
+    def record(self, node_id):
+        """The texts of a node's record in the SVG, and its classes."""
+        return self.browser.execute_script("""
+            for (const g of document.querySelectorAll('#graph g.node')) {
+              if (g.querySelector('title').textContent === arguments[0]) {
+                return [Array.from(g.querySelectorAll('text'), t => t.textContent), g.getAttribute('class')];
+              }
+            }""", node_id)
+
+
+def draw(run, tmp_path, *args):
+    path = tmp_path / "graph.html"
+    result = run("graph", *args, "-o", path)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_a_self_contained_file(run, dot, tmp_path):
+    text = draw(run, tmp_path, *LECTURE).read_text()
+    assert text.startswith("<!DOCTYPE html>") and "<svg" in text
+    # nothing to fetch: no src or href at all, no stylesheet or script from elsewhere
+    assert not re.search(r"\b(src|href)\s*=", text, re.I)
+    assert "@import" not in text and "url(" not in text
+
+
+def test_stepping_forward_then_backward_with_the_arrow_keys(run, dot, browser, tmp_path):
+    page = Page(browser, draw(run, tmp_path, *LECTURE))
+    assert page.text("counter") == "step 0 of 11"
+    assert page.record("n4") == (["e", "data ?", "grad 0.0000"], "node future")
+    page.press("ARROW_RIGHT")
+    assert page.text("phase") == "Forward pass: op 1 of 3"
+    assert page.text("text") == "e = a * b = 2.0000 * (-3.0000) = -6.0000"
+    assert page.record("n4") == (["e", "data -6.0000", "grad 0.0000"], "node current")
+    assert page.record("n5")[0][1] == "data ?"  # d is not computed yet
+    page.press("ARROW_RIGHT", 3)
+    assert page.text("phase") == "Backward pass: start"
+    assert page.record("n6") == (["L", "data -8.0000", "grad 1.0000"], "node current")
+    page.press("ARROW_RIGHT", 3)
+    assert page.text("phase") == "Backward pass: step 3 of 6"
+    assert page.text("text") == "e.grad += ∂d/∂e × d.grad"
+    assert page.text("row").splitlines() == [
+        "node input local derivative upstream grad product input's grad",
+        "d = e + c e ∂d/∂e = 1 -2.0000 -2.0000 -2.0000"]
+    assert page.record("n4") == (["e", "data -6.0000", "grad -2.0000"], "node target")
+    assert page.record("n2")[0] == ["a", "data 2.0000", "grad 0.0000"]  # not reached yet
+    page.browser.save_screenshot(str(tmp_path / "backward.png"))
+    page.press("ARROW_LEFT", 4)  # and back into the forward pass: the gradients are 0 again
+    assert page.text("phase") == "Forward pass: op 3 of 3"
+    assert page.record("n4")[0] == ["e", "data -6.0000", "grad 0.0000"]
+    page.press("END")
+    assert page.text("counter") == "step 11 of 11"
+    assert page.record("n2")[0] == ["a", "data 2.0000", "grad 6.0000"]
+    assert (tmp_path / "backward.png").stat().st_size > 10_000
+
+
+def test_a_node_used_twice_adds_its_contributions(run, dot, browser, tmp_path):
+    page = Page(browser, draw(run, tmp_path, "b = a + a", "a=3"))
+    page.click("last")
+    page.click("prev")
+    assert page.text("text") == "a.grad += ∂b/∂a × b.grad (a is used more than once: its contributions add up)"
+    assert page.text("row").splitlines()[1] == "b = a + a a ∂b/∂a = 1 1.0000 1.0000 1.0000 + 1.0000 = 2.0000"
+    assert page.record("n0")[0] == ["a", "data 3.0000", "grad 2.0000"]
+    page.click("prev")
+    assert page.record("n0")[0] == ["a", "data 3.0000", "grad 1.0000"]
+    page.click("first")
+    assert page.text("counter") == "step 0 of 5"
+    assert browser.execute_script("return document.getElementById('prev').disabled") is True
+
+
+def test_no_network_request_and_no_error(run, dot, browser, tmp_path):
+    page = Page(browser, draw(run, tmp_path, "y = x**2", "x=-3"))
+    page.press("ARROW_RIGHT", 2)
+    assert page.text("text") == "y.grad = 1: ∂y/∂y, where backpropagation starts. Every other grad starts at 0."
+    resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert resources == []
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
