@@ -92,16 +92,17 @@ class GraphView:
         if node.kind != OP:
             return node.kind
         op = node.op
-        args = [text(self.nodes[i]) if text else atom(self.nodes[i].name) for i in node.inputs]
+        words = [text(self.nodes[i]) if text else self.nodes[i].name for i in node.inputs]
+        if op.kind not in ("infix", "prefix") and not (op.kind == "nary" and op.symbol == "+"):
+            return f"{node.op_label}({', '.join(words)})"  # a function call: its arguments need no brackets
+        args = [atom(w) for w in words]
         if op.kind == "infix" and len(args) == 2:
             return f"{args[0]} {node.op_label} {args[1]}"
         if op.kind == "infix":  # a folded pow: the exponent is in the label
             return f"{args[0]}{node.op_label}"
         if op.kind == "prefix":
             return f"{node.op_label}{args[0]}"
-        if op.kind == "nary" and op.symbol == "+":
-            return " + ".join(args)
-        return f"{node.op_label}({', '.join(args)})"
+        return " + ".join(args)  # an n-ary sum
 
     def statement(self, node):
         """'d = e + c' for an op; the name alone for a leaf."""

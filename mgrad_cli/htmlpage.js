@@ -103,9 +103,13 @@
   document.getElementById("next").onclick = function () { show(current + 1); };
   document.getElementById("last").onclick = function () { show(steps.length - 1); };
   var fit = document.getElementById("fit");
+  var svg = document.querySelector("#graph svg");
+  // fit a graph to the window only when that keeps its text readable (at most 1.8x smaller)
+  fit.checked = svg.width.baseVal.value <= 1.8 * document.getElementById("graph").clientWidth;
   fit.onchange = function () {
     document.getElementById("graph").classList.toggle("fit", fit.checked);
     show(current);
   };
+  fit.onchange();
   show(0);
 }());

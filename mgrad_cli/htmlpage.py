@@ -18,9 +18,11 @@ import html
 import json
 from importlib import resources
 
+import numpy as np
+
 from . import explain
-from .display import OP, atom
-from .render import format_number, summarize
+from .display import OP
+from .render import format_number, shape_text, summarize
 
 
 def page(view, svg, show_grad=True):
@@ -82,7 +84,9 @@ def _backward_steps(view):
 
 
 def _forward_text(view, node):
-    numbers = view.formula(node, text=lambda n: atom(_value_text(n.data)))
+    if not _scalar(view):  # an array's numbers do not fit in a line: its shape and size
+        return f"{view.statement(node)}: {shape_text(np.shape(node.data))}, data {_value_text(node.data)}"
+    numbers = view.formula(node, text=lambda n: _value_text(n.data))
     return f"{view.statement(node)} = {numbers} = {_value_text(node.data)}"
 
 

@@ -128,7 +128,8 @@ class Drawing:
 
 
 def write_graph(root, path, rankdir="LR", show_grad=True, max_nodes=None, clusters=None):
-    """Draw `root`'s graph to `path` (.svg, .png, .pdf, .dot or .html): -> Drawing.
+    """Draw `root`'s graph (an engine node or its GraphView) to `path` (.svg, .png, .pdf,
+    .dot or .html): -> Drawing.
 
     .html is the explorable page (htmlpage.py): the SVG with the forward and backward
     passes to step through. Raises GraphTooLarge past max_nodes values, and
@@ -137,7 +138,7 @@ def write_graph(root, path, rankdir="LR", show_grad=True, max_nodes=None, cluste
     """
     path = Path(path)
     fmt = graph_format(path)
-    view = GraphView(root)
+    view = root if isinstance(root, GraphView) else GraphView(root)
     if max_nodes is not None and len(view) > max_nodes:
         raise GraphTooLarge(
             f"the graph has {len(view)} value nodes, more than the limit of {max_nodes} for drawing")

@@ -23,7 +23,8 @@ CHROMIUM_FLAGS = ("--no-sandbox", "--headless", "--disable-gpu", "--disable-back
 def browser():
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     need("chromium and its driver", chromium and driver, "apt-get install chromium chromium-driver")
-    webdriver = need_module("selenium.webdriver")
+    need_module("selenium")
+    from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
