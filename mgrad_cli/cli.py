@@ -309,7 +309,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     if render is not None and trainer.epoch > 0:
         root = trainer.backend.loss_graph(trainer.params, graph_x, graph_t, dataset.feature_names)
         try:
-            graph_nodes = render.write_graph(root, graph_path, rankdir="LR", max_nodes=graph_max_nodes)
+            graph_nodes = render.write_graph(root, graph_path, rankdir="LR", max_nodes=graph_max_nodes).values
         except MgradError as e:
             graph_error = e
     plotted = None
@@ -394,11 +394,10 @@ def graph_command(expression, bindings, output, no_grad, rankdir):
     out, _ = _expr.evaluate(program, _expr.parse_bindings(bindings))
     if not no_grad:
         out.backward()
-    values = _render.write_graph(out, output, rankdir=rankdir.upper(), show_grad=not no_grad)
-    ops_count = sum(1 for v in out.topo() if v.op is not None)
+    drawing = _render.write_graph(out, output, rankdir=rankdir.upper(), show_grad=not no_grad)
     console = out_console()
     console.print(f"{out.label or 'output'} = {_render.format_number(out.data)}", markup=False)
-    console.print(f"Wrote {output} ({values} values, {ops_count} ops)", markup=False)
+    console.print(f"Wrote {output} ({drawing.values} values, {drawing.ops} ops)", markup=False)
 
 
 @cli.command("gradcheck", context_settings=_EXPR_CONTEXT)

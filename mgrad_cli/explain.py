@@ -105,7 +105,7 @@ def partial(node, input_node):
 
 
 # The columns of a step, as `mgrad backprop` and the HTML page show them.
-STEP_COLUMNS = ("node", "input", "local derivative", "upstream grad", "product", "input's grad")
+STEP_COLUMNS = ("node", "input", "local derivative", "upstream", "product", "input grad")
 
 
 def step_cells(view, step):

@@ -138,7 +138,7 @@ def test_default_output_is_graph_svg(run, dot, tmp_path, monkeypatch):
 def test_unknown_suffix_is_exit_2(run, tmp_path):
     result = run("graph", *LECTURE, "-o", tmp_path / "g.jpg")
     assert result.exit_code == 2
-    assert result.stderr == f"Error: cannot tell the format of {tmp_path / 'g.jpg'} (.jpg): use .svg, .png, .pdf or .dot\n"
+    assert result.stderr == f"Error: cannot tell the format of {tmp_path / 'g.jpg'} (.jpg): use .svg, .png, .pdf, .html or .dot\n"
 
 
 def test_unwritable_path_is_exit_2(run, tmp_path):
@@ -167,8 +167,8 @@ def test_without_graphviz_writes_the_dot_beside_and_exits_1(run, tmp_path, monke
 def test_write_graph_api(tmp_path):
     out, _ = run_expr("L = (a*b + c) * f", {"a": 2, "b": -3, "c": 10, "f": -2})
     out.backward()
-    assert render.write_graph(out, tmp_path / "g.dot") == 7
-    assert render.write_graph(out, str(tmp_path / "g2.dot"), max_nodes=7) == 7
+    assert render.write_graph(out, tmp_path / "g.dot") == render.Drawing(values=7, ops=3)
+    assert render.write_graph(out, str(tmp_path / "g2.dot"), max_nodes=7).values == 7
     with pytest.raises(GraphTooLarge) as info:
         render.write_graph(out, tmp_path / "g3.dot", max_nodes=6)
     assert str(info.value) == "the graph has 7 value nodes, more than the limit of 6 for drawing"
@@ -219,7 +219,7 @@ def test_train_graph_signature(tmp_path):
     """train's --graph calls write_graph(loss, path, max_nodes=N)."""
     out, _ = run_expr("loss = (y - t) ** 2", {"y": 0.5, "t": 1.0})
     out.backward()
-    assert render.write_graph(out, tmp_path / "loss.dot", max_nodes=100) == 5
+    assert render.write_graph(out, tmp_path / "loss.dot", max_nodes=100).values == 4  # the 2 is in the op: **2
 
 
 @pytest.mark.parametrize("command", ["graph", "train"])
