@@ -317,8 +317,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
         from .evaluate import Model
         X_raw = dataset.X if dataset.mean is None else dataset.X * dataset.std + dataset.mean
         plotted = plotting.plot_run(plot_path, Model(trainer.checkpoint(), source), trainer.history,
-                                    (X_raw, dataset.y), title=f"{training.describe(config, dataset, n_params)} "
-                                                             f"on {dataset.name}")
+                                    (X_raw, dataset.y, dataset.is_test))
 
     last = trainer.last
     what = f"{training.describe(config, dataset, n_params)} on {dataset.name}"
@@ -603,11 +602,6 @@ def _json_safe(v):
     return _gradcheck.json_number(v)
 
 
-def _model_title(model):
-    sizes = "-".join(str(s) for s in model.sizes)
-    return f"MLP {sizes} trained {model.epoch} epochs on {model.ckpt['data'].get('name', '?')}"
-
-
 @cli.command("predict", context_settings=CONTEXT_SETTINGS)
 @click.argument("model_path", metavar="MODEL.json")
 @click.argument("csv_path", metavar="[CSV]", required=False)
@@ -735,7 +729,7 @@ def eval_command(model_path, csv_path, split, as_json):
     out = out_console()
     if note:
         err_console().print(f"Note: {note}; evaluating on the training rows.", markup=False, soft_wrap=True)
-    out.print(f"{model_path}: {_model_title(model)}; evaluated on {what}.", markup=False, soft_wrap=True)
+    out.print(f"{model_path}: {model.title}; evaluated on {what}.", markup=False, soft_wrap=True)
     out.print(f"loss      {result['loss']:.6f}", markup=False)
     if model.task == "regression":
         out.print(f"mse       {result['mse']:.6g}", markup=False)
@@ -765,7 +759,7 @@ def eval_command(model_path, csv_path, split, as_json):
 def plot_command(model_path, output):
     """Draw a trained model's run: the loss curve and accuracy per epoch (from the
     history in the checkpoint) and, for 2-D data, the decision boundary with the
-    data points, as in micrograd's demo. Needs matplotlib: pip install 'mgrad-cli[plot]'.
+    data points, as in micrograd's demo. Needs matplotlib: pip install matplotlib.
 
     \b
     Examples:
@@ -789,10 +783,10 @@ def plot_command(model_path, output):
     if model.n_features == 2 and model.task == "classification":
         try:
             ds, X = ev.training_data(model)
-            points = (X, ds.y)
+            points = (X, ds.y, ds.is_test)
         except MgradError as e:  # still draw the curves
             err_console().print(f"Warning: {e}; drawing the curves only.", markup=False, soft_wrap=True)
-    drawn = plotting.plot_run(output, model, model.history, points, title=f"{model_path}: {_model_title(model)}")
+    drawn = plotting.plot_run(output, model, model.history, points)
     out_console().print(f"Figure ({' and '.join(drawn)}) drawn to {output}.", markup=False, soft_wrap=True)
 
 

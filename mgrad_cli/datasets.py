@@ -231,6 +231,13 @@ class Dataset:
     def y_test(self):
         return self.y[self.test_idx]
 
+    @property
+    def is_test(self):
+        """A boolean per sample: True for the held-out ones."""
+        mask = np.zeros(len(self.X), dtype=bool)
+        mask[self.test_idx] = True
+        return mask
+
     def __repr__(self):
         return (f"Dataset({self.name!r}, {len(self.X)} samples, {self.n_features} features, "
                 f"{len(self.train_idx)} train / {len(self.test_idx)} test)")

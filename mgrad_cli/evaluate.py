@@ -44,6 +44,14 @@ class Model:
         return self.sizes[0]
 
     @property
+    def title(self):
+        """How eval and the figures name the model: 'MLP 2-8-1 (33 parameters) trained 60
+        epochs on xor'."""
+        sizes = "-".join(str(s) for s in self.sizes)
+        epochs = f"{self.epoch} epoch" + ("" if self.epoch == 1 else "s")
+        return f"MLP {sizes} ({len(self.params)} parameters) trained {epochs} on {self.ckpt['data'].get('name', '?')}"
+
+    @property
     def loss(self):
         return self.config["loss"]["name"]
 

@@ -1,7 +1,7 @@
 """Pictures of a training run: the loss and accuracy curves and, for 2-D classification
 data, the decision boundary with the data points (as micrograd's demo notebook draws it).
 
-matplotlib is an optional extra (pip install 'mgrad-cli[plot]'): it is imported only
+matplotlib is an optional extra (pip install matplotlib): it is imported only
 here, only when a figure is drawn, on its Agg backend, and each figure is a
 matplotlib.figure.Figure of its own (never pyplot's global state), so nothing leaks
 from one call to the next.
@@ -16,8 +16,14 @@ from .errors import OptionalDependencyMissing, UserInputError
 from .files import cannot_write, write_atomic
 
 SUFFIXES = (".png", ".svg")
-INSTALL = "pip install 'mgrad-cli[plot]'"
+# mgrad is installed from a checkout, not from a package index: name the package itself
+INSTALL = "pip install matplotlib (or, in mgrad's checkout: pip install -e '.[plot]')"
 GRID_SIDE = 200  # the decision boundary is predicted on a 200×200 grid (on the tensor engine)
+# Okabe and Ito's colour-blind-safe palette without its yellow, which is lost on white:
+# blue, orange, bluish green, vermillion, reddish purple, sky blue, black
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
+# the curves: colour says the quantity, the line says the rows it is measured on
+SPLIT_STYLES = {"train": "-", "val": ":", "test": "--"}
 
 
 def require_matplotlib():
@@ -39,10 +45,11 @@ def check_path(path):
     return suffix[1:]
 
 
-def plot_run(path, model, history, points=None, title=None):
-    """Draw the run to path (.png or .svg): the curves of `history` (checkpoint records:
-    epoch, loss, train_acc, test_acc, lr) and, when the model takes two features and
-    `points` = (X raw, y) is given, the decision boundary. Returns what was drawn.
+def plot_run(path, model, history, points=None):
+    """Draw the run to path (.png or .svg), titled with model.title: the curves of
+    `history` (checkpoint records: epoch, loss, test_loss, val_loss, train_acc, test_acc,
+    lr) and, when the model takes two features and `points` = (X raw, y, is_test) is given,
+    the decision boundary over the points (held-out ones marked apart). Returns what was drawn.
     A path that cannot be written (no such directory, a directory, no permission) raises
     UserInputError."""
     fmt = check_path(path)
@@ -59,8 +66,7 @@ def plot_run(path, model, history, points=None, title=None):
     if boundary:
         _boundary(fig.add_subplot(1, ncols, 2), model, *points)
         drawn.append("decision boundary")
-    if title:
-        fig.suptitle(title)
+    fig.suptitle(model.title)
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}  # the same bytes every run
     buffer = io.BytesIO()
     try:
@@ -72,35 +78,48 @@ def plot_run(path, model, history, points=None, title=None):
 
 
 def _curves(ax, history):
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_ylabel("loss")
     ax.set_title("training")
     if not history:
         ax.text(0.5, 0.5, "no history in this checkpoint", ha="center", va="center", transform=ax.transAxes)
         return
-    epochs = [r["epoch"] for r in history]
-    loss = np.array([r["loss"] for r in history], dtype=float)
-    lines = ax.plot(epochs, loss, color="C0", label="loss")
+    lines = _split_lines(ax, history, "loss", "loss", PALETTE[0], scale=1)
+    loss = np.array([r[k] for r in history for k in ("loss", "test_loss", "val_loss") if r.get(k) is not None])
     finite = loss[np.isfinite(loss)]
     if len(finite) and finite.min() > 0 and finite.max() / finite.min() > 100:
         ax.set_yscale("log")  # a loss falling by orders of magnitude
-    accs = [(key, label, color) for key, label, color in (("train_acc", "train accuracy", "C1"),
-                                                         ("test_acc", "test accuracy", "C2"))
-            if any(r.get(key) is not None for r in history)]
-    if accs:
+    if any(r.get("train_acc") is not None for r in history):
         ax2 = ax.twinx()
         ax2.set_ylabel("accuracy (%)")
         ax2.set_ylim(0, 105)
-        for key, label, color in accs:
-            pts = [(r["epoch"], 100 * r[key]) for r in history if r.get(key) is not None]
-            lines += ax2.plot(*zip(*pts), color=color, label=label)
+        lines += _split_lines(ax2, history, "acc", "accuracy", PALETTE[1], scale=100)
     ax.legend(lines, [line.get_label() for line in lines], loc="center right")
 
 
-def _boundary(ax, model, X, y):
+def _split_lines(ax, history, key, label, color, scale):
+    """A line per split that has values: `key` on train (the key itself for the loss), val, test."""
+    lines = []
+    for split, style in SPLIT_STYLES.items():
+        name = key if (split, key) == ("train", "loss") else f"{split}_{key}"
+        pts = [(r["epoch"], scale * r[name]) for r in history if r.get(name) is not None]
+        if pts:
+            lines += ax.plot(*zip(*pts), color=color, linestyle=style, label=f"{split} {label}")
+    return lines
+
+
+def _boundary(ax, model, X, y, is_test=None):
+    from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
+
     from .evaluate import fast_backend
 
     k = len(model.class_names)
+    colors = [PALETTE[c % len(PALETTE)] for c in range(k)]
+    cmap = ListedColormap(colors)
     backend = fast_backend(model)  # the tensor engine, whichever engine trained the model
     side = GRID_SIDE
     lo, hi = X.min(axis=0), X.max(axis=0)
@@ -109,13 +128,18 @@ def _boundary(ax, model, X, y):
                          np.linspace(lo[1] - pad[1], hi[1] + pad[1], side))
     grid = np.column_stack([xx.ravel(), yy.ravel()])
     Z = model.classes(model.outputs(grid, backend)).reshape(xx.shape)
-    levels = np.arange(k + 1) - 0.5
-    ax.contourf(xx, yy, Z, levels=levels, cmap="Spectral", vmin=0, vmax=k - 1, alpha=0.8)
-    sc = ax.scatter(X[:, 0], X[:, 1], c=y, s=40, cmap="Spectral", vmin=0, vmax=k - 1, edgecolors="k",
-                    linewidths=0.5)
-    handles, _ = sc.legend_elements()
+    ax.contourf(xx, yy, Z, levels=np.arange(k + 1) - 0.5, cmap=cmap, vmin=-0.5, vmax=k - 0.5, alpha=0.25)
+    is_test = np.zeros(len(X), dtype=bool) if is_test is None else np.asarray(is_test, dtype=bool)
+    for rows, marker in ((~is_test, "o"), (is_test, "^")):  # training points round, held-out triangles
+        ax.scatter(X[rows, 0], X[rows, 1], c=np.asarray(y)[rows], s=40, marker=marker, cmap=cmap,
+                   vmin=-0.5, vmax=k - 0.5, edgecolors="k", linewidths=0.5)
     present = sorted(set(np.asarray(y, dtype=int).tolist()))
-    ax.legend(handles, [model.class_names[c] for c in present], title="class", loc="best", fontsize="small")
+    handles = [Line2D([], [], marker="s", linestyle="", color=colors[c], markeredgecolor="k",
+                      label=model.class_names[c]) for c in present]
+    if is_test.any():
+        handles += [Line2D([], [], marker=m, linestyle="", color="white", markeredgecolor="k", label=what)
+                    for m, what in (("o", "train"), ("^", "test"))]
+    ax.legend(handles=handles, title="class", loc="best", fontsize="small")
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
     ax.set_xlabel(model.feature_names[0])

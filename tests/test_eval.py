@@ -46,7 +46,7 @@ def test_table(run, models):
     result = run("eval", models["iris"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == (f"{models['iris']}: MLP 4-8-3 trained 40 epochs on iris.csv; evaluated on the 30 "
+    assert lines[0] == (f"{models['iris']}: MLP 4-8-3 (67 parameters) trained 40 epochs on iris.csv; evaluated on the 30 "
                         f"held-out samples of iris.csv.")
     assert lines[1].startswith("loss      0.")
     assert lines[2].startswith("accuracy  ") and lines[2].endswith(" of 30)")

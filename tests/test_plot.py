@@ -1,6 +1,7 @@
 """`mgrad plot MODEL.json` and `mgrad train --plot PATH`: PNG/SVG figures, matplotlib optional."""
 
 import json
+import re
 import sys
 
 import pytest
@@ -44,6 +45,30 @@ def test_plot_command_default_path_and_formats(run, models):
     assert "decision boundary" in svg and "test accuracy" in svg
 
 
+def svg_texts(path):
+    """The texts of an SVG figure (matplotlib writes each one as a comment)."""
+    return set(re.findall(r"<!-- (.*?) -->", path.read_text()))
+
+
+def test_both_commands_draw_the_same_figure_with_one_title(run, tmp_path):
+    a, b, c, ckpt = tmp_path / "a.png", tmp_path / "b.png", tmp_path / "c.svg", tmp_path / "x.json"
+    assert run("train", config_path("xor"), "--epochs", "3", "--plot", a, "--save", ckpt, "-q").exit_code == 0
+    assert run("plot", ckpt, "-o", b).exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+    assert run("plot", ckpt, "-o", c).exit_code == 0
+    assert "MLP 2-8-1 (33 parameters) trained 3 epochs on xor" in svg_texts(c)
+
+
+def test_epochs_are_whole_numbers_classes_colour_blind_safe_test_points_apart(run, tmp_path):
+    svg = tmp_path / "x.svg"
+    assert run("train", config_path("xor"), "--epochs", "3", "--plot", svg, "-q").exit_code == 0
+    texts = svg_texts(svg)
+    assert {"1", "2", "3"} <= texts and "2.5" not in texts and "1.5" not in texts  # epoch ticks
+    assert {"train", "test", "train loss", "train accuracy", "test accuracy"} <= texts
+    fills = set(re.findall(r"fill: (#[0-9a-f]{6})", svg.read_text()))
+    assert {"#0072b2", "#e69f00"} <= fills  # Okabe and Ito's blue and orange for classes 0 and 1
+
+
 def test_more_than_two_features_draws_the_curves_only(run, models):
     result = run("plot", models / "iris.json", "-o", models / "iris.png")
     assert result.output == f"Figure (curves) drawn to {models / 'iris.png'}.\n"
@@ -68,7 +93,7 @@ def test_the_history_is_every_epoch(models):
 def test_without_matplotlib_says_how_to_install_it(run, models, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` raises ImportError
     message = ("Error: drawing a figure needs matplotlib, an optional extra; "
-               "install it with: pip install 'mgrad-cli[plot]'\n")
+               "install it with: pip install matplotlib (or, in mgrad's checkout: pip install -e '.[plot]')\n")
     result = run("plot", models / "xor.json", "-o", tmp_path / "a.png")
     assert (result.exit_code, result.output) == (1, message)
     # train checks before it trains, so no time is lost
@@ -144,7 +169,7 @@ def test_the_boundary_grid_is_200_by_200_on_the_tensor_engine(models, tmp_path, 
 
     monkeypatch.setattr(evaluate.Model, "outputs", spy)
     ds, X = evaluate.training_data(model)
-    plot.plot_run(tmp_path / "x.png", model, model.history, (X, ds.y))
+    plot.plot_run(tmp_path / "x.png", model, model.history, (X, ds.y, ds.is_test))
     assert seen == [(200 * 200, TensorBackend)]
 
 
