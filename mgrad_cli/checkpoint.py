@@ -37,6 +37,7 @@ import copy
 import json
 import math
 
+from . import limits
 from .config import validate_config
 from .errors import CheckpointError, ConfigError
 from .files import display_path, open_user_file, write_atomic
@@ -133,6 +134,10 @@ def _check_model(ckpt, bad):
         raise bad(f"sizes {sizes} do not match the config's model.layers {ckpt['config']['model']['layers']}")
     if not isinstance(weights, list) or not all(_number(w) for w in weights):
         raise bad("weights: expected a list of numbers")
+    try:  # the model is built from it next: refuse what cannot fit
+        limits.check(limits.model_costs(ckpt["config"], sizes[0], 1), "config")
+    except ConfigError as e:
+        raise bad(str(e)) from None
     if len(weights) != n_weights(sizes):
         raise bad(f"weights: expected {n_weights(sizes)} numbers for sizes {sizes}, got {len(weights)}")
     if not all(_finite(w) for w in weights):

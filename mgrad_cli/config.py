@@ -14,11 +14,10 @@ import difflib
 import math
 import os
 
-import yaml
-
-from . import datasets
-from .errors import ConfigError
+from . import datasets, limits, strict_yaml
+from .errors import ConfigError, shorten
 from .files import display_path, open_user_file
+from .limits import CONFIG_BYTES, MAX_LAYERS
 from .nn import ACTIVATIONS
 
 # --- the defaults, in one place -------------------------------------------------------
@@ -73,23 +72,12 @@ def load_config(path, overrides=None):
     """Read a YAML config, apply overrides ({'epochs': 5, 'optimizer.lr': 0.1, ...}) and
     return the resolved config. A CSV path is made absolute, relative to the config file."""
     source = display_path(path)
-    with open_user_file(path, ConfigError, "config file", encoding="utf-8") as f:
-        text = f.read()
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = e.problem or e.context or "cannot parse"
-        raise ConfigError(f"{source}: invalid YAML{where}: {problem}") from None
-    except yaml.reader.ReaderError as e:  # a character YAML does not allow (its message spans lines)
-        raise ConfigError(f"{source}: invalid YAML at character {e.position + 1}: unacceptable "
-                          f"character #x{e.character if isinstance(e.character, int) else ord(e.character):04x}"
-                          ) from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{source}: invalid YAML: {' '.join(str(e).split())}") from None
-    except RecursionError:
-        raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
+    with open_user_file(path, ConfigError, "config file", mode="rb") as f:
+        data = f.read(CONFIG_BYTES + 1)  # a bounded read: the path may be /dev/zero
+        if len(data) > CONFIG_BYTES:
+            raise ConfigError(f"{source}: larger than {CONFIG_BYTES // 1024} KB, the limit for a config file")
+        text = data.decode("utf-8")
+    raw = strict_yaml.load(text, source)
     if raw is None:
         raw = {}  # an empty file: every default
     if not isinstance(raw, dict):
@@ -103,6 +91,8 @@ def load_config(path, overrides=None):
     if csv_path is not None and not os.path.isabs(csv_path):
         base = os.path.dirname(os.path.abspath(path))
         config["data"]["csv"] = os.path.normpath(os.path.join(base, csv_path))
+    if csv_path is None:  # a built-in data set's size is known now: refuse what cannot fit
+        limits.check(limits.training_costs(config, *datasets.builtin_shape(config["data"])), source)
     return config
 
 
@@ -185,6 +175,8 @@ def _model(v, raw):
     layers = raw.get("layers", DEFAULTS["model"]["layers"])
     if not isinstance(layers, list) or not layers:
         v.fail("model.layers", f"expected a non-empty list of layer sizes, got {_show(layers)}")
+    if len(layers) > MAX_LAYERS:
+        v.fail("model.layers", f"{len(layers):,} layers, more than the limit of {MAX_LAYERS:,}")
     return {
         "layers": [v.integer(n, f"model.layers[{i}]", minimum=1) for i, n in enumerate(layers)],
         "activation": v.choice(raw.get("activation", DEFAULTS["model"]["activation"]), "model.activation", ACTIVATIONS),
@@ -263,8 +255,8 @@ class _Validator:
             self.fail(path, f"expected a mapping (key: value), got {_show(value)}")
         for key in value:
             if not isinstance(key, str) or key not in allowed:
-                where = f"{path}.{key}" if path else str(key)
-                close = difflib.get_close_matches(str(key), allowed, n=1)
+                where = f"{path}.{shorten(key)[1:-1]}" if path else shorten(key)[1:-1]
+                close = _close_matches(key, allowed)
                 hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(allowed)}"
                 self.fail(where, f"unknown key ({hint})")
         return value
@@ -317,25 +309,31 @@ class _Validator:
 
     def choice(self, value, path, choices):
         if not isinstance(value, str) or value not in choices:
-            close = difflib.get_close_matches(value, choices, n=1) if isinstance(value, str) else []
+            close = _close_matches(value, choices)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             self.fail(path, f"expected one of {', '.join(choices)}, got {_show(value)}{hint}")
         return value
 
 
+def _close_matches(value, choices):
+    """The choice closest to a mistyped value, if any (not for long values: difflib's
+    work grows with the length)."""
+    if not isinstance(value, str) or len(value) > 100:
+        return []
+    return difflib.get_close_matches(value, choices, n=1)
+
+
 def _show(value):
-    """A value as it would appear in YAML."""
+    """A value as it would appear in YAML, shortened to fit a line."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return f"'{value}'"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, (list, dict)):
-        return f"{_kind(value)} {value}"
-    return str(value)
+        return f"{_kind(value)} {shorten(value)}"
+    return shorten(value)
 
 
 def _kind(value):

@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import DataError
 from .files import display_path, open_user_file
+from .limits import MAX_CLASSES
 
 
 # The generators draw from a numpy RandomState (the legacy Mersenne Twister stream that
@@ -123,6 +124,8 @@ class Builtin:
     make: object
     params: dict
     class_names: list = None
+    samples: int = None  # how many it makes, without an n_samples parameter
+    features: int = 2    # its features, without a features parameter
 
     @property
     def defaults(self):
@@ -141,16 +144,20 @@ def noise(default):
     return Param("number", default, {"minimum": 0.0})
 
 
+def classes(default):
+    return Param("integer", default, {"minimum": 2, "maximum": MAX_CLASSES})
+
+
 BUILTINS = {
-    "tiny": Builtin(tiny, {}, ["-1", "1"]),
+    "tiny": Builtin(tiny, {}, ["-1", "1"], samples=4, features=3),
     "xor": Builtin(xor, {"n_samples": n_samples(100), "noise": noise(0.25)}),
     "moons": Builtin(moons, {"n_samples": n_samples(100), "noise": noise(0.1)}),
     "circles": Builtin(circles, {"n_samples": n_samples(100), "noise": noise(0.1),
                                  "factor": Param("number", 0.5, {"minimum": 0.0, "maximum": 1.0, "open_ends": True})}),
     "spiral": Builtin(spiral, {"n_samples": n_samples(90), "noise": noise(0.2),
-                               "classes": Param("integer", 3, {"minimum": 2})}),
+                               "classes": classes(3)}),
     "blobs": Builtin(blobs, {"n_samples": n_samples(100), "noise": noise(1.0),
-                             "classes": Param("integer", 3, {"minimum": 2}),
+                             "classes": classes(3),
                              "features": Param("integer", 2, {"minimum": 1})}),
 }
 
@@ -187,6 +194,13 @@ def setting_names():
     """Every key a data section may hold: name, the common settings, then the others."""
     own = {key for b in BUILTINS.values() for key in b.params}
     return ("name",) + tuple(COMMON_PARAMS) + tuple(CSV_PARAMS) + tuple(sorted(own - set(CSV_PARAMS)))
+
+
+def builtin_shape(data_cfg):
+    """(samples, features) of the built-in data set a resolved `data` section describes,
+    known before it is generated."""
+    builtin = BUILTINS[data_cfg["name"]]
+    return data_cfg.get("n_samples", builtin.samples), data_cfg.get("features", builtin.features)
 
 
 # --- a data set ready for training ---------------------------------------------------

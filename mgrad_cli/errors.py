@@ -1,4 +1,7 @@
-"""The exceptions the library raises. Only cli.py turns them into messages and exit codes."""
+"""The exceptions the library raises (only the CLI turns them into messages and exit
+codes), and shorten(), which every message quoting a user's value goes through."""
+
+import reprlib
 
 
 class MgradError(Exception):
@@ -51,3 +54,23 @@ class GraphvizMissing(MgradError):
 
 class OptionalDependencyMissing(MgradError):
     """An optional extra (e.g. matplotlib) is needed for this command."""
+
+
+def _short_repr():
+    r = reprlib.Repr()  # (keyword arguments only from Python 3.12)
+    r.maxstring = r.maxother = r.maxlong = 60
+    r.maxlist = r.maxtuple = r.maxdict = r.maxset = 6
+    r.maxlevel = 3
+    return r
+
+
+_SHORT = _short_repr()
+
+
+def shorten(value):
+    """repr(value) cut to a line: long strings and numbers keep their two ends around
+    '...', long lists and mappings their first items, deep nesting its outer levels."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        # repr() of a huge int is slow, and refused past 4300 digits
+        return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
+    return _SHORT.repr(value)

@@ -12,9 +12,9 @@ trained on); the model applies the stored (x - mean) / std itself.
 
 import numpy as np
 
-from . import losses
+from . import limits, losses
 from .checkpoint import load_checkpoint
-from .datasets import load_dataset, parse_number, read_table
+from .datasets import builtin_shape, load_dataset, parse_number, read_table
 from .errors import CheckpointError, DataError
 from .files import display_path
 from .train import make_backend
@@ -225,6 +225,8 @@ def training_data(model):
 
     Raises CheckpointError when the data no longer fits the model (a CSV changed or moved)."""
     data_cfg = dict(model.config["data"], standardize=False)
+    if data_cfg["name"] != "csv":  # refuse what cannot fit before generating it
+        limits.check(limits.data_costs(data_cfg, *builtin_shape(data_cfg)), f"{model.source}: config")
     try:
         ds = load_dataset(data_cfg, model.config["seed"])
     except DataError as e:

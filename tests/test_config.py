@@ -104,3 +104,14 @@ def test_an_override_does_not_hide_an_invalid_section(tmp_path):
         with pytest.raises(ConfigError) as e:
             load_config(str(tmp_path / "c.yaml"), overrides)
         assert "optimizer: expected a mapping" in str(e.value)
+
+
+def test_anchors_and_merge_keys_within_the_limit_are_read():
+    from mgrad_cli import strict_yaml
+
+    text = ("base: &base {lr: 0.05, name: adam}\n"
+            "optimizer: {<<: *base, lr: 0.02}\n"        # a merged key may be overridden
+            "layers: &w [8, 8]\nmore: [*w, *w, *w]\n")
+    assert strict_yaml.load(text, "c.yaml") == {
+        "base": {"lr": 0.05, "name": "adam"}, "optimizer": {"lr": 0.02, "name": "adam"},
+        "layers": [8, 8], "more": [[8, 8]] * 3}

@@ -1,0 +1,180 @@
+"""Hostile and oversized input: every row of ROWS is a command that must be refused with
+exit 2 and one line on stderr (no traceback), write nothing, and finish within the time
+limit, in a process whose address space is capped (RLIMIT_AS).
+
+Each row runs in a child process of tests/hostile_runner.py (forked after the imports, so
+a row costs milliseconds, not a Python start-up). Add a row for every bad input found.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+from mgrad_cli.errors import shorten
+
+MEMORY = 512 * 2 ** 20  # bytes a child may add to what the runner holds after its imports
+SECONDS = 10            # a child still running then is killed: the row fails
+MEMORY_VARIABLE = "MGRAD_MAX_MEMORY"  # unset for the children: the bound comes from the cap
+
+
+class Row:
+    """`mgrad ARGS` run in a directory holding FILES ({name: text, bytes, or a function of
+    the reference checkpoint's dict returning one}); ERROR is the one line expected on
+    stderr after 'Error: ', exactly, or a compiled pattern for a line with measured figures."""
+
+    def __init__(self, id, args, error, files=None):
+        self.id, self.args, self.error, self.files = id, args, error, files or {}
+
+
+def config(text):
+    return {"c.yaml": text}
+
+
+def laughs(levels=10, width=9):
+    """The "billion laughs": each level an anchored list of `width` aliases of the one before."""
+    lines = ["a0: &a0 [" + ", ".join(["1"] * width) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def checkpoint_with(**changes):
+    """The reference checkpoint with some of its config's fields replaced ('data.n_samples': 10**9)."""
+    def make(ckpt):
+        ckpt = json.loads(json.dumps(ckpt))
+        for dotted, value in changes.items():
+            *path, key = dotted.split(".")
+            node = ckpt["config"]
+            for p in path:
+                node = node[p]
+            node[key] = value
+        return json.dumps(ckpt)
+    return {"m.json": make}
+
+
+def memory(field, what):
+    """The memory estimate's refusal of FIELD for WHAT (its figures depend on the machine)."""
+    return re.compile(re.escape(f"{field}: {what} would need about ") + r"[\d.]+ [KMGT]B of memory, more than the "
+                      r"[\d.]+ [KMGT]B this run may use \(half what the address-space limit leaves; "
+                      r"MGRAD_MAX_MEMORY=SIZE sets this bound\); .+")
+
+
+LONG_NAME = "x" * 60_000
+
+ROWS = [
+    # --- YAML: bounded and strict
+    Row("yaml-billion-laughs", ["train", "c.yaml"], "c.yaml: invalid YAML at line 4, column 5: aliases expand the "
+        "document by more than 10,000 nodes (the limit); write the settings out instead", config(laughs())),
+    Row("yaml-alias-in-itself", ["train", "c.yaml"], "c.yaml: invalid YAML at line 1, column 4: an alias inside its "
+        "own anchor (the document would contain itself)", config("a: &a [1, *a]\n")),
+    Row("yaml-duplicate-key", ["train", "c.yaml"], "c.yaml: invalid YAML at line 3, column 1: the key 'seed' appears "
+        "twice in one mapping (first on line 1)", config("seed: 1\nepochs: 3\nseed: 2\n")),
+    Row("yaml-duplicate-nested-key", ["train", "c.yaml"], "c.yaml: invalid YAML at line 4, column 3: the key 'lr' "
+        "appears twice in one mapping (first on line 2)", config("optimizer:\n  lr: 0.1\n  name: sgd\n  lr: 0.2\n")),
+    Row("yaml-deep-nesting", ["train", "c.yaml"], "c.yaml: invalid YAML at line 1, column 53: nested more than 50 "
+        "levels deep (the limit)", config("a: " + "[" * 60 + "]" * 60 + "\n")),
+    Row("yaml-huge-integer", ["train", "c.yaml"], "c.yaml: invalid YAML at line 1, column 7: a number of 5,000 digits "
+        "(Python reads integers of up to 4,300)", config("seed: " + "9" * 5000 + "\n")),
+    Row("yaml-over-the-size-limit", ["train", "c.yaml"], "c.yaml: larger than 64 KB, the limit for a config file",
+        config("model:\n  layers: [" + "1, " * 100_000 + "1]\n")),
+    Row("config-endless", ["train", "/dev/zero"], "/dev/zero: larger than 64 KB, the limit for a config file"),
+    Row("config-directory", ["train", "."], ".: is a directory, not a config file"),
+    Row("config-long-value-quoted-short", ["train", "c.yaml"], "c.yaml: data.name: expected one of tiny, xor, moons, "
+        f"circles, spiral, blobs, csv, got {shorten(LONG_NAME)}", config(f"data: {{name: {LONG_NAME}}}\n")),
+    # --- fixed limits
+    Row("spiral-classes", ["train", "c.yaml"], "c.yaml: data.classes: expected an integer from 2 to 10000, got "
+        "1000000000", config("data: {name: spiral, classes: 1000000000}\n")),
+    Row("layers-too-many", ["train", "c.yaml"], "c.yaml: model.layers: 1,001 layers, more than the limit of 1,000",
+        config("model: {layers: [" + "1, " * 1000 + "1]}\n")),
+    # --- the memory estimate
+    Row("n-samples-billion", ["train", "c.yaml"], memory("c.yaml: data.n_samples", "1,000,000,000 samples of moons "
+        "with 2 features"), config("data: {name: moons, n_samples: 1000000000}\n")),
+    Row("blobs-features", ["train", "c.yaml"], memory("c.yaml: data.features", "100 samples of blobs with "
+        "100,000,000 features"), config("data: {name: blobs, features: 100000000}\n")),
+    Row("layers-wide-scalar", ["train", "c.yaml"], memory("c.yaml: model.layers", "an MLP 2-100000-100000-1 "
+        "(10,000,500,001 parameters) on the scalar engine"), config("model: {layers: [100000, 100000, 1]}\n")),
+    Row("layers-wide-tensor", ["train", "c.yaml", "--engine", "tensor"], memory("c.yaml: model.layers", "an MLP "
+        "2-100000-100000-1 (10,000,500,001 parameters) on the tensor engine"),
+        config("model: {layers: [100000, 100000, 1]}\n")),
+    Row("layer-ten-million", ["train", "c.yaml", "--engine", "tensor"], memory("c.yaml: model.layers", "an MLP "
+        "2-10000000-1 (40,000,001 parameters) on the tensor engine"), config("model: {layers: [10000000, 1]}\n")),
+    Row("full-batch-scalar", ["train", "c.yaml"], memory("c.yaml: batch_size", "a step on 100,000 samples on the "
+        "scalar engine (680 graph nodes each)"), config("data: {name: moons, n_samples: 100000}\n")),
+    Row("checkpoint-data-billion-eval", ["eval", "m.json"], memory("m.json: config: data.n_samples",
+        "1,000,000,000 samples of xor with 2 features"), checkpoint_with(**{"data.n_samples": 10 ** 9})),
+]
+
+
+@pytest.fixture(scope="module")
+def reference_checkpoint(tmp_path_factory):
+    """A small trained model's checkpoint, as a dict."""
+    from click.testing import CliRunner
+    from mgrad_cli.cli import cli
+
+    path = tmp_path_factory.mktemp("ref") / "xor.json"
+    result = CliRunner().invoke(cli, ["train", os.path.join(REPO, "configs", "xor.yaml"), "--epochs", "2",
+                                      "--engine", "tensor", "--save", str(path), "-q"])
+    assert result.exit_code == 0, result.output
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def runner():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "tests")]), COLUMNS="120",
+               NO_COLOR="1")
+    env.pop(MEMORY_VARIABLE, None)
+    proc = subprocess.Popen([sys.executable, os.path.join(REPO, "tests", "hostile_runner.py")], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def run(args, cwd, out):
+        proc.stdin.write(json.dumps({"args": args, "cwd": str(cwd), "out": str(out), "memory": MEMORY,
+                                     "seconds": SECONDS}) + "\n")
+        proc.stdin.flush()
+        return json.loads(proc.stdout.readline())
+
+    yield run
+    proc.stdin.close()
+    proc.wait(timeout=30)
+
+
+def listing(directory):
+    """Every file under directory, with its size and modification time."""
+    found = {}
+    for root, dirs, files in os.walk(directory):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            st = os.lstat(path)
+            found[os.path.relpath(path, directory)] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
+def test_hostile_input_is_refused_in_one_line(row, runner, reference_checkpoint, tmp_path):
+    work, out = tmp_path / "work", tmp_path / "out"
+    work.mkdir()
+    out.mkdir()
+    for name, content in row.files.items():
+        if callable(content):
+            content = content(reference_checkpoint)
+        (work / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    before = listing(work)
+
+    result = runner(row.args, work, out)
+
+    stderr = (out / "stderr").read_text(errors="replace")
+    assert result["status"] != -14, f"still running after {SECONDS} s"
+    assert "Traceback" not in stderr, stderr[-3000:]
+    assert result["status"] == 2, stderr[-3000:]
+    assert (out / "stdout").read_text() == ""
+    assert stderr.endswith("\n") and stderr.count("\n") == 1, stderr[-3000:]
+    line = stderr[:-1]
+    if isinstance(row.error, str):
+        assert line == "Error: " + row.error
+    else:
+        assert row.error.fullmatch(line[len("Error: "):]), line
+    assert listing(work) == before, "the command wrote or changed files"
