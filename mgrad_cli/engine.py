@@ -37,7 +37,8 @@ class Value(Node):
         """Fill in d(self)/d(node) for every node below self, by the chain rule.
 
         From the top down, each node passes its gradient to its children:
-        child.grad += (local derivative) * node.grad (see _node_class). Leaves
+        child.grad += rule(node.grad, ...), the op's gradient rule in ops.OPS (the
+        local derivative times node.grad, in torch's formula). Leaves
         accumulate across calls (as in PyTorch); inner nodes hold this call's
         gradient only.
         """
@@ -76,31 +77,27 @@ def vsum(terms):
 def _node_class(op):
     """The class of the op's results: a subclass of Value whose class attributes say
     which op made the node, where its children are, and how it passes its gradient to
-    them. Shared by all the op's nodes: no slot, no closure per node (micrograd has one)."""
+    them. Shared by all the op's nodes: no slot, no closure per node (micrograd has one).
+    The rule is read from the op at each call, so a changed table entry takes effect."""
     if op.arity == 1:
         def _backward(self):
             a = self._a
-            (d,) = op.deriv(a.data, self.data)
-            if d:  # a zero local derivative passes nothing on, even when grad is inf or nan,
-                a.grad += d * self.grad  # as torch's relu and pow, which select 0 there
+            a.grad += op.deriv(self.grad, a.data, self.data)[0]
 
         children = property(lambda self: (self._a,))
     elif op.arity == 2:
         def _backward(self):
-            a, b, g = self._a, self._b, self.grad
-            da, db = op.deriv(a.data, b.data, self.data)
-            if da:
-                a.grad += da * g
-            if db:
-                b.grad += db * g
+            a, b = self._a, self._b
+            ga, gb = op.deriv(self.grad, a.data, b.data, self.data)
+            a.grad += ga
+            b.grad += gb
 
         children = property(lambda self: (self._a, self._b))
     else:
         def _backward(self):
-            kids, g = self._a, self.grad
-            for k, d in zip(kids, op.deriv(*[k.data for k in kids], self.data)):
-                if d:
-                    k.grad += d * g
+            kids = self._a
+            for k, gk in zip(kids, op.deriv(self.grad, *[k.data for k in kids], self.data)):
+                k.grad += gk
 
         children = property(attrgetter("_a"))
     return node_class(Value, op, _prev=children, _backward=_backward)

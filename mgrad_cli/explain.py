@@ -4,8 +4,10 @@ chain_rule_steps(view) replays backward() on a scalar graph one step at a time: 
 the output down (reverse topological order), each node hands its gradient to each of
 its inputs, `input.grad += local derivative * node.grad`. A step holds the local
 derivative written out (the op table's deriv_text with the nodes' names put in) and
-as a number (the op table's deriv, the very function backward() calls), the upstream
-gradient, their product, and the input's gradient before and after. A node used twice
+as a number (the op table's gradient rule, the very function backward() calls, at a
+gradient of 1), the upstream gradient, their product (the rule at the upstream
+gradient: torch's formula, so 0 * inf is nan where torch multiplies), and the input's
+gradient before and after. A node used twice
 (`b = a + a`) gets two steps, and its gradient is the sum of both: the lecture's bug
 when `=` stands where `+=` belongs.
 
@@ -64,12 +66,12 @@ def chain_rule_steps(view):
         if node.op is None:
             continue
         value = node.value
-        locals_ = node.op.deriv(*[c.data for c in value.children], value.data)
+        inputs = [c.data for c in value.children]
         g = grads[node.position]
+        locals_ = node.op.deriv(1.0, *inputs, value.data)
+        shares = node.op.deriv(g, *inputs, value.data)  # what backward() adds
         for slot, position in zip(node.engine_inputs, node.inputs):
-            d = locals_[slot]
-            # a zero local derivative passes nothing on, as the engine (and torch) do
-            contribution = d * g if d else 0.0
+            d, contribution = locals_[slot], shares[slot]
             before = grads[position]
             grads[position] = before + contribution
             steps.append(Step(node, view.nodes[position], slot, written_derivative(view, node, slot), d, g,

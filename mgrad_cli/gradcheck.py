@@ -309,7 +309,7 @@ def _judge(name, a, n, atol, rtol, at_kink, leaf, crossed, sides=None):
     kinked = [(v, x) for v, x in at_kink if _depends_on(x, leaf)]
     if kinked:
         v, x = kinked[0]
-        used = v.op.deriv(x.data, v.data)[0]
+        used = v.op.deriv(1.0, x.data, v.data)[0]  # the rule at grad 1: the local derivative
         return Result(name, a, n, abs_error, rel_error, NOT_DIFFERENTIABLE,
                       f"{v.op.name} at {x.data:g} has no derivative; "
                       f"the engine uses {v.op.name}'({x.data:g}) = {used:g}, as PyTorch does")

@@ -1,15 +1,22 @@
 """The op table: every scalar op is defined here once, and only here.
 
-Each entry gives the op's name, arity, display symbol, forward function and local
-derivative, both computed and written out. The engine builds its operators and methods
-from this table, and the expression parser, the graph renderer, `mgrad backprop`,
-gradcheck and the op tests all read it, so adding an op is one entry in OPS below.
+Each entry gives the op's name, arity, display symbol, forward function, gradient rule
+and local derivatives written out. The engine builds its operators and methods from
+this table, and the expression parser, the graph renderer, `mgrad backprop`, gradcheck
+and the op tests all read it, so adding an op is one entry in OPS below.
 
 Numbers follow IEEE float64 as C (and so PyTorch float64) does and never raise:
 Python raises on 1/0, math.exp(1000) or (-8) ** (1/3); the helpers below return
-inf or nan there instead. Local derivatives use PyTorch's formulas, including its
-choices at the edges: relu'(0) = 0, abs'(0) = 0, d(a**b)/da = 0 when b == 0, and
-d(a**b)/db = 0 when a == 0 and b >= 0.
+inf or nan there instead.
+
+Each gradient rule is PyTorch's backward formula for the op (torch's
+tools/autograd/derivatives.yaml), written with the same operations in the same order,
+so that the edges come out as in torch: where torch multiplies the incoming gradient by
+a local derivative of 0, an inf or nan gradient gives nan; where torch selects 0 (relu
+where its output is <= 0, pow's base where the exponent is 0) the result is 0 whatever
+the gradient; where torch divides (div, log) the rule divides too, so that 1e-309 does
+not overflow through its reciprocal. The tensor engine's table (tensor.TENSOR_OPS)
+follows the same formulas, and tests/test_edges.py holds both to torch on one grid.
 """
 
 import math
@@ -57,11 +64,8 @@ def log(x):
 
 
 def sigmoid(x):
-    # 1 / (1 + e^-x), written so that neither branch can overflow
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = exp(x)
-    return e / (1.0 + e)
+    # torch's 1 / (1 + e^-x): below -709.78 e^-x overflows to inf and the result is 0
+    return 1.0 / (1.0 + exp(-x))
 
 
 def relu(x):
@@ -72,11 +76,13 @@ def sign(x):
     return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)  # 0 at 0 and at nan, as torch
 
 
-def pow_grads(a, b, out):
-    # d/da = b * a^(b-1), d/db = a^b * ln(a); torch masks the points where these are 0 * inf
-    da = 0.0 if b == 0 else b * power(a, b - 1)
-    db = 0.0 if (a == 0 and b >= 0) else out * log(a)
-    return (da, db)
+def pow_grads(g, a, b, out):
+    # torch's pow_backward_self: where(b == 0, 0, grad * (b * a**(b - 1))), which selects
+    # 0 even when grad is inf or nan; and pow_backward_exponent:
+    # grad * where((a == 0) & (b >= 0), 0, out * log(a)), which multiplies: nan passes
+    ga = 0.0 if b == 0 else g * (b * power(a, b - 1))
+    gb = g * (0.0 if (a == 0 and b >= 0) else out * log(a))
+    return (ga, gb)
 
 
 def total(*xs):
@@ -90,7 +96,12 @@ def total(*xs):
 # --- the table ------------------------------------------------------------------
 
 class Op:
-    """One op: `forward(*inputs) -> output` and `deriv(*inputs, output) -> local derivatives`.
+    """One op: `forward(*inputs) -> output` and its gradient rule `deriv`.
+
+    deriv(g, *inputs, output) -> each input's share of the gradient, given the output's
+    gradient g (the chain rule: g times the local derivative, in torch's formula); so
+    deriv(1.0, *inputs, output) gives the local derivatives. The tensor engine's table
+    uses this record too, with one rule per input (see tensor.py).
 
     kind: 'infix' (a Python operator; `dunder` names the method, e.g. 'add' gives
     __add__ and __radd__), 'prefix' (unary minus), 'function' (a method and a function
@@ -122,25 +133,39 @@ class Op:
 
 
 OPS = [
-    #  name       arity symbol  forward                    local derivative(s), given inputs and output
-    Op("add", 2, "+", operator.add, lambda a, b, o: (1.0, 1.0), "infix", "add", "a + b", deriv_text=("1", "1")),
-    Op("sub", 2, "-", operator.sub, lambda a, b, o: (1.0, -1.0), "infix", "sub", "a - b", deriv_text=("1", "-1")),
-    Op("mul", 2, "*", operator.mul, lambda a, b, o: (b, a), "infix", "mul", "a * b", deriv_text=("b", "a")),
-    Op("div", 2, "/", div, lambda a, b, o: (div(1.0, b), -div(div(a, b), b)), "infix", "truediv", "a / b",
+    # name arity symbol forward   gradient rule: (g, inputs, output) -> each input's gradient
+    # add: torch's grad, grad
+    Op("add", 2, "+", operator.add, lambda g, a, b, o: (g, g), "infix", "add", "a + b", deriv_text=("1", "1")),
+    # sub: grad, -grad
+    Op("sub", 2, "-", operator.sub, lambda g, a, b, o: (g, -g), "infix", "sub", "a - b", deriv_text=("1", "-1")),
+    # mul: grad * other, grad * self
+    Op("mul", 2, "*", operator.mul, lambda g, a, b, o: (g * b, g * a), "infix", "mul", "a * b",
+       deriv_text=("b", "a")),
+    # div: grad / other, -grad * ((self / other) / other)
+    Op("div", 2, "/", div, lambda g, a, b, o: (div(g, b), -g * div(div(a, b), b)), "infix", "truediv", "a / b",
        deriv_text=("1/b", "-a/b**2")),
+    # pow: see pow_grads
     Op("pow", 2, "**", power, pow_grads, "infix", "pow", "a ** b", deriv_text=("b*a**(b-1)", "out*log(a)")),
-    Op("neg", 1, "-", operator.neg, lambda a, o: (-1.0,), "prefix", "neg", "-a", deriv_text=("-1",)),
-    Op("abs", 1, "abs", abs, lambda a, o: (sign(a),), "function", "abs", "|a|", kinks=(0.0,),
+    # neg: -grad
+    Op("neg", 1, "-", operator.neg, lambda g, a, o: (-g,), "prefix", "neg", "-a", deriv_text=("-1",)),
+    # abs: grad * self.sgn(), and sgn is 0 at 0 and at nan
+    Op("abs", 1, "abs", abs, lambda g, a, o: (g * sign(a),), "function", "abs", "|a|", kinks=(0.0,),
        deriv_text=("sign(a)",)),
-    Op("exp", 1, "exp", exp, lambda a, o: (o,), doc="e^a", deriv_text=("out",)),
-    Op("log", 1, "log", log, lambda a, o: (div(1.0, a),), doc="natural logarithm", deriv_text=("1/a",)),
-    Op("tanh", 1, "tanh", math.tanh, lambda a, o: (1.0 - o * o,), doc="hyperbolic tangent",
+    # exp: grad * result
+    Op("exp", 1, "exp", exp, lambda g, a, o: (g * o,), doc="e^a", deriv_text=("out",)),
+    # log: grad / self
+    Op("log", 1, "log", log, lambda g, a, o: (div(g, a),), doc="natural logarithm", deriv_text=("1/a",)),
+    # tanh_backward: grad * (1 - result * result)
+    Op("tanh", 1, "tanh", math.tanh, lambda g, a, o: (g * (1.0 - o * o),), doc="hyperbolic tangent",
        deriv_text=("1 - out**2",)),
-    Op("sigmoid", 1, "sigmoid", sigmoid, lambda a, o: (o * (1.0 - o),), doc="1 / (1 + e^-a)",
+    # sigmoid_backward: grad * (1 - result) * result
+    Op("sigmoid", 1, "sigmoid", sigmoid, lambda g, a, o: (g * (1.0 - o) * o,), doc="1 / (1 + e^-a)",
        deriv_text=("out*(1 - out)",)),
-    Op("relu", 1, "relu", relu, lambda a, o: (0.0 if o <= 0 else 1.0,), doc="max(0, a)", kinks=(0.0,),
+    # threshold_backward: where(result <= 0, 0, grad), which selects (a nan result passes grad)
+    Op("relu", 1, "relu", relu, lambda g, a, o: (0.0 if o <= 0 else g,), doc="max(0, a)", kinks=(0.0,),
        deriv_text=("1 if out > 0 else 0",)),
-    Op("sum", None, "+", total, lambda *xs: (1.0,) * (len(xs) - 1), "nary", doc="a + b + c + ...",
+    # as torch's chain of adds a + b + c + ...: grad to every input
+    Op("sum", None, "+", total, lambda g, *xs: (g,) * (len(xs) - 1), "nary", doc="a + b + c + ...",
        deriv_text=("1",)),
 ]
 

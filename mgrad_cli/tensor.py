@@ -3,7 +3,7 @@
 A Tensor holds a float64 numpy array and its gradient, an array of the same shape.
 Every op is defined once, in the table TENSOR_OPS below: its forward function and,
 for each input, the rule that turns the output's gradient g into that input's
-gradient (for an elementwise op: g times the scalar engine's local derivative).
+gradient: torch's backward formula for the op, as in the scalar table (ops.OPS).
 Tensor's operators and methods are made from the table, as Value's are from ops.OPS.
 
 The graph (op, children, attrs, topo()) is node.Node's, as for Value, and
@@ -13,8 +13,10 @@ The one new idea is broadcasting: when numpy stretched an input to the output's
 shape, the input's gradient is summed back to the input's own shape (unbroadcast).
 
 Numbers follow IEEE float64 as PyTorch does and never raise or warn (numpy's warnings
-are silenced), with the scalar engine's choices at the edges: relu'(0) = abs'(0) = 0,
-d(a**b)/da = 0 where b == 0, d(a**b)/db = 0 where a == 0 and b >= 0.
+are silenced). The gradient rules are torch's formulas, with the same operations as
+the scalar engine's, so both engines make torch's choice at every edge: where torch
+selects 0 (relu, pow's base) an inf or nan gradient gives 0, where it multiplies by a
+local derivative of 0 it gives nan (tests/test_edges.py runs both on one grid).
 """
 
 import numpy as np
@@ -30,14 +32,44 @@ def relu(a):
 
 
 def sigmoid(a):
-    # 1 / (1 + e^-a), written so that neither branch can overflow (as ops.sigmoid)
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # torch's 1 / (1 + e^-a), as ops.sigmoid: where e^-a overflows to inf the result is 0
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def sign(a):
+    # torch's sgn: 0 at 0 and at nan (np.sign gives nan at nan)
+    return np.where(a > 0, 1.0, np.where(a < 0, -1.0, 0.0))
 
 
 def softplus(a):
-    # log(1 + e^a) as max(a, 0) + log(1 + e^-|a|): no exp of a large number (losses.py's two branches)
-    return np.maximum(a, 0.0) + np.log(1.0 + np.exp(-np.abs(a)))
+    # log(1 + e^a) as torch.logaddexp(a, 0) computes it: max(a, 0) + log1p(e^-|a|), exact
+    # for every a (F.softplus returns a itself past a = 20, and log(1 + e^a) loses all
+    # digits below a = -37)
+    return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+
+
+def _matrices(g, a, b):
+    # matmul with a 1-D operand, as numpy and torch do it: a vector on the left is a row,
+    # on the right a column, and the output lacks that axis; put it back into g
+    if b.ndim == 1:
+        b, g = b[:, None], np.expand_dims(g, -1)
+    if a.ndim == 1:
+        a, g = a[None, :], np.expand_dims(g, -2)
+    return g, a, b
+
+
+def matmul_grad_a(g, a, b, o):
+    # torch's mm backward: grad @ other^T (the batch axes are summed by unbroadcast)
+    g2, a2, b2 = _matrices(g, a, b)
+    d = g2 @ swap(b2)
+    return d[..., 0, :] if a.ndim == 1 else d
+
+
+def matmul_grad_b(g, a, b, o):
+    # torch's mm backward: self^T @ grad
+    g2, a2, b2 = _matrices(g, a, b)
+    d = swap(a2) @ g2
+    return d[..., :, 0] if b.ndim == 1 else d
 
 
 def log_softmax(a, axis):
@@ -78,33 +110,51 @@ def unbroadcast(d, shape):
 # an 'nary' op takes any number of inputs, and its one rule is rule(g, input, output).
 
 TENSOR_OPS = [
-    #  name  arity symbol forward        gradient rule for each input
+    # name arity symbol forward   gradient rule for each input: torch's formula, as in ops.OPS
+    # add: grad, grad
     Op("add", 2, "+", np.add, (lambda g, a, b, o: g, lambda g, a, b, o: g), "infix", "add", "a + b"),
+    # sub: grad, -grad
     Op("sub", 2, "-", np.subtract, (lambda g, a, b, o: g, lambda g, a, b, o: -g), "infix", "sub", "a - b"),
+    # mul: grad * other, grad * self
     Op("mul", 2, "*", np.multiply, (lambda g, a, b, o: g * b, lambda g, a, b, o: g * a), "infix", "mul", "a * b"),
+    # div: grad / other, -grad * ((self / other) / other), and result is self / other
     Op("div", 2, "/", np.divide,
        (lambda g, a, b, o: g / b, lambda g, a, b, o: -g * (o / b)), "infix", "truediv", "a / b"),
+    # pow: where(b == 0, 0, grad * (b * a**(b - 1))), which selects;
+    #      grad * where((a == 0) & (b >= 0), 0, result * log(a)), which multiplies (ops.pow_grads)
     Op("pow", 2, "**", np.power,
-       (lambda g, a, b, o: np.where(b == 0, 0.0, g * (b * a ** (b - 1.0))),
-        lambda g, a, b, o: np.where((a == 0) & (b >= 0), 0.0, g * (o * np.log(a)))), "infix", "pow", "a ** b"),
-    Op("matmul", 2, "@", np.matmul,
-       (lambda g, a, b, o: g @ swap(b), lambda g, a, b, o: swap(a) @ g), "infix", "matmul", "matrix product a @ b"),
+       (lambda g, a, b, o: np.where(b == 0, 0.0, g * (b * np.power(a, b - 1.0))),
+        lambda g, a, b, o: g * np.where((a == 0) & (b >= 0), 0.0, o * np.log(a))), "infix", "pow", "a ** b"),
+    # matmul (mm, mv, dot): grad @ other^T, self^T @ grad
+    Op("matmul", 2, "@", np.matmul, (matmul_grad_a, matmul_grad_b), "infix", "matmul", "matrix product a @ b"),
+    # neg: -grad
     Op("neg", 1, "-", np.negative, (lambda g, a, o: -g,), "prefix", "neg", "-a"),
-    Op("abs", 1, "abs", np.abs, (lambda g, a, o: g * np.sign(a),), "function", "abs", "|a|", kinks=(0.0,)),
+    # abs: grad * self.sgn()
+    Op("abs", 1, "abs", np.abs, (lambda g, a, o: g * sign(a),), "function", "abs", "|a|", kinks=(0.0,)),
+    # exp: grad * result
     Op("exp", 1, "exp", np.exp, (lambda g, a, o: g * o,), doc="e^a"),
+    # log: grad / self
     Op("log", 1, "log", np.log, (lambda g, a, o: g / a,), doc="natural logarithm"),
+    # tanh_backward: grad * (1 - result * result)
     Op("tanh", 1, "tanh", np.tanh, (lambda g, a, o: g * (1.0 - o * o),), doc="hyperbolic tangent"),
-    Op("sigmoid", 1, "sigmoid", sigmoid, (lambda g, a, o: g * (o * (1.0 - o)),), doc="1 / (1 + e^-a)"),
-    Op("relu", 1, "relu", relu, (lambda g, a, o: g * (o > 0),), doc="max(0, a)", kinks=(0.0,)),
-    Op("softplus", 1, "softplus", softplus, (lambda g, a, o: g * sigmoid(a),), doc="log(1 + e^a)"),
+    # sigmoid_backward: grad * (1 - result) * result
+    Op("sigmoid", 1, "sigmoid", sigmoid, (lambda g, a, o: g * (1.0 - o) * o,), doc="1 / (1 + e^-a)"),
+    # threshold_backward: where(result <= 0, 0, grad), which selects (a nan result passes grad)
+    Op("relu", 1, "relu", relu, (lambda g, a, o: np.where(o <= 0, 0.0, g),), doc="max(0, a)", kinks=(0.0,)),
+    # logaddexp(a, 0): grad / (1 + exp(0 - a))
+    Op("softplus", 1, "softplus", softplus, (lambda g, a, o: g / (1.0 + np.exp(-a)),), doc="log(1 + e^a)"),
+    # sum: grad expanded to the input's shape
     Op("sum", 1, "Σ", lambda a, axis, keepdims: a.sum(axis, keepdims=keepdims),
        (lambda g, a, o, axis, keepdims: expand(g, a, axis, keepdims),), "reduce", doc="sum along axis (all if None)"),
+    # mean: grad expanded, divided by the number of inputs per output
     Op("mean", 1, "mean", lambda a, axis, keepdims: a.mean(axis, keepdims=keepdims),
        (lambda g, a, o, axis, keepdims: expand(g / (a.size / o.size), a, axis, keepdims),), "reduce",
        doc="mean along axis (all if None)"),
+    # _log_softmax_backward_data: grad - exp(result) * grad.sum(dim, keepdim=True)
     Op("log_softmax", 1, "log_softmax", log_softmax,
        (lambda g, a, o, axis: g - np.exp(o) * g.sum(axis, keepdims=True),), "axis",
        doc="a - log(sum(exp(a))) along axis"),
+    # (x * x).sum() for each input, added: grad * x + grad * x
     Op("sumsq", None, "Σx²", lambda *xs: sum([np.vdot(x, x) for x in xs]),
        (lambda g, x, o: 2.0 * g * x,), "nary", doc="sum of the squares of every number of every input"),
 ]

@@ -105,8 +105,8 @@ def test_long_flat_sum_is_not_deep_nesting():
 
 def test_operators_and_functions_come_from_the_op_table(monkeypatch):
     """One new Op entry is usable in expressions (infix and function) with no parser change."""
-    mod = ops.Op("mod", 2, "%", math.fmod, lambda a, b, o: (1.0, -float(a // b)), "infix", "mod", "a % b")
-    sin = ops.Op("sin", 1, "sin", math.sin, lambda a, o: (math.cos(a),), doc="sine")
+    mod = ops.Op("mod", 2, "%", math.fmod, lambda g, a, b, o: (g, -g * float(a // b)), "infix", "mod", "a % b")
+    sin = ops.Op("sin", 1, "sin", math.sin, lambda g, a, o: (g * math.cos(a),), doc="sine")
     monkeypatch.setattr(ops, "OPS", ops.OPS + [mod, sin])
     monkeypatch.setitem(ops.BY_NAME, "mod", mod)
     monkeypatch.setitem(ops.BY_NAME, "sin", sin)

@@ -107,7 +107,7 @@ def test_kink_within_eps_fails_with_a_hint(run):
 
 def test_it_fails_on_a_wrong_derivative(run, monkeypatch):
     """A test-only op whose derivative is wrong (d(x^2)/dx given as x): gradcheck must catch it."""
-    broken = ops.Op("square", 1, "sq", lambda a: a * a, lambda a, o: (a,), doc="a^2, with a wrong derivative")
+    broken = ops.Op("square", 1, "sq", lambda a: a * a, lambda g, a, o: (g * a,), doc="a^2, with a wrong derivative")
     monkeypatch.setattr(ops, "OPS", ops.OPS + [broken])
     monkeypatch.setitem(ops.FUNCTIONS, "square", broken)
     result = run("gradcheck", "y = square(x) + z", "x=3", "z=1")
@@ -119,7 +119,7 @@ def test_it_fails_on_a_wrong_derivative(run, monkeypatch):
 
 
 def test_it_fails_when_an_existing_op_is_broken(run, monkeypatch):
-    monkeypatch.setattr(ops.BY_NAME["tanh"], "deriv", lambda a, o: (1.0 - o,))  # should be 1 - o^2
+    monkeypatch.setattr(ops.BY_NAME["tanh"], "deriv", lambda g, a, o: (g * (1.0 - o),))  # should be 1 - o^2
     result = run("gradcheck", *NEURON, "--json")
     assert result.exit_code == 1
     statuses = {r["name"]: r["status"] for r in json.loads(result.stdout)["results"]}
@@ -246,7 +246,7 @@ def test_config_subset_is_seeded(run, repo):
 def test_config_check_fails_on_a_broken_op(run, repo, monkeypatch):
     import os
 
-    monkeypatch.setattr(ops.BY_NAME["tanh"], "deriv", lambda a, o: (1.0 - o,))
+    monkeypatch.setattr(ops.BY_NAME["tanh"], "deriv", lambda g, a, o: (g * (1.0 - o),))
     result = run("gradcheck", "--config", os.path.join(repo, "configs", "tiny.yaml"), "--json")
     assert result.exit_code == 1
     assert not json.loads(result.stdout)["passed"]

@@ -80,7 +80,8 @@ TORCH = {
     "tanh": lambda t, a: t.tanh(a),
     "sigmoid": lambda t, a: t.sigmoid(a),
     "relu": lambda t, a: t.relu(a),
-    "softplus": lambda t, a: t.nn.functional.softplus(a),
+    # F.softplus returns a itself past a = 20; the engine computes log(1 + e^a) exactly there
+    "softplus": lambda t, a: t.logaddexp(a, t.zeros_like(a)),
     "sum": _torch_reduction("sum"),
     "mean": _torch_reduction("mean"),
     "log_softmax": lambda t, a, axis: t.log_softmax(a, dim=axis),
@@ -92,7 +93,9 @@ N = rng.normal  # shorthand for the cases below
 
 # shapes that broadcast against each other, each tried in both orders
 SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (3, 4)), ((2, 3, 4), (3, 1)), ((4,), (2, 1, 4))]
-MATMUL_SHAPES = [((3, 4), (4, 5)), ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)), ((2, 3, 4), (2, 4, 1))]
+MATMUL_SHAPES = [((3, 4), (4, 5)), ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)), ((2, 3, 4), (2, 4, 1)),
+                 # a 1-D operand, as numpy and torch take it: a row on the left, a column on the right
+                 ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)), ((4,), (2, 4, 5)), ((2, 3, 4), (4,))]
 REDUCE_SETTINGS = [(None, False), (0, False), (1, False), (-1, True), ((0, 2), False), (None, True)]
 # one grid for every one-input op: saturation, both zeros, the tiniest normal-ish numbers
 UNARY_GRID = np.array([-800.0, -40.0, -3.0, -0.5, -0.0, 0.0, 1e-300, 1e-20, 0.7, 3.0, 40.0, 800.0])
