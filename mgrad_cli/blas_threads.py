@@ -1,4 +1,5 @@
-"""One BLAS thread for the command line, unless the user chose otherwise.
+"""Threads for the command line: one BLAS thread for numpy unless the user chose otherwise,
+every core for PyTorch, and `--threads N` for both.
 
 numpy's OpenBLAS starts a thread per core. The tensor engine's matrices are small
 (a batch of 64 digits times a 64x32 layer), and on a 2-core machine another process
@@ -9,6 +10,11 @@ so cli.py imports this module before anything that imports numpy.
 
 A value the user set is never overridden: with any of the variables already set,
 nothing changes (OPENBLAS_NUM_THREADS=2 mgrad train ... uses two threads).
+
+PyTorch reads OMP_NUM_THREADS and MKL_NUM_THREADS too, so the one thread meant for numpy
+would hold it to one core as well: an engine with threads of its own (a backend with
+set_threads, the torch engine) is given every core this process may use, unless the user
+set the variables (then PyTorch keeps what they say) or asked for N with --threads.
 """
 
 import os
@@ -25,4 +31,28 @@ def default_to_one_thread(environ=os.environ):
     return True
 
 
-default_to_one_thread()
+HELD_TO_ONE = default_to_one_thread()  # True when mgrad chose the one thread, not the user
+
+
+def cores():
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def use_threads(n=None, backend=None, held_to_one=None):
+    """Threads for a run: with n (--threads N), numpy's BLAS and the backend's own threads
+    both use n; without, the backend's own threads use every core when mgrad held the
+    variables to one. -> the backend's thread count, or None for an engine without its own
+    (it runs on numpy's BLAS)."""
+    held_to_one = HELD_TO_ONE if held_to_one is None else held_to_one
+    if n is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(n, user_api="blas")  # kept for the rest of the process
+    set_threads = getattr(backend, "set_threads", None)
+    if set_threads is None:
+        return None
+    return set_threads(n if n is not None else (cores() if held_to_one else None))

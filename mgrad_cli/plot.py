@@ -12,12 +12,11 @@ import os
 
 import numpy as np
 
+from . import extras
 from .errors import OptionalDependencyMissing, UserInputError
 from .files import cannot_write, write_atomic
 
 SUFFIXES = (".png", ".svg")
-# mgrad is installed from a checkout, not from a package index: name the package itself
-INSTALL = "pip install matplotlib (or, in mgrad's checkout: pip install -e '.[plot]')"
 GRID_SIDE = 200  # the decision boundary is predicted on a 200×200 grid (on the tensor engine)
 # Okabe and Ito's colour-blind-safe palette without its yellow, which is lost on white:
 # blue, orange, bluish green, vermillion, reddish purple, sky blue, black
@@ -28,11 +27,7 @@ SPLIT_STYLES = {"train": "-", "val": ":", "test": "--"}
 
 def require_matplotlib():
     """Import matplotlib on its Agg backend, or raise OptionalDependencyMissing (exit 1)."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise OptionalDependencyMissing(f"drawing a figure needs matplotlib, an optional extra; "
-                                        f"install it with: {INSTALL}") from None
+    matplotlib = extras.require("matplotlib", "drawing a figure", "plot", error=OptionalDependencyMissing)
     matplotlib.use("Agg")
     return matplotlib
 

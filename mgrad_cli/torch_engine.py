@@ -1,7 +1,7 @@
 """The torch engine: the same MLP, losses and optimizers on PyTorch, for bigger data,
 more cores or a GPU.
 
-PyTorch is an optional extra (pip install 'mgrad-cli[torch]'). This module imports it
+PyTorch is an optional extra (pip install torch). This module imports it
 only inside functions, through require_torch(), which says what to install.
 
 The model is the trainer's flat parameter vector, in nn.MLP's order (layer by layer,
@@ -18,26 +18,19 @@ on this engine. Their state converts to and from optim.py's state_dict, so a che
 moves between engines.
 """
 
-import os
-
 import numpy as np
 
+from . import extras
 from .errors import UserInputError
 from .nn import layer_activations
 
-INSTALL = "pip install 'mgrad-cli[torch]'"
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("auto", "float64", "float32")
 
 
-def require_torch():
+def require_torch(what="the torch engine"):
     """Import torch, or raise UserInputError naming the extra to install (exit 2)."""
-    try:
-        import torch
-    except ImportError:
-        raise UserInputError(f"the torch engine needs PyTorch, an optional extra; "
-                             f"install it with: {INSTALL}") from None
-    return torch
+    return extras.require("torch", what, "torch", "PyTorch")
 
 
 def resolve(device="auto", dtype="auto"):
@@ -52,19 +45,6 @@ def resolve(device="auto", dtype="auto"):
     if dtype == "auto":
         dtype = "float32" if device == "cuda" else "float64"
     return device, dtype
-
-
-def default_threads():
-    """The cores this process may run on: what PyTorch uses when no variable limits it."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def set_threads(n):
-    """Let PyTorch use n threads for its operations (on the CPU)."""
-    require_torch().set_num_threads(n)
 
 
 # --- the losses: the tensor engine's formulas, scores (n x outputs) against targets T -----
@@ -163,6 +143,12 @@ class TorchBackend:
 
         return TensorBackend(self.nin, self.layers, self.activation, self.output, self.loss,
                              self.l2).loss_graph(params, X, T, feature_names)
+
+    def set_threads(self, n=None):
+        """Let PyTorch use n threads on the CPU (None: as it is) -> the threads it uses."""
+        if n is not None:
+            self.torch.set_num_threads(n)
+        return self.torch.get_num_threads()
 
     def make_optimizer(self, cfg, n):
         """torch.optim's optimizer for a resolved config's `optimizer` section."""

@@ -162,5 +162,5 @@ def test_without_pytorch_the_error_names_the_extra(monkeypatch):
     with pytest.raises(UserInputError) as e:
         require_torch()
     assert str(e.value) == ("the torch engine needs PyTorch, an optional extra; "
-                            "install it with: pip install 'mgrad-cli[torch]'")
+                            "install it with: pip install torch (or, in mgrad's checkout: pip install -e '.[torch]')")
     assert e.value.exit_code == 2
