@@ -39,8 +39,8 @@ import math
 
 from . import limits
 from .config import validate_config
-from .errors import CheckpointError, ConfigError
-from .files import display_path, open_user_file, write_atomic
+from .errors import CheckpointError, ConfigError, shorten
+from .files import display_path, open_user_file, read_bounded, write_atomic
 
 FORMAT = "mgrad-checkpoint"
 VERSION = 1
@@ -88,7 +88,7 @@ def load_checkpoint(path):
         ckpt["config"] = validate_config(ckpt["config"], f"{shown}: config")
     except ConfigError as e:
         raise CheckpointError(str(e)) from None
-    for check in (_check_model, _check_data, _check_state, _check_history):
+    for check in (_check_model, _check_data, _check_state, _check_history, _check_numbers):
         check(ckpt, bad)
     return ckpt
 
@@ -96,8 +96,9 @@ def load_checkpoint(path):
 def _read(path, bad):
     """The file's JSON document, or CheckpointError."""
     with open_user_file(path, CheckpointError, "checkpoint", encoding="utf-8") as f:
+        text = read_bounded(f, path, CheckpointError, "checkpoint")
         try:
-            return json.load(f)
+            return json.loads(text)
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise bad(f"not a checkpoint (not valid JSON: {e})") from None
         except RecursionError:
@@ -197,6 +198,28 @@ def _check_history(ckpt, bad):
             and all(r.get(k) is None or _number(r.get(k)) for k in ("train_acc", "test_acc", "lr"))
             for r in history):
         raise bad("history: expected a list of {epoch, loss, train_acc, test_acc, lr} records")
+    for i, record in enumerate(history):
+        epoch = record["epoch"]
+        if isinstance(epoch, bool) or not 1 <= epoch <= ckpt["epoch"]:
+            raise bad(f"history[{i}].epoch: expected an epoch from 1 to {ckpt['epoch']}, got {shorten(epoch)}")
+        for key in ("train_acc", "test_acc"):
+            if record.get(key) is not None and _finite(record[key]) and not 0 <= record[key] <= 1:
+                raise bad(f"history[{i}].{key}: expected a fraction from 0 to 1, got {shorten(record[key])}")
+
+
+def _check_numbers(ckpt, bad):
+    """Every number in the optimizer state, the last metrics and the history is finite
+    (training stops before one is not): a nan read here would fail the next save."""
+    for section in ("optimizer", "metrics", "history"):
+        stack = [(section, ckpt[section])]
+        while stack:
+            path, value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend((f"{path}.{k}", v) for k, v in reversed(list(value.items())))
+            elif isinstance(value, list):
+                stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(value))))
+            elif _number(value) and not _finite(value):
+                raise bad(f"{path}: expected a finite number, got {shorten(value)}")
 
 
 def _finite(v):

@@ -16,8 +16,8 @@ import os
 
 from . import datasets, limits, strict_yaml
 from .errors import ConfigError, shorten
-from .files import display_path, open_user_file
-from .limits import CONFIG_BYTES, MAX_LAYERS
+from .files import display_path, open_user_file, read_bounded
+from .limits import MAX_LAYERS
 from .nn import ACTIVATIONS
 
 # --- the defaults, in one place -------------------------------------------------------
@@ -73,10 +73,7 @@ def load_config(path, overrides=None):
     return the resolved config. A CSV path is made absolute, relative to the config file."""
     source = display_path(path)
     with open_user_file(path, ConfigError, "config file", mode="rb") as f:
-        data = f.read(CONFIG_BYTES + 1)  # a bounded read: the path may be /dev/zero
-        if len(data) > CONFIG_BYTES:
-            raise ConfigError(f"{source}: larger than {CONFIG_BYTES // 1024} KB, the limit for a config file")
-        text = data.decode("utf-8")
+        text = read_bounded(f, path, ConfigError, "config file").decode("utf-8")
     raw = strict_yaml.load(text, source)
     if raw is None:
         raw = {}  # an empty file: every default

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import DataError
-from .files import display_path, open_user_file
-from .limits import MAX_CLASSES
+from .errors import DataError, shorten
+from .files import bounded_lines, display_path, open_user_file
+from .limits import MAX_CLASSES, MAX_CSV_COLUMNS
 
 
 # The generators draw from a numpy RandomState (the legacy Mersenne Twister stream that
@@ -328,7 +328,7 @@ def read_table(path):
     """
     shown = display_path(path)
     with open_user_file(path, DataError, "CSV file", newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f)
+        reader = csv.reader(bounded_lines(f, path, DataError, "CSV file"))
         try:  # (line number, row); reader.line_num is the line a row ends on
             numbered = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
         except csv.Error as e:
@@ -338,14 +338,31 @@ def read_table(path):
         raise DataError(f"{shown}: the file is empty (expected a header row, then data)")
     (header_line, header), body = numbered[0], numbered[1:]
     header = [h.strip() for h in header]
-    for j, name in enumerate(header):  # columns are found by name: each needs its own
-        if not name:
-            raise DataError(f"{shown}, line {header_line}, column {j + 1}: the column has no name")
-        if name in header[:j]:
-            raise DataError(f"{shown}, line {header_line}, column '{name}': the column appears twice")
+    _check_header(header, shown, header_line)
     if not body:
         raise DataError(f"{shown}: no data rows after the header")
     return header_line, header, body
+
+
+def _check_header(header, shown, line):
+    """Columns are found by name: each needs its own, and the header must be names."""
+    where = f"{shown}, line {line}"
+    if len(header) > MAX_CSV_COLUMNS:
+        raise DataError(f"{where}: {len(header):,} columns, more than the limit of {MAX_CSV_COLUMNS:,}")
+    first = {}
+    for j, name in enumerate(header):
+        if not name:
+            raise DataError(f"{where}, column {j + 1}: the column has no name")
+        if first.setdefault(name, j) != j:
+            raise DataError(f"{where}, column {shorten(name)}: the column appears twice")
+    # numbers in all but at most one column (the target may be a class name), other than
+    # column positions (pandas names unnamed columns 0, 1, 2, ...): a row of data
+    numbers = [name for name in header if _is_float(name)]
+    positions = {str(j + start) for j in range(len(header)) for start in (0, 1)}
+    if len(header) >= 2 and len(numbers) >= len(header) - 1 and not set(numbers) <= positions:
+        shown_numbers = ", ".join(shorten(n)[1:-1] for n in numbers[:3]) + (", ..." if len(numbers) > 3 else "")
+        raise DataError(f"{where}: the first row holds numbers ({shown_numbers}), not column names; the file "
+                        f"needs a header row naming its columns first (such as x1,x2,label)")
 
 
 def parse_number(cell, shown, line, column):
@@ -354,10 +371,11 @@ def parse_number(cell, shown, line, column):
     try:
         value = float(cell)
     except ValueError:
-        got = f"'{cell}'" if cell else "an empty cell"
-        raise DataError(f"{shown}, line {line}, column '{column}': expected a number, got {got}") from None
+        got = shorten(cell) if cell else "an empty cell"
+        raise DataError(f"{shown}, line {line}, column {shorten(column)}: expected a number, got {got}") from None
     if not np.isfinite(value):
-        raise DataError(f"{shown}, line {line}, column '{column}': expected a finite number, got '{cell}'")
+        raise DataError(f"{shown}, line {line}, column {shorten(column)}: expected a finite number, got "
+                        f"{shorten(cell)}")
     return value
 
 
@@ -403,15 +421,15 @@ def _read_csv(path, target, task):
                             f"header, got {len(row)}")
         for c, j in enumerate(features):
             X[r, c] = parse_number(row[j], shown, line, header[j])
-        labels.append(row[t].strip())
+        labels.append(_label(row[t], shown, line, header[t]))
 
     feature_names = [header[j] for j in features]
     numeric = _all_numbers(labels)
     if task == "regression":
         if numeric is None:
             bad = next(i for i, s in enumerate(labels) if not _is_number(s))
-            raise DataError(f"{shown}, line {body[bad][0]}, column '{header[t]}': a regression "
-                            f"target must be a number, got '{labels[bad]}'")
+            raise DataError(f"{shown}, line {body[bad][0]}, column {shorten(header[t])}: a regression "
+                            f"target must be a number, got {shorten(labels[bad])}")
         return X, numeric, "regression", None, feature_names, header[t]
     if task == "auto" and numeric is not None and not np.all(numeric == np.round(numeric)):
         return X, numeric, "regression", None, feature_names, header[t]
@@ -430,6 +448,26 @@ def _read_csv(path, target, task):
         raise DataError(f"{shown}: column '{header[t]}' has a single class ({class_names[0]}); "
                         f"a classifier needs at least two")
     return X, y, "classification", class_names, feature_names, header[t]
+
+
+def _label(cell, shown, line, column):
+    """A target cell: a class name or a number; never empty, nan or infinite (a missing
+    value must not become a class of its own)."""
+    cell = cell.strip()
+    if not cell:
+        raise DataError(f"{shown}, line {line}, column {shorten(column)}: the target is empty")
+    if _is_float(cell) and not _is_number(cell):
+        raise DataError(f"{shown}, line {line}, column {shorten(column)}: expected a class name or a finite "
+                        f"number as the target, got {shorten(cell)}")
+    return cell
+
+
+def _is_float(s):
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
 
 
 def _is_number(s):

@@ -21,6 +21,7 @@ import ast
 import difflib
 import math
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass
 
@@ -111,11 +112,12 @@ def parse(text):
 
 
 def parse_bindings(args):
-    """["a=2", "b=-3"] -> {"a": 2.0, "b": -3.0}; values are numbers (inf and nan too)."""
+    """["a=2", "b=-3"] -> {"a": 2.0, "b": -3.0}; values are numbers (inf and nan too).
+    Names are NFKC-normalised as the expression's are: µ=1 binds the μ of "µ + 1"."""
     bindings = {}
     for arg in args:
         name, sep, value = arg.partition("=")
-        name_s = name.strip()
+        name_s = unicodedata.normalize("NFKC", name.strip())  # as Python reads the expression's names
         if not sep:
             if arg.startswith("-"):
                 raise ExpressionError(f"no such option: {arg}")
@@ -128,7 +130,8 @@ def parse_bindings(args):
             raise ExpressionError(
                 f"the value of {name_s} is not a number: {value!r}", source=arg, column=len(name) + 1) from None
         if name_s in bindings:
-            raise ExpressionError(f"{name_s} is bound twice", source=arg, column=0)
+            also = f" ({name.strip()!r} is {name_s} once normalised)" if name_s != name.strip() else ""
+            raise ExpressionError(f"{name_s} is bound twice{also}", source=arg, column=0)
         bindings[name_s] = number
     return bindings
 
@@ -242,6 +245,7 @@ class _Compiler:
         self.steps = []
         self.names = {}  # name -> step index, in order of definition
         self.inputs = {}  # name -> column of first use
+        self.spellings = {}  # name -> how it was first written
         self.count = 0
 
     # positions
@@ -333,6 +337,7 @@ class _Compiler:
         if not isinstance(target, ast.Name):
             message = _REFUSED.get(type(target)) or "only a name can be assigned to"
             raise self.error(message, target)
+        self.spelled_once(target)
         name = target.id
         if name in ops.FUNCTIONS:
             raise self.error(f"{name} is a function; choose another name", target)
@@ -453,7 +458,19 @@ class _Compiler:
         args = tuple(self.expression(a, depth + 1) for a in node.args)
         return self.add(Step("apply", op=op, args=args), node)
 
+    def spelled_once(self, node):
+        """Python reads a name NFKC-normalised ('ｘ' is x, the micro sign µ is the Greek μ):
+        a name written two ways would silently be one, so each keeps its first spelling."""
+        start = self.node_column(node)
+        end = self.position(node.end_lineno, node.end_col_offset)
+        written = self.text[start:end] if start is not None and end is not None else node.id
+        first = self.spellings.setdefault(node.id, written)
+        if written != first:
+            raise self.error(f"'{written}' and '{first}' are the same name once normalised (NFKC, as Python "
+                             f"reads names); write it one way", node)
+
     def name(self, node):
+        self.spelled_once(node)
         name = node.id
         if name in self.names:
             return self.names[name]

@@ -16,16 +16,21 @@ import stat
 import tempfile
 from contextlib import contextmanager
 
-from .errors import UserInputError
+from .errors import UserInputError, shorten
+from .limits import format_bytes, read_limit
 
 
 def display_path(path):
-    """A path as a user would type it: relative to the working directory when inside it."""
+    """A path as a user would type it: relative to the working directory when inside it.
+    One that could not be typed (a NUL or newline in it) or is very long is shown as a
+    shortened repr, so a message stays on one line."""
     path = str(path)
     if os.path.isabs(path):
         rel = os.path.relpath(path)
         if not rel.startswith(".."):
-            return rel
+            path = rel
+    if not path.isprintable() or len(path) > 300:
+        return shorten(path)
     return path
 
 
@@ -35,8 +40,10 @@ def open_user_file(path, error, kind, **open_args):
     file itself into `error` ("PATH: no such file", "PATH: is a directory, not a KIND",
     ...). A UnicodeDecodeError or OSError raised while reading inside the with-block
     becomes `error` too ("PATH: not a text file (REASON)", "PATH: REASON"): reading a
-    binary CSV relies on that. Other errors from the reading pass through unchanged."""
+    binary CSV relies on that. Other errors from the reading pass through unchanged.
+    Read with read_bounded or bounded_lines: the path may be /dev/zero."""
     shown = display_path(path)
+    check_path(path, error)
     try:
         with open(path, **open_args) as f:
             yield f
@@ -50,6 +57,40 @@ def open_user_file(path, error, kind, **open_args):
         raise error(f"{shown}: {e.strerror}") from None
 
 
+def read_bounded(f, path, error, kind):
+    """All of an open file, refused with `error` past limits.read_limit(kind)."""
+    limit, why = read_limit(kind)
+    data = f.read(limit + 1)
+    if len(data) > limit:
+        raise error(f"{display_path(path)}: larger than {_size(limit)}, {why}")
+    return data
+
+
+def bounded_lines(f, path, error, kind):
+    """The lines of an open text file, refused with `error` once past limits.read_limit(kind)
+    (a line is read in pieces no longer than what is left: /dev/zero has no newline)."""
+    limit, why = read_limit(kind)
+    left = limit
+    while True:
+        line = f.readline(left + 1)
+        if not line:
+            return
+        left -= len(line)
+        if left < 0:
+            raise error(f"{display_path(path)}: larger than {_size(limit)}, {why}")
+        yield line
+
+
+def _size(n):
+    return f"{n // 1024} KB" if n % 1024 == 0 and n < 2 ** 20 else format_bytes(n)
+
+
+def check_path(path, error=UserInputError):
+    """Refuse a path the system cannot take (a NUL character) with `error`."""
+    if "\0" in str(path):
+        raise error(f"{display_path(path)}: a path cannot contain a NUL character")
+
+
 def cannot_write(path, e):
     """The error for a failed write: UserInputError('cannot write PATH: REASON')."""
     return UserInputError(f"cannot write {display_path(path)}: {e.strerror or e}")
@@ -59,6 +100,7 @@ def check_writable(path):
     """Raise cannot_write(...) unless `path` can be written: for a regular file, a temporary
     file is made next to it and removed at once (what write_atomic needs); anything else
     must exist and allow writing. Used to fail before a long run rather than after it."""
+    check_path(path)
     try:
         target = _replaceable(path)
         if target is None:
@@ -77,6 +119,7 @@ def check_writable(path):
 def write_atomic(path, data):
     """Write `data` (str as UTF-8, or bytes) to `path`: atomically when it is a regular file
     or a new name, directly when it is a device or pipe. Raises cannot_write(...)."""
+    check_path(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
     try:

@@ -45,6 +45,9 @@ SCALAR_NODE_BYTES = 150      # per Value in a training step's graph (two-slot no
 SCALAR_PARAM_BYTES = 350     # per parameter on the scalar engine: its Value, lists, optimizer state
 TENSOR_PARAM_BYTES = 200     # per parameter on an array engine: arrays, gradients, optimizer state
 TENSOR_ACTIVATION_BYTES = 8 * 6  # per unit and sample on an array engine: pre-activation, output, grads
+# per byte (character) of a file read: a CSV's rows as lists of strings (about 20 for
+# iris.csv, 11 for digits.csv), a checkpoint's JSON as Python lists and floats
+READ_COST = {"CSV file": 24, "checkpoint": 4}
 
 
 def memory_budget(environ=os.environ):
@@ -64,6 +67,16 @@ def memory_budget(environ=os.environ):
     size, what = min(bounds)
     share = "half" if MEMORY_FRACTION == 0.5 else f"{MEMORY_FRACTION:g} of"
     return int(size * MEMORY_FRACTION), f"{share} {what}; {MEMORY_VARIABLE}=SIZE sets this bound"
+
+
+def read_limit(kind):
+    """(the size of the largest file of this kind mgrad reads, why): a config's fixed limit,
+    or the memory bound over what a byte read costs (READ_COST)."""
+    if kind == "config file":
+        return CONFIG_BYTES, "the limit for a config file"
+    budget, why = memory_budget()
+    limit = budget // READ_COST[kind] if budget != float("inf") else 2 ** 62
+    return limit, f"the most a {kind} may hold with the memory this run may use ({why})"
 
 
 def parse_size(text, where):

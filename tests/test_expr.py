@@ -138,6 +138,7 @@ def test_parse_bindings():
     (["b="], "the value of b is not a number: ''", 2),
     (["b=1/3"], "the value of b is not a number: '1/3'", 2),
     (["a=1", "a=2"], "a is bound twice", 0),
+    (["x=1", "\uff58=2"], "x is bound twice ('\uff58' is x once normalised)", 0),
     (["--rankdr"], "no such option: --rankdr", None),
 ])
 def test_bad_bindings(args, message, column):
@@ -151,6 +152,17 @@ def test_unbound_names_are_all_listed():
     e = error_of("a*b + c*d", {"a": 1.0})
     assert str(e) == "no values for b, c, d: bind each as NAME=VALUE, e.g. b=1.0 c=1.0 d=1.0"
     assert e.column == 2
+
+
+def test_names_are_read_as_python_reads_them_and_written_one_way(run):
+    # the micro sign (U+00B5) is the Greek mu (U+03BC) once NFKC-normalised, as Python
+    # normalises the expression's names: the binding is normalised the same way
+    out, _ = expr.evaluate(expr.parse("\u00b5 * 2"), expr.parse_bindings(["\u00b5=3"]))
+    assert out.data == 6.0
+    result = run("graph", "x + \uff58", "x=1", "-o", "never.dot")
+    assert (result.exit_code, result.stderr.splitlines()[0]) == (
+        2, "Error: '\uff58' and 'x' are the same name once normalised (NFKC, as Python reads names); write it "
+           "one way")
 
 
 def test_binding_checks():

@@ -43,18 +43,26 @@ def laughs(levels=10, width=9):
     return "\n".join(lines) + "\n"
 
 
-def checkpoint_with(**changes):
-    """The reference checkpoint with some of its config's fields replaced ('data.n_samples': 10**9)."""
+def checkpoint_edited(edit):
+    """The reference checkpoint, changed by edit(its dict), as JSON (nan and inf as NaN, Infinity)."""
     def make(ckpt):
         ckpt = json.loads(json.dumps(ckpt))
+        edit(ckpt)
+        return json.dumps(ckpt)
+    return {"m.json": make}
+
+
+def checkpoint_with(**changes):
+    """The reference checkpoint with some of its config's fields (or sections) replaced:
+    checkpoint_with(**{"data.n_samples": 10**9})."""
+    def edit(ckpt):
         for dotted, value in changes.items():
             *path, key = dotted.split(".")
             node = ckpt["config"]
             for p in path:
                 node = node[p]
             node[key] = value
-        return json.dumps(ckpt)
-    return {"m.json": make}
+    return checkpoint_edited(edit)
 
 
 def memory(field, what):
@@ -64,7 +72,21 @@ def memory(field, what):
                       r"MGRAD_MAX_MEMORY=SIZE sets this bound\); .+")
 
 
+def csv_data(text, yaml_extra=""):
+    """A config training on d.csv, holding TEXT."""
+    return {"c.yaml": f"data: {{csv: d.csv}}\nmodel: {{layers: [4, 2]}}\nloss: cross_entropy\n{yaml_extra}",
+            "d.csv": text}
+
+
+def read_limit(path, kind):
+    """The refusal of a file past what this run may read (its size depends on the machine)."""
+    return re.compile(re.escape(path) + r": larger than [\d.]+ [KMGT]B, the most a " + kind + r" may hold with "
+                      r"the memory this run may use \(half what the address-space limit leaves; "
+                      r"MGRAD_MAX_MEMORY=SIZE sets this bound\)")
+
+
 LONG_NAME = "x" * 60_000
+WIDE = ",".join(f"c{j}" for j in range(100_000))
 
 ROWS = [
     # --- YAML: bounded and strict
@@ -105,6 +127,46 @@ ROWS = [
         "2-10000000-1 (40,000,001 parameters) on the tensor engine"), config("model: {layers: [10000000, 1]}\n")),
     Row("full-batch-scalar", ["train", "c.yaml"], memory("c.yaml: batch_size", "a step on 100,000 samples on the "
         "scalar engine (680 graph nodes each)"), config("data: {name: moons, n_samples: 100000}\n")),
+    # --- files: bounded reads, impossible paths
+    Row("csv-endless", ["train", "c.yaml"], read_limit("/dev/zero", "CSV file"), config("data: {csv: /dev/zero}\n")),
+    Row("checkpoint-endless", ["eval", "/dev/zero"], read_limit("/dev/zero", "checkpoint")),
+    Row("csv-directory", ["train", "c.yaml"], ".: is a directory, not a CSV file", config("data: {csv: .}\n")),
+    Row("csv-nul-in-path", ["train", "c.yaml"], "'a\\x00b.csv': a path cannot contain a NUL character",
+        config('data: {csv: "a\\0b.csv"}\n')),
+    Row("checkpoint-nul-in-csv-path", ["eval", "m.json"], "m.json: cannot rebuild the data it was trained on: "
+        "'/nowhere/a\\x00b.csv': a path cannot contain a NUL character",
+        checkpoint_with(data={"name": "csv", "csv": "/nowhere/a\0b.csv", "target": None, "task": "auto",
+                              "standardize": False, "test_split": 0.2})),
+    # --- CSV cells
+    Row("csv-empty-target", ["train", "c.yaml"], "d.csv, line 3, column 't': the target is empty",
+        csv_data("a,b,t\n1,2,x\n3,4,\n5,6,y\n")),
+    Row("csv-nan-target", ["train", "c.yaml"], "d.csv, line 4, column 't': expected a class name or a finite "
+        "number as the target, got 'nan'", csv_data("a,b,t\n1,2,x\n5,6,y\n3,4,nan\n")),
+    Row("csv-inf-target", ["train", "c.yaml"], "d.csv, line 2, column 't': expected a class name or a finite "
+        "number as the target, got '-inf'", csv_data("a,b,t\n1,2,-inf\n3,4,1\n")),
+    Row("csv-empty-feature", ["train", "c.yaml"], "d.csv, line 3, column 'b': expected a number, got an empty cell",
+        csv_data("a,b,t\n1,2,x\n3,,y\n")),
+    Row("csv-nan-feature", ["train", "c.yaml"], "d.csv, line 2, column 'a': expected a finite number, got 'NaN'",
+        csv_data("a,b,t\nNaN,2,x\n3,4,y\n")),
+    Row("csv-no-header", ["train", "c.yaml"], "d.csv, line 1: the first row holds numbers (5.1, 3.5), not column "
+        "names; the file needs a header row naming its columns first (such as x1,x2,label)",
+        csv_data("5.1,3.5,setosa\n4.9,3.0,setosa\n6.2,2.9,virginica\n")),
+    Row("csv-columns-over-the-limit", ["train", "c.yaml"], "d.csv, line 1: 100,001 columns, more than the limit of "
+        "100,000", csv_data(WIDE + ",t\n" + ",".join(["1"] * 100_001) + "\n")),
+    Row("csv-repeated-column-in-a-wide-header", ["train", "c.yaml"], "d.csv, line 1, column 'c0': the column appears "
+        "twice", csv_data(WIDE[:-len(",c99999")] + ",c0\n" + ",".join(["1"] * 100_000) + "\n")),
+    Row("csv-long-cell-quoted-short", ["train", "c.yaml"], f"d.csv, line 2, column 'a': expected a number, got "
+        f"{shorten('z' * 100_000)}", csv_data("a,b,t\n" + "z" * 100_000 + ",2,x\n3,4,y\n")),
+    # --- checkpoint numbers
+    Row("checkpoint-nan-in-optimizer", ["eval", "m.json"], "m.json: optimizer.m[3]: expected a finite number, got nan",
+        checkpoint_edited(lambda c: c["optimizer"]["m"].__setitem__(3, float("nan")))),
+    Row("checkpoint-inf-in-history", ["plot", "m.json"], "m.json: history[1].loss: expected a finite number, got inf",
+        checkpoint_edited(lambda c: c["history"][1].__setitem__("loss", float("inf")))),
+    Row("checkpoint-huge-epoch-in-history", ["plot", "m.json"], "m.json: history[0].epoch: expected an epoch from 1 "
+        "to 2, got an integer of about 400 digits", checkpoint_edited(lambda c: c["history"][0].__setitem__(
+            "epoch", 10 ** 400))),
+    Row("checkpoint-accuracy-over-one", ["plot", "m.json"], "m.json: history[0].train_acc: expected a fraction from "
+        "0 to 1, got 7.5", checkpoint_edited(lambda c: c["history"][0].__setitem__("train_acc", 7.5))),
     Row("checkpoint-data-billion-eval", ["eval", "m.json"], memory("m.json: config: data.n_samples",
         "1,000,000,000 samples of xor with 2 features"), checkpoint_with(**{"data.n_samples": 10 ** 9})),
 ]
