@@ -1,0 +1,57 @@
+"""`mgrad datasets`: list the built-in data sets and the shipped CSV files."""
+
+import click
+
+from ..cli import CONTEXT_SETTINGS, cli, json_out, out_console, translate_errors
+
+
+@cli.command("datasets", context_settings=CONTEXT_SETTINGS)
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON, for scripts.")
+@translate_errors
+def datasets_command(as_json):
+    """List the built-in data sets (with their parameters and defaults) and the CSV files
+    shipped in datasets/ (with their shapes).
+
+    \b
+    Examples:
+      mgrad datasets
+      mgrad datasets --json
+
+    Use a built-in in a config with `data: {name: moons, n_samples: 200, noise: 0.2}`,
+    a CSV with `data: {csv: ../datasets/iris.csv, target: species}`.
+    """
+    from .. import datasets as ds
+    from ..files import display_path
+
+    builtins, csvs = ds.builtin_info(), ds.shipped_csvs()
+    if as_json:
+        json_out({"builtin": builtins, "csv": csvs})
+        return
+    from rich.table import Table
+
+    out = out_console()
+    table = Table(title="Built-in data sets (data.name)", title_justify="left")
+    table.add_column("name")
+    for col in ("samples", "features", "classes"):
+        table.add_column(col, justify="right")
+    table.add_column("parameters (defaults)")
+    for b in builtins:
+        params = ", ".join(f"{k}={v:g}" for k, v in b["params"].items()) or "-"
+        table.add_row(b["name"], str(b["samples"]), str(b["features"]), str(b["classes"]), params)
+    out.print(table)
+    for b in builtins:
+        out.print(f"  {b['name']}: {b['description']}", markup=False, soft_wrap=True)
+    out.print()
+    if not csvs:
+        out.print("No shipped CSV files found (they live in datasets/ of the source tree).", markup=False)
+        return
+    table = Table(title=f"Shipped CSV files in {display_path(ds.SHIPPED_DIR)}/ (data.csv)", title_justify="left")
+    table.add_column("file")
+    for col in ("rows", "columns", "classes"):
+        table.add_column(col, justify="right")
+    table.add_column("target (last column)")
+    for c in csvs:
+        classes = "-" if c["classes"] is None else str(c["classes"])
+        table.add_row(c["name"], str(c["rows"]), str(c["columns"]), classes, c["target"])
+    out.print(table)
+

@@ -1,0 +1,196 @@
+"""`mgrad gradcheck`: compare backward()'s gradients with finite differences,
+for an expression or a config's model and loss."""
+
+import click
+
+from .. import expr as _expr
+from .. import gradcheck as _gradcheck
+from .. import render as _render
+from ..cli import EXPR_CONTEXT_SETTINGS, cli, json_out, out_console, translate_errors
+from ..config import ENGINES
+
+
+@cli.command("gradcheck", context_settings=EXPR_CONTEXT_SETTINGS)
+@click.argument("expression", required=False)
+@click.argument("bindings", nargs=-1, metavar="[NAME=VALUE]...")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="CONFIG",
+              help="Check a config's model and loss (at its initial weights) instead of an expression.")
+@click.option("--samples", type=int, default=4, show_default=True,
+              help="With --config: how many training samples make the batch.")
+@click.option("--max-params", type=int, default=None,
+              help="With --config: check a random subset of this many parameters (seeded by the config's seed).")
+@click.option("--eps", type=float, default=_gradcheck.EPS, show_default=True,
+              help="Step of the central difference (f(x+eps) - f(x-eps)) / 2eps.")
+@click.option("--atol", type=float, default=_gradcheck.ATOL, show_default=True, help="Absolute tolerance.")
+@click.option("--rtol", type=float, default=_gradcheck.RTOL, show_default=True, help="Relative tolerance.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON, for scripts.")
+@click.option("--engine", type=click.Choice(ENGINES + ("both",)),
+              help="With --config: the engine to check (default: the config's); both: each engine against "
+                   "finite differences and the two engines against each other.")
+@translate_errors
+def gradcheck_command(expression, bindings, config_path, samples, max_params, eps, atol, rtol, as_json,
+                      engine=None):
+    """Compare backward()'s gradients with finite differences.
+
+    EXPRESSION and NAME=VALUE are as for `mgrad graph`. For each input: the analytic gradient, the central-difference estimate, their
+    absolute and relative error, and ok/FAIL; it passes when
+    |analytic - numeric| <= atol + rtol * |numeric| (torch.autograd.gradcheck's rule
+    and defaults). Exit code 0 when all pass, 1 when any fails. At a kink (relu or abs
+    at exactly 0) the gradient is reported as "not differentiable", not as a failure.
+
+    \b
+    Examples:
+      mgrad gradcheck "tanh(x*w + b)" x=2 w=-3 b=6.88
+      mgrad gradcheck "e = a*b; d = e + c; L = d * f" a=2 b=-3 c=10 f=-2 --json
+      mgrad gradcheck "relu(x) * y" x=0 y=3
+      mgrad gradcheck --config configs/moons.yaml --max-params 50
+      mgrad gradcheck --config configs/digits.yaml --engine both --max-params 40
+
+    With --config: every parameter's gradient of the config's loss, on a batch of its
+    first --samples training samples, at the initial weights; the summary gives the
+    worst absolute and relative error and where they occur. --engine both checks the
+    scalar and the tensor engine, and fails where their gradients differ by more than
+    float64 rounding (relative 1e-9).
+    """
+    if engine is not None and config_path is None:
+        raise click.UsageError("--engine needs --config (an expression is checked on the scalar engine)")
+    if config_path is not None:
+        if expression is not None:
+            raise click.UsageError("give an EXPRESSION or --config, not both")
+        return _gradcheck_config(config_path, samples, max_params, eps, atol, rtol, as_json, engine)
+    if expression is None:
+        raise click.UsageError("give an EXPRESSION (with NAME=VALUE inputs) or --config CONFIG")
+    values = _expr.parse_bindings(bindings)
+    out, results = _gradcheck.check_expression(expression, values, eps, atol, rtol)
+    ok = _gradcheck.passed(results)
+    if as_json:
+        json_out({
+            "expression": expression,
+            "inputs": values,
+            "output": {"name": out.label, "value": out.data},
+            "eps": eps, "atol": atol, "rtol": rtol,
+            "passed": ok,
+            "results": [r.to_dict() for r in results],
+        })
+    else:
+        _print_gradcheck(results, f"{out.label or 'output'} = {_render.format_number(out.data)}",
+                         eps, atol, rtol, what="input")
+    if not ok:
+        raise SystemExit(1)
+
+
+def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json, engine=None):
+    from ..config import load_config
+
+    config = load_config(path)
+    if engine == "both":
+        return _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json)
+    engine = engine or config["engine"]
+    loss, results, samples = _gradcheck.check_config(config, samples, max_params, eps, atol, rtol, source=path,
+                                                     engine=engine)
+    ok = _gradcheck.passed(results)
+    if as_json:
+        json_out({
+            "config": path, "engine": engine, "samples": samples, "max_params": max_params,
+            "loss": loss,
+            "eps": eps, "atol": atol, "rtol": rtol,
+            "passed": ok,
+            "results": [r.to_dict() for r in results],
+        })
+    else:
+        title = f"{path}: loss = {_render.format_number(loss)} on {samples} samples, {engine} engine"
+        _print_gradcheck(results, title, eps, atol, rtol, what="parameter")
+    if not ok:
+        raise SystemExit(1)
+
+
+def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json):
+    """--engine both: a row per parameter with both engines' gradients and the central difference."""
+    from rich.table import Table
+
+    losses, rows, samples = _gradcheck.check_engines(config, samples, max_params, eps, atol, rtol, source=path)
+    ok = _gradcheck.passed(rows)
+    if as_json:
+        json_out({
+            "config": path, "engine": "both", "samples": samples, "max_params": max_params,
+            "loss": losses,
+            "eps": eps, "atol": atol, "rtol": rtol,
+            "engine_rtol": _gradcheck.ENGINE_RTOL, "engine_atol": _gradcheck.ENGINE_ATOL,
+            "passed": ok,
+            "results": [r.to_dict() for r in rows],
+        })
+        if not ok:
+            raise SystemExit(1)
+        return
+    console = out_console()
+    shown = {e: _render.format_number(v) for e, v in losses.items()}
+    loss_text = shown["scalar"] if losses["scalar"] == losses["tensor"] else \
+        f"{shown['scalar']} (scalar), {shown['tensor']} (tensor)"
+    console.print(f"Gradient check of {path} on both engines: loss = {loss_text} on {samples} samples  "
+                  f"(eps {eps:g}, atol {atol:g}, rtol {rtol:g}; engines within rtol "
+                  f"{_gradcheck.ENGINE_RTOL:g})", markup=False, soft_wrap=True)
+    table = Table()
+    table.add_column("parameter")
+    for col in ("scalar", "tensor", "numeric", "scalar vs tensor", "vs numeric"):
+        table.add_column(col, justify="right")
+    table.add_column("status")
+    for r in rows:
+        table.add_row(r.name, f"{r.scalar:.12g}", f"{r.tensor:.12g}", f"{r.numeric:.12g}",
+                      f"{r.engine_error:.1e}", f"{r.rel_error:.1e}", r.status)
+    console.print(table)
+
+    def describe_worst(rows, differentiable):
+        engines, = _gradcheck.worst(rows, "engine_error")
+        numeric, = _gradcheck.worst(differentiable, "rel_error")
+        return (f"engines apart by at most {engines.engine_error:.1e} at {engines.name}, "
+                f"worst rel error against the central difference {numeric.rel_error:.1e} at {numeric.name}")
+
+    _print_gradcheck_verdict(console, rows, describe_worst, agree=" on both engines", soft_wrap=True)
+    if not ok:
+        raise SystemExit(1)
+
+
+def _print_gradcheck(results, title, eps, atol, rtol, what):
+    from rich.table import Table
+
+    console = out_console()
+    console.print(f"Gradient check of {title}  (eps {eps:g}, atol {atol:g}, rtol {rtol:g})", markup=False)
+    table = Table()
+    table.add_column(what)
+    for col in ("analytic", "numeric", "abs error", "rel error"):
+        table.add_column(col, justify="right")
+    table.add_column("status")
+    for r in results:
+        table.add_row(r.name, f"{r.analytic:.12g}", f"{r.numeric:.12g}", f"{r.abs_error:.1e}",
+                      f"{r.rel_error:.1e}", r.status)
+    console.print(table)
+
+    def describe_worst(results, differentiable):
+        worst_abs, worst_rel = _gradcheck.worst(differentiable)
+        return (f"worst abs error {worst_abs.abs_error:.1e} at {worst_abs.name}, "
+                f"rel {worst_rel.rel_error:.1e} at {worst_rel.name}")
+
+    _print_gradcheck_verdict(console, results, describe_worst)
+
+
+def _print_gradcheck_verdict(console, rows, describe_worst, agree="", soft_wrap=False):
+    """The first five notes, then the one-line summary. describe_worst(rows, differentiable
+    rows) words the worst errors: only among the gradients that exist, as a kink's "error"
+    means nothing (all rows when every one is at a kink)."""
+    notes = [r for r in rows if r.note]
+    for r in notes[:5]:
+        console.print(f"{r.name}: {r.note}", markup=False)
+    if len(notes) > 5:
+        console.print(f"... and {len(notes) - 5} more notes like these (--json lists them all)", markup=False)
+    failed = [r for r in rows if r.status == _gradcheck.FAIL]
+    kinks = [r for r in rows if r.status == _gradcheck.NOT_DIFFERENTIABLE]
+    worst = describe_worst(rows, [r for r in rows if r.status != _gradcheck.NOT_DIFFERENTIABLE] or rows)
+    n = len(rows)
+    if failed:
+        summary = f"FAIL: {len(failed)} of {n} gradients disagree ({worst})"
+    else:
+        summary = f"ok: {n - len(kinks)} of {n} gradients agree{agree} ({worst})"
+    if kinks:
+        summary += f"; {len(kinks)} not differentiable here"
+    console.print(summary, markup=False, soft_wrap=soft_wrap)
+
