@@ -1,14 +1,15 @@
 """Checkpoints: one JSON file holding a trained model and how it was made.
 
     {
-      "format": "mgrad-checkpoint", "version": 1,
+      "format": "mgrad-checkpoint", "version": 2,
       "config":    the resolved config (config.validate_config checks it on load),
       "sizes":     [n_in, layer sizes...],
       "weights":   flat list in nn.MLP order (layer by layer, neuron by neuron: w..., b),
       "optimizer": the optimizer's state_dict(),
       "epoch":     epochs completed,
       "rng":       the batch-order generator's state (numpy bit_generator.state),
-      "data":      {"name", "task", "feature_names", "class_names", "mean", "std", "target"},
+      "data":      {"name", "task", "feature_names", "class_names", "mean", "std", "target",
+                    "fingerprint": {"rows", "sha256"} of the training data (datasets.data_fingerprint)},
       "metrics":   {"epoch", "loss", "train_acc", "test_acc", "lr", "seconds"} of the last epoch,
       "history":   [{"epoch", "loss", "train_acc", "test_acc", "lr"}, ...] one per epoch so far
     }
@@ -28,6 +29,9 @@ Defaults for fields that older files may lack:
 - version 1, "history": [] (no curves to plot). Added within version 1 before this policy.
 - version 1, data "target": null (any single extra CSV column is taken as the target).
   Added within version 1 before this policy.
+- version 2 added data "fingerprint": version 1 files get null (the data they were trained
+  on cannot be told apart from other data with the same columns and classes; eval and
+  resume check only those).
 
 save_checkpoint writes through files.write_atomic: a reader sees the old file or the new
 one, never half, even if the writer is killed.
@@ -36,6 +40,7 @@ one, never half, even if the writer is killed.
 import copy
 import json
 import math
+import re
 
 from . import limits
 from .config import validate_config
@@ -43,13 +48,19 @@ from .errors import CheckpointError, ConfigError, shorten
 from .files import display_path, open_user_file, read_bounded, write_atomic
 
 FORMAT = "mgrad-checkpoint"
-VERSION = 1
+VERSION = 2
 KEYS = ("format", "version", "config", "sizes", "weights", "optimizer", "epoch", "rng", "data", "metrics")
 HISTORY_KEYS = ("epoch", "loss", "train_acc", "test_acc", "lr")
 
+def _from_version_1(ckpt, bad):
+    if isinstance(ckpt.get("data"), dict):
+        ckpt["data"].setdefault("fingerprint", None)
+    return ckpt
+
+
 # version v -> a function (ckpt of version v, bad) -> ckpt of version v + 1; `bad(message)`
-# makes the CheckpointError naming the file. Empty while there is one version.
-UPGRADES = {}
+# makes the CheckpointError naming the file
+UPGRADES = {1: _from_version_1}
 # (section or None for the top level, field) -> the default for a file that lacks it
 DEFAULTS = {(None, "history"): [], ("data", "target"): None}
 
@@ -176,6 +187,13 @@ def _check_data(ckpt, bad):
         raise bad("data.std: expected positive numbers, with a mean")
     if data["target"] is not None and not isinstance(data["target"], str):
         raise bad(f"data.target: expected a column name or null, got {data['target']!r}")
+    identity = data.get("fingerprint")
+    if identity is not None and not (
+            isinstance(identity, dict) and set(identity) == {"rows", "sha256"}
+            and isinstance(identity["rows"], int) and not isinstance(identity["rows"], bool) and identity["rows"] > 0
+            and isinstance(identity["sha256"], str) and re.fullmatch("[0-9a-f]{64}", identity["sha256"])):
+        raise bad(f"data.fingerprint: expected {{\"rows\": a count, \"sha256\": 64 hex digits}}, got "
+                  f"{shorten(identity)}")
 
 
 def _check_state(ckpt, bad):

@@ -9,6 +9,7 @@ load_dataset all read them, so a new data set or parameter is one entry.
 
 import csv
 import difflib
+import hashlib
 import os
 from dataclasses import dataclass, field
 
@@ -210,16 +211,18 @@ class Dataset:
     classification, floats for regression), names, and a seeded train/test split.
 
     `mean` and `std` are the standardization statistics (from the training rows only),
-    or None: predict applies the same (x - mean) / std to new inputs.
+    or None: predict applies the same (x - mean) / std to new inputs. `fingerprint`
+    identifies the data (data_fingerprint()); by default that of X as given.
     """
 
     def __init__(self, name, X, y, task, class_names, feature_names, train_idx, test_idx,
-                 mean=None, std=None, target="y"):
+                 mean=None, std=None, target="y", fingerprint=None):
         self.name, self.X, self.y, self.task = name, X, y, task
         self.target = target  # the name of the target column (a CSV's header; "y" for a built-in)
         self.class_names, self.feature_names = class_names, feature_names
         self.train_idx, self.test_idx = train_idx, test_idx
         self.mean, self.std = mean, std
+        self.fingerprint = fingerprint or data_fingerprint(X, y, train_idx, test_idx)
 
     @property
     def n_classes(self):
@@ -285,6 +288,7 @@ def load_dataset(data_cfg, seed):
 
     train_idx, test_idx = split(y if task == "classification" else None, len(X),
                                 data_cfg.get("test_split", 0.0), np.random.default_rng([seed, 1]))
+    identity = data_fingerprint(X, y, train_idx, test_idx)  # of the raw features
     mean = std = None
     if data_cfg.get("standardize"):
         with np.errstate(all="ignore"):  # values near the float limit overflow: refused below
@@ -299,7 +303,31 @@ def load_dataset(data_cfg, seed):
             if what is not None:
                 raise DataError(f"{where}, column '{column}': too large to standardize (the {what} is not a "
                                 f"finite number); rescale the column or set data.standardize: false")
-    return Dataset(label, X, y, task, class_names, feature_names, train_idx, test_idx, mean, std, target)
+    return Dataset(label, X, y, task, class_names, feature_names, train_idx, test_idx, mean, std, target,
+                   fingerprint=identity)
+
+
+def data_fingerprint(X, y, train_idx, test_idx):
+    """What identifies the data a model was trained on: {"rows": n, "sha256": the hash of
+    the raw features, the targets and the split, in order}. A file reordered, edited or
+    split otherwise gives another hash."""
+    h = hashlib.sha256()
+    for array, dtype in ((X, "<f8"), (y, "<f8"), (train_idx, "<i8"), (test_idx, "<i8")):
+        array = np.ascontiguousarray(array, dtype=dtype)  # one byte order on every machine
+        h.update(repr(array.shape).encode("ascii"))
+        h.update(array.tobytes())
+    return {"rows": int(len(X)), "sha256": h.hexdigest()}
+
+
+def changed(stored, dataset):
+    """How `dataset` differs from the data a checkpoint's fingerprint describes, in a few
+    words, or None when it is the same (or the checkpoint has no fingerprint)."""
+    if stored is None or stored == dataset.fingerprint:
+        return None
+    now = dataset.fingerprint["rows"]
+    if stored["rows"] != now:
+        return f"{stored['rows']} rows then, {now} now"
+    return f"the same number of rows, {now}, but other values, order or split"
 
 
 def split(y, n, test_split, rng):

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import limits, losses
 from .checkpoint import load_checkpoint
-from .datasets import builtin_shape, load_dataset, parse_number, read_table
+from .datasets import builtin_shape, changed, load_dataset, parse_number, read_table
 from .errors import CheckpointError, DataError
 from .files import display_path
 from .train import make_backend
@@ -238,6 +238,10 @@ def training_data(model):
     if (ds.class_names is None) != (model.class_names is None) or (
             ds.class_names is not None and list(ds.class_names) != model.class_names):
         raise CheckpointError(f"{model.source}: {ds.name} no longer has the classes the model was trained on")
+    change = changed(model.ckpt["data"].get("fingerprint"), ds)
+    if change is not None:
+        raise CheckpointError(f"{model.source}: {ds.name} is not the data the model was trained on ({change}); "
+                              f"its held-out rows would not be the ones held out in training")
     return ds, ds.X
 
 

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from . import losses, optim
+from . import datasets, losses, optim
 from .engine import Value
 from .errors import CheckpointError, ConfigError, TrainingDiverged
 from .nn import MLP
@@ -216,6 +216,7 @@ class Trainer:
                 "mean": None if ds.mean is None else ds.mean.tolist(),
                 "std": None if ds.std is None else ds.std.tolist(),
                 "target": getattr(ds, "target", None),
+                "fingerprint": ds.fingerprint,
             },
             "metrics": self.last,
             "history": [dict(r) for r in self.history],
@@ -305,6 +306,10 @@ def check_resumable(config, dataset, ckpt, source="checkpoint", config_source="c
                               f"but {dataset.name} has {', '.join(dataset.feature_names)}")
     if ckpt["data"].get("class_names") != (None if dataset.class_names is None else list(dataset.class_names)):
         raise CheckpointError(f"{source}: was trained on other classes than {dataset.name} has")
+    change = datasets.changed(ckpt["data"]["fingerprint"], dataset)
+    if change is not None:
+        raise CheckpointError(f"{source}: {dataset.name} is not the data it was trained on ({change}); "
+                              f"resume on the same data")
     if ckpt["epoch"] >= config["epochs"]:
         raise CheckpointError(f"{source}: already trained {ckpt['epoch']} epochs, and {config_source} asks for "
                               f"{config['epochs']}; ask for more with --epochs")

@@ -35,38 +35,49 @@ def test_fields_an_older_file_lacks_get_their_documented_defaults(tmp_path, save
     assert loaded["history"] == [] and loaded["data"]["target"] is None
 
 
-@pytest.mark.parametrize("version", [2, 0, "1", None, True, 1.5])
+@pytest.mark.parametrize("version", [checkpoint.VERSION + 1, 0, "1", None, True, 1.5])
 def test_an_unknown_version_is_refused_by_name(tmp_path, saved, version):
     with pytest.raises(CheckpointError) as e:
         checkpoint.load_checkpoint(write(tmp_path, dict(saved, version=version)))
     assert str(e.value) == (f"{tmp_path / 'm.json'}: checkpoint version {version!r} is not supported "
-                            f"(this mgrad reads version 1)")
+                            f"(this mgrad reads versions 1 to {checkpoint.VERSION})")
+
+
+def test_a_version_1_file_loads_without_a_data_fingerprint(tmp_path, saved):
+    old = json.loads(json.dumps(saved))
+    old["version"] = 1
+    del old["data"]["fingerprint"]
+    loaded = checkpoint.load_checkpoint(write(tmp_path, old))
+    assert loaded["version"] == checkpoint.VERSION and loaded["data"]["fingerprint"] is None
 
 
 def test_a_version_bump_is_one_entry(tmp_path, saved, monkeypatch):
-    # a pretend version 2 that adds a top-level "notes" field: version 1 files get its default
-    def to_v2(ckpt, bad):
+    # a pretend next version that adds a top-level "notes" field: older files get its default
+    now, next_ = checkpoint.VERSION, checkpoint.VERSION + 1
+
+    def upgrade(ckpt, bad):
         return dict(ckpt, notes="")
 
-    monkeypatch.setattr(checkpoint, "VERSION", 2)
-    monkeypatch.setattr(checkpoint, "UPGRADES", {1: to_v2})
+    monkeypatch.setattr(checkpoint, "VERSION", next_)
+    monkeypatch.setattr(checkpoint, "UPGRADES", {**checkpoint.UPGRADES, now: upgrade})
     loaded = checkpoint.load_checkpoint(write(tmp_path, saved))
-    assert (loaded["version"], loaded["notes"]) == (2, "")
+    assert (loaded["version"], loaded["notes"]) == (next_, "")
     assert loaded["weights"] == saved["weights"]
-    current = checkpoint.load_checkpoint(write(tmp_path, dict(saved, version=2, notes="mine")))
+    current = checkpoint.load_checkpoint(write(tmp_path, dict(saved, version=next_, notes="mine")))
     assert current["notes"] == "mine"
     with pytest.raises(CheckpointError) as e:
-        checkpoint.load_checkpoint(write(tmp_path, dict(saved, version=3)))
-    assert str(e.value).endswith("checkpoint version 3 is not supported (this mgrad reads versions 1 to 2)")
+        checkpoint.load_checkpoint(write(tmp_path, dict(saved, version=next_ + 1)))
+    assert str(e.value).endswith(f"checkpoint version {next_ + 1} is not supported "
+                                 f"(this mgrad reads versions 1 to {next_})")
 
 
 def test_an_upgrade_that_cannot_fill_a_field_says_what_the_old_file_lacks(tmp_path, saved, monkeypatch):
-    def to_v2(ckpt, bad):
-        raise bad("version 1 checkpoints lack the data fingerprint; train again to use this mgrad")
+    def upgrade(ckpt, bad):
+        raise bad("older checkpoints lack the notes; train again to use this mgrad")
 
-    monkeypatch.setattr(checkpoint, "VERSION", 2)
-    monkeypatch.setattr(checkpoint, "UPGRADES", {1: to_v2})
+    monkeypatch.setattr(checkpoint, "VERSION", checkpoint.VERSION + 1)
+    monkeypatch.setattr(checkpoint, "UPGRADES", {**checkpoint.UPGRADES, checkpoint.VERSION - 1: upgrade})
     with pytest.raises(CheckpointError) as e:
         checkpoint.load_checkpoint(write(tmp_path, saved))
-    assert str(e.value) == (f"{tmp_path / 'm.json'}: version 1 checkpoints lack the data fingerprint; "
+    assert str(e.value) == (f"{tmp_path / 'm.json'}: older checkpoints lack the notes; "
                             f"train again to use this mgrad")

@@ -124,6 +124,27 @@ def test_data_that_changed_since_training(run, models, tmp_path, monkeypatch):
     assert result.output == "Error: d.json: cannot rebuild the data it was trained on: d.csv: no such file\n"
 
 
+@pytest.mark.parametrize("change, difference", [
+    (lambda rows: rows[::-1], "the same number of rows, 10, but other values, order or split"),  # reordered
+    (lambda rows: rows[:3] + ["3,1.5,1"] + rows[4:], "the same number of rows, 10, but other values, order or split"),
+    (lambda rows: rows + ["10,1,0"], "10 rows then, 11 now"),
+])
+def test_data_edited_since_training_is_refused(run, tmp_path, monkeypatch, change, difference):
+    # the same columns and classes, but not the rows it was trained and tested on
+    monkeypatch.chdir(tmp_path)
+    rows = [f"{i},{i % 3},{i % 2}" for i in range(10)]
+    (tmp_path / "d.csv").write_text("a,b,t\n" + "\n".join(rows) + "\n")
+    (tmp_path / "d.yaml").write_text("data: {csv: d.csv, test_split: 0.2}\nmodel: {layers: [2, 1]}\nepochs: 2\n")
+    train_checkpoint(tmp_path / "d.json", tmp_path / "d.yaml")
+    assert run("eval", "d.json").exit_code == 0
+    (tmp_path / "d.csv").write_text("a,b,t\n" + "\n".join(change(rows)) + "\n")
+    result = run("eval", "d.json")
+    assert (result.exit_code, result.output) == (
+        2, f"Error: d.json: d.csv is not the data the model was trained on ({difference}); its held-out rows "
+           f"would not be the ones held out in training\n")
+    assert run("eval", "d.json", "d.csv").exit_code == 0  # a CSV given by name is evaluated as it is
+
+
 def test_help_has_examples(run):
     assert "mgrad eval iris.json datasets/iris.csv" in run("eval", "--help").output
 

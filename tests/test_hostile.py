@@ -167,6 +167,9 @@ ROWS = [
             "epoch", 10 ** 400))),
     Row("checkpoint-accuracy-over-one", ["plot", "m.json"], "m.json: history[0].train_acc: expected a fraction from "
         "0 to 1, got 7.5", checkpoint_edited(lambda c: c["history"][0].__setitem__("train_acc", 7.5))),
+    Row("checkpoint-fingerprint-not-a-hash", ["eval", "m.json"], "m.json: data.fingerprint: expected {\"rows\": a "
+        "count, \"sha256\": 64 hex digits}, got {'rows': 100, 'sha256': 'zz'}",
+        checkpoint_edited(lambda c: c["data"].__setitem__("fingerprint", {"rows": 100, "sha256": "zz"}))),
     Row("checkpoint-data-billion-eval", ["eval", "m.json"], memory("m.json: config: data.n_samples",
         "1,000,000,000 samples of xor with 2 features"), checkpoint_with(**{"data.n_samples": 10 ** 9})),
 ]

@@ -122,6 +122,19 @@ def test_resume_refuses_another_config_or_a_finished_run(run, tmp_path, monkeypa
     assert result.exit_code == 0, result.output
 
 
+def test_resume_refuses_data_edited_since_training(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = [f"{i},{i % 3},{i % 2}" for i in range(12)]
+    write(tmp_path, "d.csv", "a,b,t\n" + "\n".join(rows) + "\n")
+    write(tmp_path, "c.yaml", "data: {csv: d.csv}\nmodel: {layers: [2, 1]}\nepochs: 4\n")
+    assert run("train", "c.yaml", "--epochs", "2", "--save", "m.json", "-q").exit_code == 0
+    write(tmp_path, "d.csv", "a,b,t\n" + "\n".join(rows[1:] + rows[:1]) + "\n")  # the same rows, another order
+    result = run("train", "c.yaml", "--resume", "m.json")
+    assert (result.exit_code, result.output) == (
+        2, "Error: m.json: d.csv is not the data it was trained on (the same number of rows, 12, but other "
+           "values, order or split); resume on the same data\n")
+
+
 def test_resume_with_a_damaged_optimizer_state(tmp_path):
     cfg = write(tmp_path, "c.yaml", SHUFFLED)
     config = load_config(cfg)

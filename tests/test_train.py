@@ -211,13 +211,14 @@ def test_checkpoint_contents(run, tmp_path):
     assert result.exit_code == 0
     assert f"Checkpoint saved to {save}." in result.output
     ckpt = load_checkpoint(save)
-    assert ckpt["format"] == "mgrad-checkpoint" and ckpt["version"] == 1
+    assert ckpt["format"] == "mgrad-checkpoint" and ckpt["version"] == 2
     assert ckpt["sizes"] == [4, 8, 3]
     assert len(ckpt["weights"]) == 4 * 8 + 8 + 8 * 3 + 3
     assert ckpt["epoch"] == 3
     assert ckpt["data"]["class_names"] == ["setosa", "versicolor", "virginica"]
     assert ckpt["data"]["feature_names"] == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
     assert len(ckpt["data"]["mean"]) == 4 and len(ckpt["data"]["std"]) == 4
+    assert ckpt["data"]["fingerprint"]["rows"] == 150 and len(ckpt["data"]["fingerprint"]["sha256"]) == 64
     assert ckpt["optimizer"]["name"] == "adam" and ckpt["optimizer"]["t"] == 3
     assert ckpt["config"]["data"]["csv"] == os.path.join(os.path.dirname(CONFIGS), "datasets", "iris.csv")
     assert set(ckpt["metrics"]) == {"epoch", "loss", "train_acc", "test_acc", "lr", "seconds"}
