@@ -24,6 +24,8 @@ REFERENCES = {
     "torch": "pip install torch==2.13.0",
     "micrograd": "pip install micrograd==0.1.0",
     "threadpoolctl": "pip install threadpoolctl",
+    "onnx": "pip install onnx",
+    "onnxruntime": "pip install onnxruntime",
     "sklearn.datasets": "pip install scikit-learn==1.9.1",
 }
 
