@@ -82,22 +82,27 @@ def _node_class(op):
     if op.arity == 1:
         def _backward(self):
             a = self._a
-            a.grad += op.deriv(self.grad, a.data, self.data)[0]
+            (ga,) = op.deriv(self.grad, a.data, self.data)
+            if ga:  # a share of exactly 0 changes no sum: a dead relu's input keeps its shared 0.0
+                a.grad += ga
 
         children = property(lambda self: (self._a,))
     elif op.arity == 2:
         def _backward(self):
             a, b = self._a, self._b
             ga, gb = op.deriv(self.grad, a.data, b.data, self.data)
-            a.grad += ga
-            b.grad += gb
+            if ga:
+                a.grad += ga
+            if gb:
+                b.grad += gb
 
         children = property(lambda self: (self._a, self._b))
     else:
         def _backward(self):
             kids = self._a
             for k, gk in zip(kids, op.deriv(self.grad, *[k.data for k in kids], self.data)):
-                k.grad += gk
+                if gk:
+                    k.grad += gk
 
         children = property(attrgetter("_a"))
     return node_class(Value, op, _prev=children, _backward=_backward)
