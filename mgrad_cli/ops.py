@@ -69,7 +69,8 @@ def sigmoid(x):
 
 
 def relu(x):
-    return 0.0 if x <= 0 else x  # nan <= 0 is False, so nan passes through as in torch
+    # torch's clamp_min(x, 0): -0.0 stays -0.0 (1 / relu(-0.0) is -inf), nan passes through
+    return 0.0 if x < 0 else x
 
 
 def sign(x):

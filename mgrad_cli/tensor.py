@@ -28,7 +28,8 @@ from .ops import Op
 # --- forward functions and gradient rules that need more than one line -------------
 
 def relu(a):
-    return np.maximum(a, 0.0)  # maximum passes nan through, as torch does
+    # as ops.relu: -0.0 stays -0.0 (np.maximum would give 0.0), nan passes through
+    return np.where(a < 0, 0.0, a)
 
 
 def sigmoid(a):

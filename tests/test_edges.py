@@ -13,7 +13,10 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from conftest import IN_CI
 from mgrad_cli import engine, tensor
 from mgrad_cli.ops import OPS
 from test_ops import TORCH as SCALAR_TORCH  # tests/ is on sys.path under pytest
@@ -150,3 +153,15 @@ def test_the_grid_covers_a_zero_derivative_times_inf_and_nan():
     t = tensor.Tensor([NAN])
     abs(t).sum().backward()
     assert t.grad.tolist() == [0.0]  # sgn(nan) is 0
+
+
+@settings(max_examples=500 if IN_CI else 150, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=3), st.sampled_from(OPS))
+def test_no_op_ever_raises(xs, op):
+    """Any float64 input, including inf and nan: a float out, never an exception."""
+    xs = (xs * 3)[:op.arity or len(xs)]
+    vs = [engine.Value(x) for x in xs]
+    out = engine.apply(op, *vs)
+    out.backward()
+    assert isinstance(out.data, float)
+    assert all(isinstance(v.grad, float) for v in vs)
