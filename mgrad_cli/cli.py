@@ -15,7 +15,8 @@ from rich.console import Console
 from . import __version__
 from . import blas_threads  # noqa: F401  (sets one BLAS thread by default: before numpy is imported)
 from . import gradcheck as _gradcheck
-from .errors import ExpressionError, MgradError
+from .errors import ExpressionError, MgradError, UserInputError
+from .limits import MEMORY_VARIABLE
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 # ignore_unknown_options: an expression may start with a minus ("-a*b")
@@ -65,6 +66,10 @@ def translate_errors(f):
         except KeyboardInterrupt:  # click would say "Aborted!" and exit 1
             click.echo("Interrupted.", err=True)
             raise click.exceptions.Exit(130) from None
+        except MemoryError:  # past limits.py's estimate (or a bound set too high): no traceback
+            raise MgradClickError(UserInputError(
+                f"ran out of memory; use smaller data, model or batch_size, or a lower {MEMORY_VARIABLE} "
+                f"(limits.py estimates what a run needs before it starts)")) from None
 
     return wrapper
 

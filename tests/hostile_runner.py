@@ -2,11 +2,11 @@
 
 The hostile-input suite (test_hostile.py) starts this script once. It loads the command
 line (click, rich, numpy: most of a command's start-up time), then for each job read from
-stdin, one JSON line {"args", "cwd", "out", "memory", "seconds"}, forks a child that:
+stdin, one JSON line {"args", "cwd", "out", "memory", "seconds", "env"}, forks a child that:
 - caps its address space at `memory` bytes more than it uses now (RLIMIT_AS), and its
   time at `seconds` (SIGALRM, whose default action ends the process; RLIMIT_CPU too);
-- runs `mgrad ARGS` through the real entry point in `cwd`, with stdin /dev/null and
-  stdout and stderr to files in `out`.
+- runs `mgrad ARGS` through the real entry point in `cwd`, with the variables `env` set,
+  stdin /dev/null, and stdout and stderr to files in `out`.
 It answers each job with one JSON line {"status": exit status, or -N when signal N ended
 the child, "seconds": wall time}. Fork after the imports: a child starts in milliseconds
 instead of the few tenths of a second a fresh `python -m mgrad_cli` takes.
@@ -26,6 +26,7 @@ from mgrad_cli import checkpoint, cli, config, datasets, evaluate, train  # noqa
 
 def _child(job):
     os.chdir(job["cwd"])
+    os.environ.update(job["env"])
     stdin = os.open(os.devnull, os.O_RDONLY)
     os.dup2(stdin, 0)
     for fd, name in ((1, "stdout"), (2, "stderr")):

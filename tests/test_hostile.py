@@ -25,11 +25,12 @@ MEMORY_VARIABLE = "MGRAD_MAX_MEMORY"  # unset for the children: the bound comes 
 
 class Row:
     """`mgrad ARGS` run in a directory holding FILES ({name: text, bytes, or a function of
-    the reference checkpoint's dict returning one}); ERROR is the one line expected on
-    stderr after 'Error: ', exactly, or a compiled pattern for a line with measured figures."""
+    the reference checkpoint's dict returning one}), with the environment variables ENV;
+    ERROR is the one line expected on stderr after 'Error: ', exactly, or a compiled
+    pattern for a line with measured figures."""
 
-    def __init__(self, id, args, error, files=None):
-        self.id, self.args, self.error, self.files = id, args, error, files or {}
+    def __init__(self, id, args, error, files=None, env=None):
+        self.id, self.args, self.error, self.files, self.env = id, args, error, files or {}, env or {}
 
 
 def config(text):
@@ -72,10 +73,9 @@ def memory(field, what):
                       r"MGRAD_MAX_MEMORY=SIZE sets this bound\); .+")
 
 
-def csv_data(text, yaml_extra=""):
-    """A config training on d.csv, holding TEXT."""
-    return {"c.yaml": f"data: {{csv: d.csv}}\nmodel: {{layers: [4, 2]}}\nloss: cross_entropy\n{yaml_extra}",
-            "d.csv": text}
+def csv_data(text, layers="[4, 2]"):
+    """A config training an MLP with these layers on d.csv, holding TEXT."""
+    return {"c.yaml": f"data: {{csv: d.csv}}\nmodel: {{layers: {layers}}}\nloss: cross_entropy\n", "d.csv": text}
 
 
 def read_limit(path, kind):
@@ -170,6 +170,20 @@ ROWS = [
     Row("checkpoint-fingerprint-not-a-hash", ["eval", "m.json"], "m.json: data.fingerprint: expected {\"rows\": a "
         "count, \"sha256\": 64 hex digits}, got {'rows': 100, 'sha256': 'zz'}",
         checkpoint_edited(lambda c: c["data"].__setitem__("fingerprint", {"rows": 100, "sha256": "zz"}))),
+    Row("csv-wide-model", ["train", "c.yaml"], memory("c.yaml: model.layers", "an MLP 99999-1000-2 (100,002,002 "
+        "parameters) on the scalar engine"), csv_data(WIDE[:-len(",c99999")] + ",t\n" + ",".join(["1"] * 99_999) + ",a\n"
+                                                        + ",".join(["2"] * 99_999) + ",b\n",
+                                                        layers="[1000, 2]")),
+    Row("memory-bound-set-past-the-cap", ["train", "c.yaml", "--engine", "tensor"], "ran out of memory; use smaller "
+        "data, model or batch_size, or a lower MGRAD_MAX_MEMORY (limits.py estimates what a run needs before it "
+        "starts)", config("data: {name: moons, n_samples: 100000000}\n"), env={"MGRAD_MAX_MEMORY": "1T"}),
+    # --- output paths, checked before training
+    Row("graph-into-proc", ["train", "c.yaml", "--graph", "/proc/x.svg"], "cannot write /proc/x.svg: No such file or "
+        "directory", config("model: {layers: [2, 1]}\n")),
+    Row("log-is-a-directory", ["train", "c.yaml", "--log", "."], "cannot write .: Is a directory",
+        config("model: {layers: [2, 1]}\n")),
+    Row("save-in-a-missing-directory", ["train", "c.yaml", "--save", "nowhere/m.json"], "cannot write nowhere/m.json: "
+        "No such file or directory", config("model: {layers: [2, 1]}\n")),
     Row("checkpoint-data-billion-eval", ["eval", "m.json"], memory("m.json: config: data.n_samples",
         "1,000,000,000 samples of xor with 2 features"), checkpoint_with(**{"data.n_samples": 10 ** 9})),
 ]
@@ -196,9 +210,9 @@ def runner():
     proc = subprocess.Popen([sys.executable, os.path.join(REPO, "tests", "hostile_runner.py")], env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
-    def run(args, cwd, out):
+    def run(args, cwd, out, env):
         proc.stdin.write(json.dumps({"args": args, "cwd": str(cwd), "out": str(out), "memory": MEMORY,
-                                     "seconds": SECONDS}) + "\n")
+                                     "seconds": SECONDS, "env": env}) + "\n")
         proc.stdin.flush()
         return json.loads(proc.stdout.readline())
 
@@ -229,7 +243,7 @@ def test_hostile_input_is_refused_in_one_line(row, runner, reference_checkpoint,
         (work / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     before = listing(work)
 
-    result = runner(row.args, work, out)
+    result = runner(row.args, work, out, row.env)
 
     stderr = (out / "stderr").read_text(errors="replace")
     assert result["status"] != -14, f"still running after {SECONDS} s"

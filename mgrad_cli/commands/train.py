@@ -1,7 +1,6 @@
 """`mgrad train`: train an MLP as a config says and print a table of the epochs."""
 
 import json
-import os
 import sys
 import time
 
@@ -69,6 +68,7 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
 def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet,
            resume_path=None, save_every=None, plot_path=None, engine=None):
     from .. import checkpoint as ckpt_mod
+    from .. import limits
     from .. import train as training
     from ..config import load_config
     from ..datasets import load_dataset
@@ -86,17 +86,9 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
         plotting.require_matplotlib()
     if save_every is not None and save_path is None and resume_path is None:
         raise click.BadParameter("needs --save PATH (or --resume) to know where to save", param_hint="--save-every")
-    for path, hint in ((save_path, "--save"), (log_path, "--log"), (graph_path, "--graph"), (plot_path, "--plot")):
+    for path in (save_path, log_path, graph_path, plot_path):  # fail now, not after the training
         if path is not None:
-            directory = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(directory):
-                raise click.BadParameter(f"no such directory: {display_path(directory)}", param_hint=hint)
-            if os.path.isdir(path):
-                raise click.BadParameter(f"'{path}' is a directory", param_hint=hint)
-    if save_path is not None:  # fail now, not after the training
-        check_writable(save_path)
-    if plot_path is not None:  # the figure too (/proc/t.png passes the checks above)
-        check_writable(plot_path)
+            check_writable(path)
 
     overrides = {k: v for k, v in (("epochs", epochs), ("optimizer.lr", lr), ("seed", seed), ("engine", engine))
                  if v is not None}
@@ -104,6 +96,8 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     config = load_config(config_path, overrides)
     dataset = load_dataset(config["data"], config["seed"])
     training.check_fit(config, dataset, source)
+    # a CSV's size is known now (a built-in's was checked with the config)
+    limits.check(limits.training_costs(config, len(dataset.X), dataset.n_features), source)
     trainer = training.Trainer(config, dataset)
     n_params = len(trainer.params)
     if resume_path is not None:
