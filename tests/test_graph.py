@@ -1,6 +1,7 @@
 """mgrad graph and the renderer: the lecture's drawings, deterministic DOT, formats, failures."""
 
 import html
+import json
 import os
 import re
 import subprocess
@@ -29,7 +30,21 @@ def test_lecture_example_to_svg(run, dot, tmp_path):
     path = tmp_path / "L.svg"
     result = run("graph", *LECTURE, "-o", path)
     assert result.exit_code == 0
-    assert result.stdout == f"L = -8.0000\nWrote {path} (7 values, 3 ops)\n"
+    assert result.stdout == f"""\
+L = -8.0000
+┏━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━┓
+┃ node ┃ computed as ┃    data ┃    grad ┃
+┡━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━┩
+│ f    │ input       │ -2.0000 │  4.0000 │
+│ c    │ input       │ 10.0000 │ -2.0000 │
+│ a    │ input       │  2.0000 │  6.0000 │
+│ b    │ input       │ -3.0000 │ -4.0000 │
+│ e    │ a * b       │ -6.0000 │ -2.0000 │
+│ d    │ e + c       │  4.0000 │ -2.0000 │
+│ L    │ d * f       │ -8.0000 │  1.0000 │
+└──────┴─────────────┴─────────┴─────────┘
+Wrote {path} (7 values, 3 ops)
+"""
     nodes = svg_nodes(path)
     records = {n for n in nodes if len(n) == 3}
     assert records == {
@@ -45,7 +60,7 @@ def test_lecture_example_to_svg(run, dot, tmp_path):
 
 def test_lecture_neuron_to_svg(run, dot, tmp_path):
     path = tmp_path / "neuron.svg"
-    result = run("graph", *NEURON, "-o", path)
+    result = run("graph", *NEURON, "-o", path, "--no-table")
     assert result.exit_code == 0, result.output
     assert result.stdout == f"o = 0.7071\nWrote {path} (10 values, 5 ops)\n"
     records = {n for n in svg_nodes(path) if len(n) == 3}
@@ -245,3 +260,156 @@ def test_choices_come_from_their_source():
     assert choices("gradcheck", "engine") == config.ENGINES + ("both",)
     assert choices("eval", "split") == evaluate.SPLITS
     assert not hasattr(gradcheck, "ENGINES")  # no copy of config.ENGINES
+
+
+# --- the table, --json, --step, the names and folded exponents shared by every view ------
+
+def test_no_table(run, tmp_path):
+    result = run("graph", *LECTURE, "-o", tmp_path / "L.dot", "--no-table")
+    assert result.stdout == f"L = -8.0000\nWrote {tmp_path / 'L.dot'} (7 values, 3 ops)\n"
+
+
+def test_the_table_names_unnamed_nodes_by_position_as_the_drawing_does(run, tmp_path):
+    path = tmp_path / "t.dot"
+    result = run("graph", "y = tanh(2*x + 1) * x", "x=0.5", "-o", path)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [line.split("│")[1:3] for line in lines[4:11]] == [
+        [" x    ", " input       "], [" 1    ", " constant    "], [" 2    ", " constant    "],
+        [" t3   ", " 2 * x       "], [" t4   ", " t3 + 1      "], [" t5   ", " tanh(t4)    "],
+        [" y    ", " t5 * x      "]]
+    dot_source = path.read_text()
+    for name in ("t3", "t4", "t5"):
+        assert f'label="{{ {name} | data' in dot_source
+
+
+def test_a_literal_exponent_is_the_op_and_shows_no_nan(run, tmp_path):
+    """The lecture draws x**2 as one op `**2`: no leaf for the 2, so no `grad nan` on it."""
+    path = tmp_path / "y.dot"
+    result = run("graph", "y = x**2", "x=-3", "-o", path)
+    assert result.exit_code == 0
+    assert "nan" not in result.stdout and "nan" not in path.read_text()
+    assert '[label="**2" shape=ellipse]' in path.read_text()
+    assert "│ y    │ x**2        │  9.0000 │  1.0000 │" in result.stdout
+
+
+def test_a_nan_of_the_math_is_shown_and_drawn_red(run, tmp_path):
+    path = tmp_path / "n.dot"
+    result = run("graph", "y = log(x) * z", "x=-1", "z=2", "-o", path)
+    assert result.exit_code == 0
+    assert "│ t2   │ log(x)      │     nan │  2.0000 │" in result.stdout
+    assert '"{ t2 | data nan | grad 2.0000 }" color=red fontcolor=red' in path.read_text()
+    assert '"{ x | data -1.0000 | grad -2.0000 }" shape=record' in path.read_text()
+
+
+def test_the_table_fits_80_columns_when_piped(run, tmp_path):
+    result = run("graph", *NEURON, "-o", tmp_path / "n.dot", env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    assert max(len(line) for line in result.stdout.splitlines()[:-1]) <= 80  # the last: "Wrote PATH ..."
+    assert "…" not in result.stdout and "\x1b" not in result.stdout
+    assert re.search(r"│ x1w1x2w2 +│ x1w1 \+ x2w2 +│ +-6\.0000 │ +0\.5000 │", result.stdout)
+
+
+def test_json(run, tmp_path):
+    path = tmp_path / "y.dot"
+    result = run("graph", "y = x**2 + x", "x=-3", "-o", path, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "expression": "y = x**2 + x", "inputs": {"x": -3.0},
+        "output": {"name": "y", "data": 6.0, "grad": 1.0},
+        "nodes": [
+            {"id": "n0", "name": "x", "kind": "input", "op": None, "inputs": [], "formula": "input",
+             "data": -3.0, "grad": -5.0},
+            {"id": "n1", "name": "t1", "kind": "op", "op": "**2", "inputs": ["x"], "formula": "x**2",
+             "data": 9.0, "grad": 1.0},
+            {"id": "n2", "name": "y", "kind": "op", "op": "+", "inputs": ["t1", "x"], "formula": "t1 + x",
+             "data": 6.0, "grad": 1.0},
+        ],
+        "drawing": str(path),
+    }
+
+
+def test_json_without_grad_and_with_a_nan(run, tmp_path):
+    result = run("graph", "y = log(x)", "x=-1", "-o", tmp_path / "y.dot", "--json", "--no-grad")
+    doc = json.loads(result.stdout)
+    assert doc["output"] == {"name": "y", "data": "nan"}
+    assert all("grad" not in node for node in doc["nodes"])
+
+
+def test_step_nudges_the_inputs_along_their_gradients(run, tmp_path):
+    """The lecture: a.data += 0.01 * a.grad, ... and the forward pass again: L goes from -8 to -7.286496."""
+    result = run("graph", *LECTURE, "-o", tmp_path / "L.dot", "--no-table", "--step", "0.01")
+    assert result.exit_code == 0
+    assert result.stdout == f"""\
+L = -8.0000
+Nudge: every input moved by 0.01 × its gradient, then the forward pass again
+┏━━━━━━━┳━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━┓
+┃ input ┃  before ┃    grad ┃   after ┃
+┡━━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━┩
+│ a     │  2.0000 │  6.0000 │  2.0600 │
+│ b     │ -3.0000 │ -4.0000 │ -3.0400 │
+│ c     │ 10.0000 │ -2.0000 │  9.9800 │
+│ f     │ -2.0000 │  4.0000 │ -1.9600 │
+└───────┴─────────┴─────────┴─────────┘
+L: -8.0000 → -7.2865 (+0.7135)
+Wrote {tmp_path / 'L.dot'} (7 values, 3 ops)
+"""
+    doc = json.loads(run("graph", *LECTURE, "-o", tmp_path / "L.dot", "--json", "--step", "0.01").stdout)
+    assert doc["step"]["before"] == -8.0 and abs(doc["step"]["after"] - -7.286496) < 1e-12
+    assert doc["step"]["inputs"][0] == {"name": "a", "before": 2.0, "grad": 6.0, "after": 2.06}
+
+
+def test_step_needs_the_gradients(run, tmp_path):
+    result = run("graph", *LECTURE, "-o", tmp_path / "L.dot", "--no-grad", "--step", "0.01")
+    assert result.exit_code == 2
+    assert "Error: --step moves the inputs along their gradients: it cannot go with --no-grad" in result.stderr
+
+
+def test_a_bitmap_too_big_to_read_is_said(run, dot, tmp_path, monkeypatch):
+    monkeypatch.setattr(render, "READABLE_VALUES", 6)  # the lecture's 7 values stand for moons' 1,057
+    path = tmp_path / "L.png"
+    result = run("graph", *LECTURE, "-o", path, "--no-table")
+    assert result.exit_code == 0
+    assert result.stderr == (f"Warning: {path} has 7 values, too many to read in a PNG; draw it as .svg or "
+                             ".html (zoomable in a browser).\n")
+    assert run("graph", *LECTURE, "-o", tmp_path / "L.svg").stderr == ""  # a vector drawing zooms
+
+
+def test_graphviz_warnings_are_passed_on(run, tmp_path, monkeypatch):
+    fake = tmp_path / "bin" / "dot"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\ncat >/dev/null\necho 'dot: graph is too large for cairo-renderer bitmaps. "
+                    "Scaling by 0.742074 to fit' >&2\necho '<svg></svg>'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    result = run("graph", *LECTURE, "-o", tmp_path / "L.svg", "--no-table")
+    assert result.exit_code == 0
+    assert result.stderr == ("Warning from Graphviz: dot: graph is too large for cairo-renderer bitmaps. "
+                             "Scaling by 0.742074 to fit\n")
+
+
+def test_train_graph_boxes_each_neuron_and_writes_html(run, repo, tmp_path):
+    config = os.path.join(repo, "configs", "tiny.yaml")
+    path = tmp_path / "t.dot"
+    assert run("train", config, "--epochs", "1", "-q", "--graph", path).exit_code == 0
+    source = path.read_text()
+    titles = re.findall(r'label="(layer \d+, neuron \d+)"', source)
+    assert sorted(titles) == sorted(f"layer {k}, neuron {j}" for k, n in ((1, 4), (2, 4), (3, 1)) for j in range(n))
+    # a neuron's box holds its weights, its bias, its products, its sum and its activation
+    box = source[source.index('label="layer 1, neuron 0"'):]
+    box = box[:box.index("\n\t}")]
+    assert all(f"{{ {name} |" in box for name in ("w1.0.0", "w1.0.1", "w1.0.2", "b1.0"))
+    assert box.count("shape=ellipse") == 5  # 3 products, the sum, tanh
+    page = tmp_path / "run.html"
+    result = run("train", config, "--epochs", "1", "-q", "--graph", page)
+    assert result.exit_code == 0, result.output
+    assert page.read_text().startswith("<!DOCTYPE html>") and "layer 1, neuron 0" in page.read_text()
+
+
+def test_train_graph_too_big_to_read_suggests_the_tensor_engine(run, repo, tmp_path, monkeypatch):
+    monkeypatch.setattr(render, "READABLE_VALUES", 50)  # tiny's 100 values stand for moons' 1,057
+    path = tmp_path / "t.pdf"
+    result = run("train", os.path.join(repo, "configs", "tiny.yaml"), "--epochs", "1", "-q", "--graph", path)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"Warning: {path} has 100 values, too many to read in a PDF; draw it as .svg or "
+                             ".html (zoomable in a browser), or train with --engine tensor (a node per array).\n")

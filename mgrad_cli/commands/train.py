@@ -25,7 +25,8 @@ GRAPH_SUFFIXES = _render.SUFFIXES
 @click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically).")
 @click.option("--log", "log_path", metavar="PATH", help="Write one JSON line per epoch here.")
 @click.option("--graph", "graph_path", metavar="PATH",
-              help="Draw the loss on one sample after training (.svg, .png, .pdf or .dot).")
+              help="Draw the loss on one sample after training (.svg, .png, .pdf, .dot, or .html: a page "
+                   "to step through its forward and backward passes).")
 @click.option("--graph-max-nodes", type=click.IntRange(min=1), default=5000, show_default=True,
               help="Refuse to draw a bigger graph.")
 @click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
@@ -75,7 +76,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     from ..files import cannot_write, check_writable, display_path
 
     if graph_path is not None and not graph_path.lower().endswith(GRAPH_SUFFIXES):
-        raise click.BadParameter(f"expected a file ending in .svg, .png, .pdf or .dot, got '{graph_path}'",
+        raise click.BadParameter(f"expected a file ending in .svg, .png, .pdf, .html or .dot, got '{graph_path}'",
                                  param_hint="--graph")
     if plot_path is not None:  # check before training, not after
         from .. import plot as plotting
@@ -224,11 +225,7 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     saved = save()
     graph_error = graph_nodes = None
     if render is not None and trainer.epoch > 0:
-        root = trainer.backend.loss_graph(trainer.params, graph_x, graph_t, dataset.feature_names)
-        try:
-            graph_nodes = render.write_graph(root, graph_path, rankdir="LR", max_nodes=graph_max_nodes).values
-        except MgradError as e:
-            graph_error = e
+        graph_nodes, graph_error = _draw_loss(trainer, (graph_x, graph_t), dataset, graph_path, graph_max_nodes)
     plotted = None
     if plot_path is not None and trainer.epoch > 0:
         from ..evaluate import Model
@@ -267,3 +264,19 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     if graph_error is not None:
         raise MgradClickError(graph_error)
 
+
+def _draw_loss(trainer, sample, dataset, path, max_nodes):
+    """Draw the loss graph after training: -> (the number of values drawn, None), or
+    (None, the error) to report after the summary. A scalar MLP's neurons are boxed."""
+    from .. import nn
+    from .graph import print_drawing_notes
+
+    root = trainer.backend.loss_graph(trainer.params, *sample, dataset.feature_names)
+    model = getattr(trainer.backend, "model", None)
+    clusters = nn.neuron_clusters(model, root) if isinstance(model, nn.MLP) else None
+    try:
+        drawing = _render.write_graph(root, path, rankdir="LR", max_nodes=max_nodes, clusters=clusters)
+    except MgradError as e:
+        return None, e
+    print_drawing_notes(drawing, path, ", or train with --engine tensor (a node per array)" if clusters else "")
+    return drawing.values, None
