@@ -293,7 +293,7 @@ def test_graph_too_large_is_refused_before_training(run, tmp_path):
 def test_graph_needs_a_known_suffix(run, tmp_path):
     result = run("train", config("tiny"), "--graph", tmp_path / "g.jpg")
     assert result.exit_code == 2
-    assert "expected a file ending in .svg, .png, .pdf or .dot, got" in result.output
+    assert "expected a file ending in .svg, .png, .pdf, .html or .dot, got" in result.output
 
 
 # --- stopping: divergence and Ctrl-C ------------------------------------------------------
