@@ -264,7 +264,10 @@ def split_rows(model, split="test"):
 
 def evaluate(model, X, y):
     """Loss (as training reports it, l2 term included), and accuracy with a confusion
-    matrix (rows: the true class, columns: the predicted one) or the mean squared error."""
+    matrix (rows: the true class, columns: the predicted one) or the mean squared error.
+
+    A sample with a nan output has no class (as in predict): it counts as wrong, and
+    `no_class` counts such samples per true class, beside the confusion matrix."""
     if len(X) == 0:
         raise DataError(f"{model.source}: no samples to evaluate on")
     n_out = model.sizes[-1]
@@ -279,12 +282,16 @@ def evaluate(model, X, y):
             result["mae"] = float(np.mean(np.abs(err)))
             return result
         pred = model.classes(outputs)
+    y = np.asarray(y, dtype=int)
     k = len(model.class_names)
+    no_class = np.isnan(outputs).any(axis=1)  # argmax or a threshold would make nan a class
     confusion = np.zeros((k, k), dtype=int)
-    np.add.at(confusion, (np.asarray(y, dtype=int), pred), 1)
-    result["accuracy"] = float(np.mean(pred == y))
-    result["correct"] = int(np.sum(pred == y))
+    np.add.at(confusion, (y[~no_class], pred[~no_class]), 1)
+    correct = (pred == y) & ~no_class
+    result["accuracy"] = float(np.mean(correct))
+    result["correct"] = int(np.sum(correct))
     result["classes"] = list(model.class_names)
     result["confusion"] = confusion.tolist()
+    result["no_class"] = np.bincount(y[no_class], minlength=k).tolist()
     return result
 

@@ -160,3 +160,24 @@ def test_an_infinite_loss_is_valid_json_and_shown_as_inf(run, models, tmp_path):
     table = run("eval", models["reg"], big)
     assert table.exit_code == 0 and table.stderr == ""
     assert "loss      inf\nmse       inf\n" in table.stdout
+
+
+def test_a_nan_output_has_no_class_and_counts_as_wrong(run, models, tmp_path):
+    """Huge inputs make the outputs nan: that sample is wrong, never a class (argmax
+    would have made it setosa, which is also its true class)."""
+    rows = tmp_path / "nan.csv"
+    rows.write_text("sepal_length,sepal_width,petal_length,petal_width,species\n"
+                    "1e308,-1e308,1e308,-1e308,setosa\n5.1,3.5,1.4,0.2,setosa\n6.3,3.3,6.0,2.5,virginica\n")
+    doc = eval_json(run, models["iris"], rows)
+    assert (doc["correct"], doc["samples"]) == (2, 3)
+    assert doc["confusion"] == [[1, 0, 0], [0, 0, 0], [0, 0, 1]] and doc["no_class"] == [1, 0, 0]
+    lines = run("eval", models["iris"], rows).stdout.splitlines()
+    assert lines[2] == "accuracy  66.7% (2 of 3)"
+    assert [h.strip() for h in lines[5].split("┃")[1:-1]][-2:] == ["no class (nan)", "recall"]
+    assert [c.strip() for c in lines[7].split("│")[1:-1]] == ["setosa", "1", "0", "0", "1", "50.0%"]
+
+
+def test_without_nan_outputs_the_table_has_no_such_column(run, models):
+    doc = eval_json(run, models["iris"])
+    assert doc["no_class"] == [0, 0, 0]
+    assert "no class" not in run("eval", models["iris"]).stdout

@@ -64,9 +64,13 @@ def eval_command(model_path, csv_path, split, as_json):
     table.add_column("true \\ predicted")
     for name in result["classes"]:
         table.add_column(name, justify="right")
+    nan_rows = any(result["no_class"])  # samples whose output is nan: no class, counted wrong
+    if nan_rows:
+        table.add_column("no class (nan)", justify="right")
     table.add_column("recall", justify="right")
-    for name, counts in zip(result["classes"], result["confusion"]):
-        total = sum(counts)
-        recall = "-" if total == 0 else f"{100 * counts[result['classes'].index(name)] / total:.1f}%"
-        table.add_row(name, *[str(c) for c in counts], recall)
+    for i, (name, counts) in enumerate(zip(result["classes"], result["confusion"])):
+        missed = [result["no_class"][i]] if nan_rows else []
+        total = sum(counts) + sum(missed)
+        recall = "-" if total == 0 else f"{100 * counts[i] / total:.1f}%"
+        table.add_row(name, *[str(c) for c in counts + missed], recall)
     out.print(table)
