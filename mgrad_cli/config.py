@@ -14,7 +14,7 @@ import difflib
 import math
 import os
 
-from . import datasets, limits, strict_yaml
+from . import datasets, limits, shipped, strict_yaml
 from .errors import ConfigError, shorten
 from .files import display_path, open_user_file, read_bounded
 from .limits import MAX_LAYERS
@@ -70,10 +70,12 @@ SCHEDULES = {
 
 def load_config(path, overrides=None):
     """Read a YAML config, apply overrides ({'epochs': 5, 'optimizer.lr': 0.1, ...}) and
-    return the resolved config. A CSV path is made absolute, relative to the config file."""
+    return the resolved config. A CSV path is made absolute, relative to the config file.
+
+    `path` is a file, or the name of a shipped config (`moons`: shipped.config_names())
+    when no file has that name: a file of the same name wins."""
     source = display_path(path)
-    with open_user_file(path, ConfigError, "config file", mode="rb") as f:
-        text = read_bounded(f, path, ConfigError, "config file").decode("utf-8")
+    text, base = _config_text(path, source)
     raw = strict_yaml.load(text, source)
     if raw is None:
         raw = {}  # an empty file: every default
@@ -86,11 +88,33 @@ def load_config(path, overrides=None):
     config = validate_config(raw, source)
     csv_path = config["data"].get("csv")
     if csv_path is not None and not os.path.isabs(csv_path):
-        base = os.path.dirname(os.path.abspath(path))
         config["data"]["csv"] = os.path.normpath(os.path.join(base, csv_path))
-    if csv_path is None:  # a built-in data set's size is known now: refuse what cannot fit
+    if config["data"]["name"] in datasets.BUILTINS:  # its size is known now: refuse what cannot fit
         limits.check(limits.training_costs(config, *datasets.builtin_shape(config["data"])), source)
     return config
+
+
+def _config_text(path, source):
+    """(the config's text, the directory its relative paths start from): the file at `path`,
+    else the shipped config of that name (from the working directory)."""
+    name = str(path)
+    if not os.path.lexists(name):
+        if name in shipped.config_names():
+            return shipped.config_text(name), os.getcwd()
+        raise ConfigError(f"{source}: {_missing(name)}")
+    with open_user_file(path, ConfigError, "config file", mode="rb") as f:
+        text = read_bounded(f, path, ConfigError, "config file").decode("utf-8")
+    return text, os.path.dirname(os.path.abspath(path))
+
+
+def _missing(name):
+    """Why `name` is neither a file nor a shipped config, with the shipped names."""
+    names = shipped.config_names()
+    stem = os.path.splitext(os.path.basename(name))[0]
+    if os.path.basename(name) != name or name.endswith((".yaml", ".yml")):
+        return f"no such file (the shipped config {stem} is used by its name alone: {stem})" if stem in names \
+            else "no such file"
+    return f"no such file, nor a shipped config ({shipped.config_hint(name)})"
 
 
 def _set_path(raw, dotted, value):

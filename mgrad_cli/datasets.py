@@ -2,9 +2,11 @@
 Dataset that training reads (features, targets, names, train/test split, standardization).
 
 Every data set and every parameter is declared once, in the tables below: BUILTINS (a
-generator and its parameters), CSV_PARAMS and COMMON_PARAMS, each parameter with its type,
-range and default (a Param). Config validation (config.py), `mgrad datasets` and
-load_dataset all read them, so a new data set or parameter is one entry.
+generator and its parameters), CSV_PARAMS (a CSV file of the user's), SHIPPED_CSV_PARAMS
+and COMMON_PARAMS, each parameter with its type, range and default (a Param). Config
+validation (config.py), `mgrad datasets` and load_dataset all read them, so a new data set
+or parameter is one entry. A CSV shipped in mgrad_cli/data/datasets/ (shipped.py) is a
+data set of its own name: iris.csv is `data: {name: iris}`.
 """
 
 import csv
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import shipped
 from .errors import DataError, shorten
 from .files import bounded_lines, display_path, open_user_file
 from .limits import MAX_CLASSES, MAX_CSV_COLUMNS
@@ -172,6 +175,8 @@ CSV_PARAMS = {
     # classification, regression, or auto (decided from the labels)
     "task": Param("choice", "auto", {"choices": TASKS}),
 }
+# a CSV shipped with mgrad (mgrad_cli/data/datasets/NAME.csv) is data set NAME
+SHIPPED_CSV_PARAMS = {key: CSV_PARAMS[key] for key in ("target", "task")}
 # settings of every data set
 COMMON_PARAMS = {
     # rescale each feature to mean 0, std 1 (statistics of the training rows)
@@ -182,13 +187,19 @@ COMMON_PARAMS = {
 
 
 def names():
-    """Every data.name: the built-ins, then csv."""
-    return tuple(BUILTINS) + (CSV,)
+    """Every data.name: the built-ins, the shipped CSVs (a built-in's name wins), then csv."""
+    return tuple(BUILTINS) + tuple(shipped_csv_names()) + (CSV,)
+
+
+def shipped_csv_names():
+    return [name for name in shipped.csv_names() if name not in BUILTINS and name != CSV]
 
 
 def parameters(name):
     """The parameters data set `name` takes of its own (COMMON_PARAMS apart), in order."""
-    return CSV_PARAMS if name == CSV else BUILTINS[name].params
+    if name == CSV:
+        return CSV_PARAMS
+    return BUILTINS[name].params if name in BUILTINS else SHIPPED_CSV_PARAMS
 
 
 def setting_names():
@@ -267,24 +278,18 @@ def load_dataset(data_cfg, seed):
     split from default_rng([seed, 1]), so changing test_split never changes the points.
     """
     name = data_cfg["name"]
-    if name == CSV:
+    if name in BUILTINS:
+        X, y, class_names = _generate(BUILTINS[name], name, data_cfg, seed)
+        task, feature_names, label, target = "classification", [f"x{i}" for i in range(X.shape[1])], name, "y"
+    elif name == CSV:
         X, y, task, class_names, feature_names, target = _read_csv(
             data_cfg["csv"], data_cfg.get("target"), data_cfg.get("task", "auto"))
         label = os.path.basename(data_cfg["csv"])
     else:
-        builtin = BUILTINS[name]
-        kwargs = {k: data_cfg[k] for k in builtin.params}
-        with np.errstate(all="ignore"):  # a huge noise overflows: refused just below
-            X, y = builtin.make(rng=np.random.RandomState(seed), **kwargs)
-        X = np.asarray(X, dtype=np.float64)
-        class_names = builtin.class_names
-        if not np.all(np.isfinite(X)):
-            hint = "use a smaller data.noise" if "noise" in kwargs else "check the data settings"
-            raise DataError(f"{name}: the generated features are not all finite numbers; {hint}")
-        if class_names is None:
-            class_names = [str(c) for c in range(int(y.max()) + 1)]
-        task, feature_names, label = "classification", [f"x{i}" for i in range(X.shape[1])], name
-        target = "y"
+        with shipped.csv_file(name) as path:
+            X, y, task, class_names, feature_names, target = _read_csv(
+                path, data_cfg.get("target"), data_cfg.get("task", "auto"), shown=name)
+        label = name
 
     train_idx, test_idx = split(y if task == "classification" else None, len(X),
                                 data_cfg.get("test_split", 0.0), np.random.default_rng([seed, 1]))
@@ -330,6 +335,21 @@ def changed(stored, dataset):
     return f"the same number of rows, {now}, but other values, order or split"
 
 
+def _generate(builtin, name, data_cfg, seed):
+    """A built-in's (X, y, class names) for the config's parameters, from RandomState(seed)."""
+    kwargs = {k: data_cfg[k] for k in builtin.params}
+    with np.errstate(all="ignore"):  # a huge noise overflows: refused just below
+        X, y = builtin.make(rng=np.random.RandomState(seed), **kwargs)
+    X = np.asarray(X, dtype=np.float64)
+    if not np.all(np.isfinite(X)):
+        hint = "use a smaller data.noise" if "noise" in kwargs else "check the data settings"
+        raise DataError(f"{name}: the generated features are not all finite numbers; {hint}")
+    class_names = builtin.class_names
+    if class_names is None:
+        class_names = [str(c) for c in range(int(y.max()) + 1)]
+    return X, y, class_names
+
+
 def split(y, n, test_split, rng):
     """Seeded train/test indices (sorted). With class labels y the split is stratified:
     each class keeps round(test_split * its count) samples back, at least one in training."""
@@ -347,14 +367,14 @@ def split(y, n, test_split, rng):
 
 # --- CSV files ------------------------------------------------------------------------
 
-def read_table(path):
+def read_table(path, shown=None):
     """A CSV file's header and data rows: (header line, header cells stripped, [(line, row), ...]).
 
     Blank lines are skipped; line numbers are the file's (1-based). Raises DataError naming
-    the file for a missing, unreadable, empty or header-only file, and the line and column
-    for an empty or repeated column name.
+    the file (as `shown`, by default its display_path) for a missing, unreadable, empty or
+    header-only file, and the line and column for an empty or repeated column name.
     """
-    shown = display_path(path)
+    shown = shown or display_path(path)
     with open_user_file(path, DataError, "CSV file", newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(bounded_lines(f, path, DataError, "CSV file"))
         try:  # (line number, row); reader.line_num is the line a row ends on
@@ -424,10 +444,10 @@ def read_csv(path, target=None, task="auto"):
     return _read_csv(path, target, task)[:5]
 
 
-def _read_csv(path, target, task):
-    """read_csv's results and the target column's name."""
-    shown = display_path(path)
-    header_line, header, body = read_table(path)
+def _read_csv(path, target, task, shown=None):
+    """read_csv's results and the target column's name; errors name the file as `shown`."""
+    shown = shown or display_path(path)
+    header_line, header, body = read_table(path, shown)
     if len(header) < 2:
         raise DataError(f"{shown}, line {header_line}: expected a header with at least two "
                         f"columns (features and a target), got {len(header)}")
@@ -517,10 +537,6 @@ def _number_name(v):
 
 # --- what `mgrad datasets` lists -----------------------------------------------------
 
-# the data sets shipped with the source, next to the package (configs refer to them as ../datasets/)
-SHIPPED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "datasets")
-
-
 def builtin_info():
     """One dict per built-in: name, params (defaults), samples, features, classes, description."""
     info = []
@@ -537,27 +553,24 @@ def builtin_info():
     return info
 
 
-def shipped_csvs(directory=SHIPPED_DIR):
-    """One dict per CSV in `directory`: path, rows, columns, target (the last column), task,
-    classes (None for a regression target)."""
-    if not os.path.isdir(directory):
-        return []
+def shipped_csvs():
+    """One dict per shipped CSV data set: name, file, path, rows, columns, target (the last
+    column, the default), task, classes (None for a regression target)."""
     found = []
-    for name in sorted(os.listdir(directory)):
-        if not name.lower().endswith(".csv"):
-            continue
-        path = os.path.join(directory, name)
-        _, header, body = read_table(path)
-        labels = {row[-1].strip() for _, row in body if row}
-        numbers = _all_numbers(sorted(labels))
-        regression = numbers is not None and (len(labels) > MAX_AUTO_CLASSES or np.any(numbers != np.round(numbers)))
-        found.append({
-            "name": name,
-            "path": display_path(path),
-            "rows": len(body),
-            "columns": len(header),
-            "target": header[-1],
-            "task": "regression" if regression else "classification",
-            "classes": None if regression else len(labels),
-        })
+    for name in shipped_csv_names():
+        with shipped.csv_file(name) as path:
+            _, header, body = read_table(path, name)
+            labels = {row[-1].strip() for _, row in body if row}
+            numbers = _all_numbers(sorted(labels))
+            regression = numbers is not None and (len(labels) > MAX_AUTO_CLASSES or np.any(numbers != np.round(numbers)))
+            found.append({
+                "name": name,
+                "file": os.path.basename(path),
+                "path": display_path(path),
+                "rows": len(body),
+                "columns": len(header),
+                "target": header[-1],
+                "task": "regression" if regression else "classification",
+                "classes": None if regression else len(labels),
+            })
     return found

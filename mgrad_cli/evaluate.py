@@ -14,7 +14,7 @@ import numpy as np
 
 from . import limits, losses
 from .checkpoint import load_checkpoint
-from .datasets import builtin_shape, changed, load_dataset, parse_number, read_table
+from .datasets import BUILTINS, builtin_shape, changed, load_dataset, parse_number, read_table
 from .errors import CheckpointError, DataError
 from .files import display_path
 from .train import make_backend
@@ -225,7 +225,7 @@ def training_data(model):
 
     Raises CheckpointError when the data no longer fits the model (a CSV changed or moved)."""
     data_cfg = dict(model.config["data"], standardize=False)
-    if data_cfg["name"] != "csv":  # refuse what cannot fit before generating it
+    if data_cfg["name"] in BUILTINS:  # refuse what cannot fit before generating it
         limits.check(limits.data_costs(data_cfg, *builtin_shape(data_cfg)), f"{model.source}: config")
     try:
         ds = load_dataset(data_cfg, model.config["seed"])

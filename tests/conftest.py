@@ -27,6 +27,7 @@ REFERENCES = {
     "onnx": "pip install onnx",
     "onnxruntime": "pip install onnxruntime",
     "sklearn.datasets": "pip install scikit-learn==1.9.1",
+    "build": "pip install build",
 }
 
 

@@ -1,6 +1,7 @@
 """`mgrad datasets`: the built-ins with their parameters, the shipped CSVs with their shapes."""
 
 import json
+import os
 
 
 def test_json_lists_builtins_and_csvs(run):
@@ -12,12 +13,13 @@ def test_json_lists_builtins_and_csvs(run):
     assert moons["params"] == {"n_samples": 100, "noise": 0.1}
     assert (moons["samples"], moons["features"], moons["classes"]) == (100, 2, 2)
     csvs = {c["name"]: c for c in doc["csv"]}
-    assert set(csvs) == {"diabetes.csv", "digits.csv", "iris.csv", "wine.csv"}
-    assert (csvs["diabetes.csv"]["task"], csvs["diabetes.csv"]["classes"]) == ("regression", None)
-    assert (csvs["wine.csv"]["task"], csvs["wine.csv"]["classes"]) == ("classification", 3)
-    assert (csvs["iris.csv"]["rows"], csvs["iris.csv"]["columns"], csvs["iris.csv"]["target"],
-            csvs["iris.csv"]["classes"]) == (150, 5, "species", 3)
-    assert (csvs["digits.csv"]["rows"], csvs["digits.csv"]["columns"]) == (1797, 65)
+    assert list(csvs) == ["diabetes", "digits", "iris", "wine"]
+    assert (csvs["diabetes"]["task"], csvs["diabetes"]["classes"]) == ("regression", None)
+    assert (csvs["wine"]["task"], csvs["wine"]["classes"]) == ("classification", 3)
+    assert (csvs["iris"]["file"], csvs["iris"]["rows"], csvs["iris"]["columns"], csvs["iris"]["target"],
+            csvs["iris"]["classes"]) == ("iris.csv", 150, 5, "species", 3)
+    assert (csvs["digits"]["rows"], csvs["digits"]["columns"]) == (1797, 65)
+    assert csvs["iris"]["path"] == os.path.join("mgrad_cli", "data", "datasets", "iris.csv")  # inside the package
 
 
 def test_tables(run):
@@ -28,10 +30,11 @@ def test_tables(run):
     row = next(line for line in out.splitlines() if line.startswith("│ spiral"))
     assert [c.strip() for c in row.split("│")[1:-1]] == ["spiral", "90", "2", "3", "n_samples=90, noise=0.2, classes=3"]
     assert "  moons: Two interleaving half circles (scikit-learn's make_moons, same points for a seed); labels 0 and 1." in out
-    row = next(line for line in out.splitlines() if line.startswith("│ wine.csv"))
-    assert [c.strip() for c in row.split("│")[1:-1]] == ["wine.csv", "178", "14", "3", "cultivar"]
-    row = next(line for line in out.splitlines() if line.startswith("│ diabetes.csv"))
-    assert [c.strip() for c in row.split("│")[1:-1]] == ["diabetes.csv", "442", "11", "-", "progression"]
+    assert "Shipped CSV data sets (data.name)" in out
+    row = next(line for line in out.splitlines() if line.startswith("│ wine "))
+    assert [c.strip() for c in row.split("│")[1:-1]] == ["wine", "178", "14", "3", "cultivar"]
+    row = next(line for line in out.splitlines() if line.startswith("│ diabetes "))
+    assert [c.strip() for c in row.split("│")[1:-1]] == ["diabetes", "442", "11", "-", "progression"]
     assert "\x1b[" not in out
 
 

@@ -34,7 +34,7 @@ def eval_json(run, *args):
 
 def test_held_out_split_by_default(run, models):
     doc = eval_json(run, models["iris"])
-    assert doc["data"] == "the 30 held-out samples of iris.csv"
+    assert doc["data"] == "the 30 held-out samples of iris"
     assert doc["accuracy"] == models["iris_last"]["test_acc"]  # what training measured
     assert doc["samples"] == 30 and sum(map(sum, doc["confusion"])) == 30
     assert [sum(row) for row in doc["confusion"]] == [10, 10, 10]  # stratified
@@ -46,8 +46,8 @@ def test_table(run, models):
     result = run("eval", models["iris"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == (f"{models['iris']}: MLP 4-8-3 (67 parameters) trained 40 epochs on iris.csv; evaluated on the 30 "
-                        f"held-out samples of iris.csv.")
+    assert lines[0] == (f"{models['iris']}: MLP 4-8-3 (67 parameters) trained 40 epochs on iris; evaluated on the "
+                        f"30 held-out samples of iris.")
     assert lines[1].startswith("loss      0.")
     assert lines[2].startswith("accuracy  ") and lines[2].endswith(" of 30)")
     assert lines[3].startswith("confusion matrix (rows: true class, columns: predicted)")
@@ -60,7 +60,7 @@ def test_train_split_matches_the_training_accuracy_and_all_rows(run, models):
     train = eval_json(run, models["iris"], "--split", "train")
     assert train["samples"] == 120
     every = eval_json(run, models["iris"], "--split", "all")
-    assert every["samples"] == 150 and every["data"] == "all 150 samples of iris.csv"
+    assert every["samples"] == 150 and every["data"] == "all 150 samples of iris"
 
 
 def test_nothing_held_out_falls_back_to_training_rows_and_says_so(run, models):

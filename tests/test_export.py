@@ -70,7 +70,7 @@ def test_onnx_on_iris_gives_predicts_probabilities(run, models, tmp_path, ort):
     result = run("export", models / "iris.json", "-o", out)
     assert result.exit_code == 0, result.output
     assert result.output == (
-        f"Exported MLP 4-8-3 (67 parameters) trained 3 epochs on iris.csv to {out} (ONNX opset 17, float64).\n"
+        f"Exported MLP 4-8-3 (67 parameters) trained 3 epochs on iris to {out} (ONNX opset 17, float64).\n"
         "input: n x 4 raw features (sepal_length, sepal_width, petal_length, petal_width), standardized inside\n"
         "output: n x 3, the probability of each class (setosa, versicolor, virginica)\n")
     doc = predict_json(run, models / "iris.json", IRIS_CSV)
@@ -99,7 +99,7 @@ def test_pt_on_iris_loads_into_the_printed_sequential(run, models, tmp_path, tor
     result = run("export", models / "iris.json", "-o", out)
     assert result.exit_code == 0, result.output
     head, code = result.output.split("To use it:\n", 1)
-    assert head == (f"Exported MLP 4-8-3 (67 parameters) trained 3 epochs on iris.csv to {out} (torch.save of a dict: "
+    assert head == (f"Exported MLP 4-8-3 (67 parameters) trained 3 epochs on iris to {out} (torch.save of a dict: "
                     "state_dict, mean, std, feature_names, class_names, target, task, loss, output, code).\n")
     assert "    torch.nn.Linear(4, 8),\n    torch.nn.Tanh(),\n    torch.nn.Linear(8, 3),\n" \
            "    torch.nn.Softmax(dim=1),\n).double()\n" in code

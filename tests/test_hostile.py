@@ -107,7 +107,8 @@ ROWS = [
     Row("config-endless", ["train", "/dev/zero"], "/dev/zero: larger than 64 KB, the limit for a config file"),
     Row("config-directory", ["train", "."], ".: is a directory, not a config file"),
     Row("config-long-value-quoted-short", ["train", "c.yaml"], "c.yaml: data.name: expected one of tiny, xor, moons, "
-        f"circles, spiral, blobs, csv, got {shorten(LONG_NAME)}", config(f"data: {{name: {LONG_NAME}}}\n")),
+        f"circles, spiral, blobs, diabetes, digits, iris, wine, csv, got {shorten(LONG_NAME)}",
+        config(f"data: {{name: {LONG_NAME}}}\n")),
     # --- fixed limits
     Row("spiral-classes", ["train", "c.yaml"], "c.yaml: data.classes: expected an integer from 2 to 10000, got "
         "1000000000", config("data: {name: spiral, classes: 1000000000}\n")),

@@ -1,4 +1,4 @@
-"""`mgrad datasets`: list the built-in data sets and the shipped CSV files."""
+"""`mgrad datasets`: list the built-in data sets and the shipped CSV data sets."""
 
 import click
 
@@ -9,19 +9,19 @@ from ..cli import CONTEXT_SETTINGS, cli, json_out, out_console, translate_errors
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON, for scripts.")
 @translate_errors
 def datasets_command(as_json):
-    """List the built-in data sets (with their parameters and defaults) and the CSV files
-    shipped in datasets/ (with their shapes).
+    """List the built-in data sets (with their parameters and defaults) and the CSV data
+    sets shipped with mgrad (with their shapes).
 
     \b
     Examples:
       mgrad datasets
       mgrad datasets --json
 
-    Use a built-in in a config with `data: {name: moons, n_samples: 200, noise: 0.2}`,
-    a CSV with `data: {csv: ../datasets/iris.csv, target: species}`.
+    Use a built-in or a shipped CSV in a config by its name, as in
+    `data: {name: moons, n_samples: 200, noise: 0.2}` or `data: {name: iris}`; a CSV of
+    your own with `data: {csv: path/to/file.csv, target: column}`.
     """
     from .. import datasets as ds
-    from ..files import display_path
 
     builtins, csvs = ds.builtin_info(), ds.shipped_csvs()
     if as_json:
@@ -42,11 +42,8 @@ def datasets_command(as_json):
     for b in builtins:
         out.print(f"  {b['name']}: {b['description']}", markup=False, soft_wrap=True)
     out.print()
-    if not csvs:
-        out.print("No shipped CSV files found (they live in datasets/ of the source tree).", markup=False)
-        return
-    table = Table(title=f"Shipped CSV files in {display_path(ds.SHIPPED_DIR)}/ (data.csv)", title_justify="left")
-    table.add_column("file")
+    table = Table(title="Shipped CSV data sets (data.name)", title_justify="left")
+    table.add_column("name")
     for col in ("rows", "columns", "classes"):
         table.add_column(col, justify="right")
     table.add_column("target (last column)")
