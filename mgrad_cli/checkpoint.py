@@ -4,7 +4,7 @@
       "format": "mgrad-checkpoint", "version": 2,
       "config":    the resolved config (config.validate_config checks it on load),
       "sizes":     [n_in, layer sizes...],
-      "weights":   flat list in nn.MLP order (layer by layer, neuron by neuron: w..., b),
+      "weights":   the flat vector, in backends.mlp's order (layer by layer, neuron by neuron: w..., b),
       "optimizer": the optimizer's state_dict(),
       "epoch":     epochs completed,
       "rng":       the batch-order generator's state (numpy bit_generator.state),
@@ -43,6 +43,7 @@ import math
 import re
 
 from . import limits
+from .backends.mlp import n_parameters
 from .config import validate_config
 from .errors import CheckpointError, ConfigError, shorten
 from .files import display_path, open_user_file, read_bounded, write_atomic
@@ -65,11 +66,6 @@ UPGRADES = {1: _from_version_1}
 DEFAULTS = {(None, "history"): [], ("data", "target"): None}
 
 
-def n_weights(sizes):
-    """Parameters of an MLP with these sizes: each neuron has nin weights and a bias."""
-    return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
-
-
 def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data, metrics, history=()):
     """Write a checkpoint of the current VERSION atomically (files.write_atomic)."""
     ckpt = {
@@ -78,7 +74,7 @@ def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data
         "rng": rng, "data": data, "metrics": metrics,
         "history": [{k: r.get(k) for k in HISTORY_KEYS} for r in history],
     }
-    if len(ckpt["weights"]) != n_weights(ckpt["sizes"]):
+    if len(ckpt["weights"]) != n_parameters(ckpt["sizes"]):
         raise ValueError(f"{len(ckpt['weights'])} weights for sizes {sizes}")
     write_atomic(path, json.dumps(ckpt, indent=1, allow_nan=False) + "\n")
 
@@ -150,8 +146,8 @@ def _check_model(ckpt, bad):
         limits.check(limits.model_costs(ckpt["config"], sizes[0], 1), "config")
     except ConfigError as e:
         raise bad(str(e)) from None
-    if len(weights) != n_weights(sizes):
-        raise bad(f"weights: expected {n_weights(sizes)} numbers for sizes {sizes}, got {len(weights)}")
+    if len(weights) != n_parameters(sizes):
+        raise bad(f"weights: expected {n_parameters(sizes)} numbers for sizes {sizes}, got {len(weights)}")
     if not all(_finite(w) for w in weights):
         raise bad("weights: expected finite numbers")
 

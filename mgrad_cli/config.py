@@ -14,7 +14,7 @@ import difflib
 import math
 import os
 
-from . import datasets, limits, shipped, strict_yaml
+from . import backends, datasets, limits, shipped, strict_yaml
 from .errors import ConfigError, shorten
 from .files import display_path, open_user_file, read_bounded
 from .limits import MAX_LAYERS
@@ -24,7 +24,7 @@ from .nn import ACTIVATIONS
 
 DEFAULTS = {
     "seed": 0,                  # seeds everything: the data, the split, the weights, the batch order
-    "engine": "scalar",         # scalar (a Value per number, the lecture's engine) or tensor (numpy)
+    "engine": "scalar",         # scalar (a Value per number, the lecture's engine), tensor (numpy): backends/
     "data": {
         "name": "moons",        # a built-in (tiny, xor, moons, ...) or csv; `mgrad datasets` lists them
         # every data set's settings, with their types, ranges and defaults, are declared with
@@ -49,7 +49,6 @@ DEFAULTS = {
     "batch_size": None,         # samples per update; null = the full batch (one update per epoch)
 }
 
-ENGINES = ("scalar", "tensor")
 LOSSES = ("mse", "hinge", "bce", "cross_entropy")
 # name -> the parameters it takes, with their defaults
 OPTIMIZERS = {
@@ -146,7 +145,7 @@ def validate_config(raw, source):
     get = lambda key: raw.get(key, DEFAULTS[key])  # noqa: E731
     config = {
         "seed": v.integer(get("seed"), "seed", minimum=0, maximum=2 ** 32 - 1),  # numpy's RandomState takes 32 bits
-        "engine": v.choice(get("engine"), "engine", ENGINES),
+        "engine": v.choice(get("engine"), "engine", backends.names()),
         "data": _data(v, raw.get("data", {})),
         "model": _model(v, raw.get("model", {})),
         "loss": _loss(v, raw.get("loss", {})),

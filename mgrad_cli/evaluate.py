@@ -13,11 +13,11 @@ trained on); the model applies the stored (x - mean) / std itself.
 import numpy as np
 
 from . import limits, losses
+from .backends import FAST, make_backend
 from .checkpoint import load_checkpoint
 from .datasets import BUILTINS, builtin_shape, changed, load_dataset, parse_number, read_table
 from .errors import CheckpointError, DataError
 from .files import display_path
-from .train import make_backend
 
 
 class Model:
@@ -37,7 +37,7 @@ class Model:
         self.std = None if data.get("std") is None else np.asarray(data["std"], dtype=np.float64)
         self.epoch = ckpt["epoch"]
         self.history = list(ckpt.get("history") or [])
-        self.backend = _backend(self.config, self.n_features)
+        self.backend = make_backend(self.config, self.n_features)  # (the config was validated on load)
 
     @property
     def n_features(self):
@@ -109,17 +109,9 @@ class Model:
         return rows
 
 
-def _backend(config, nin):
-    """The checkpoint's engine (its config was validated on load, so make_backend knows it)."""
-    return make_backend(config, nin)
-
-
 def fast_backend(model):
-    """The quickest engine available for many predictions (the tensor one, when present)."""
-    try:
-        return make_backend(dict(model.config, engine="tensor"), model.n_features)
-    except ImportError:
-        return model.backend
+    """The quickest engine for many predictions (backends.FAST), whichever engine trained the model."""
+    return make_backend(model.config, model.n_features, FAST)
 
 
 def load_model(path):

@@ -32,6 +32,7 @@ OK, FAIL, NOT_DIFFERENTIABLE = "ok", "FAIL", "not differentiable"
 
 # the scalar and tensor engines' gradients agree when |s - t| <= ENGINE_ATOL + ENGINE_RTOL * max(|s|, |t|)
 ENGINE_RTOL, ENGINE_ATOL = 1e-9, 1e-12
+BOTH = ("scalar", "tensor")  # the engines --engine both compares
 
 
 @dataclass
@@ -64,23 +65,35 @@ def check(build, leaves, eps=EPS, atol=ATOL, rtol=RTOL):
         leaf.grad = 0.0
     out = build()
     out.backward()
+
+    def at(name, x):
+        leaf = leaves[name]
+        before = leaf.data
+        try:
+            # read the result before the leaf moves again: the output may be the leaf itself
+            leaf.data = x
+            return _evaluated(build())
+        finally:
+            leaf.data = before
+
+    return _check_nodes(out, leaves, at, eps, atol, rtol)
+
+
+def _evaluated(out):
+    """(the output's number, the side of its kinks each kinked node's input is on)."""
+    return out.data, _kink_sides(out)
+
+
+def _check_nodes(out, leaves, at, eps, atol, rtol):
+    """The central difference for each leaf of a graph with a node per number. out: the
+    output after backward(); at(name, x) -> _evaluated(the output with that leaf at x)."""
     analytic = {name: leaf.grad for name, leaf in leaves.items()}
     at_kink = _kinks_at(out)  # the kinked nodes sitting exactly on a kink, with their leaves
-
     results = []
     for name, leaf in leaves.items():
         x = leaf.data
-        try:
-            # read each result as soon as it is built: the output may be the leaf itself,
-            # and every node that is a leaf changes when the next nudge is made
-            leaf.data = x + eps
-            plus = build()
-            f_plus, plus_sides = plus.data, _kink_sides(plus)
-            leaf.data = x - eps
-            minus = build()
-            f_minus, minus_sides = minus.data, _kink_sides(minus)
-        finally:
-            leaf.data = x
+        f_plus, plus_sides = at(name, x + eps)
+        f_minus, minus_sides = at(name, x - eps)
         numeric = (f_plus - f_minus) / (2 * eps)
         crossed = next((op for (op, p), (_, m) in zip(plus_sides, minus_sides) if p != m), "")
         results.append(_judge(name, analytic[name], numeric, atol, rtol, at_kink, leaf, crossed,
@@ -115,16 +128,6 @@ def check_expression(text, bindings, eps=EPS, atol=ATOL, rtol=RTOL):
     return out, results
 
 
-def parameter_names(nin, layers):
-    """w{layer}.{neuron}.{input} and b{layer}.{neuron} (from 1), in nn.MLP's parameter order:
-    layer by layer, neuron by neuron, the weights then the bias (as train's --graph labels them)."""
-    names, sizes = [], [nin] + list(layers)
-    for i in range(len(layers)):
-        for j in range(sizes[i + 1]):
-            names += [f"w{i + 1}.{j}.{k}" for k in range(sizes[i])] + [f"b{i + 1}.{j}"]
-    return names
-
-
 def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RTOL, source="config",
                  engine=None):
     """Gradcheck a config's model and loss at its initial weights, on its first `samples`
@@ -132,63 +135,64 @@ def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RT
     when the training set is smaller) for every parameter, or for a random subset
     of max_params of them (seeded by the config's seed), in parameter order.
 
-    `engine` (scalar or tensor) overrides the config's. The scalar engine is checked
-    node by node (so kinks are found); another engine through its backend's
-    loss_and_grad on the flat parameter vector (a kink there is a plain disagreement).
+    `engine` overrides the config's. The backend's loss_graph decides how: a graph with
+    a node per parameter (the scalar engine) is checked node by node, so kinks are found
+    exactly; any other through loss_and_grad on the flat parameter vector, where a kink
+    shows as one-sided slopes that disagree.
     """
     import random
 
-    from . import datasets, losses, train
+    from . import backends, datasets, losses, train
 
-    if engine is not None:
-        config = dict(config, engine=engine)
     _check_tolerances(eps, atol, rtol)
     if samples < 1:
         raise UserInputError(f"--samples must be at least 1, not {samples}")
     dataset = datasets.load_dataset(config["data"], config["seed"])
     train.check_fit(config, dataset, source)
-    backend = train.make_backend(config, dataset.n_features)
+    backend = backends.make_backend(config, dataset.n_features, engine)
     params = backend.init_params(random.Random(config["seed"]))
     model, loss_cfg = config["model"], config["loss"]
     T = losses.encode_targets(loss_cfg["name"], dataset.y_train, model["layers"][-1], model["output"])
     X, T = dataset.X_train[:samples], T[:samples]
-    names = parameter_names(dataset.n_features, model["layers"])
+    names = backend.parameter_names()
     chosen = list(range(len(params)))
     if max_params is not None:
         if max_params < 1:
             raise UserInputError(f"--max-params must be at least 1, not {max_params}")
         if max_params < len(chosen):
             chosen = sorted(random.Random(config["seed"]).sample(chosen, max_params))
+    graph = backend.loss_graph(params.copy(), X, T)
+    nodes = {v.label: v for v in graph.topo() if not v.children}
+    if not all(name in nodes for name in names):  # not a node per parameter
+        loss, results = _check_flat(backend, params, X, T, [(i, names[i]) for i in chosen], _array_kinks(graph),
+                                    eps, atol, rtol)
+        return loss, results, len(X)
+    index = {name: i for i, name in enumerate(names)}
 
-    if isinstance(backend, train.ScalarBackend):
-        for p, w in zip(backend.params, params.tolist()):
-            p.data = w
-        rows = [[float(v) for v in row] for row in X.tolist()]
+    def at(name, x):
+        nudged = params.copy()
+        nudged[index[name]] = x
+        return _evaluated(backend.loss_graph(nudged, X, T))
 
-        def build():
-            outs = [backend.model(row) for row in rows]
-            outs = [o if isinstance(o, list) else [o] for o in outs]
-            return losses.scalar_loss(loss_cfg["name"], outs, T, backend.params, loss_cfg["l2"])
+    return graph.data, _check_nodes(graph, {names[i]: nodes[names[i]] for i in chosen}, at, eps, atol, rtol), len(X)
 
-        leaves = {names[i]: backend.params[i] for i in chosen}
-        results = check(build, leaves, eps, atol, rtol)
-        return build().data, results, len(X)
 
-    # any other backend: the same central differences on its flat parameter vector
+def _check_flat(backend, params, X, T, chosen, kinked, eps, atol, rtol):
+    """-> (loss, [Result]) for the parameters chosen [(index, name)], by central differences
+    of backend.loss_and_grad on the flat vector. kinked: _array_kinks of the loss's graph."""
     loss, grad, _ = backend.loss_and_grad(params.copy(), X, T)
     # A node of an array is on a kink when any of its numbers is: which parameters that
     # touches is not known at this level, so a parameter counts as at the kink when its
     # one-sided differences disagree and the engine's gradient is one of them.
-    kinked = _array_kinks(backend.loss_graph(params.copy(), X, T)) if hasattr(backend, "loss_graph") else []
     results = []
-    for i in chosen:
+    for i, name in chosen:
         nudged = params.copy()
         nudged[i] = params[i] + eps
         f_plus = backend.loss_and_grad(nudged, X, T)[0]
         nudged[i] = params[i] - eps
         f_minus = backend.loss_and_grad(nudged, X, T)[0]
         numeric = (f_plus - f_minus) / (2 * eps)
-        result = _judge(names[i], float(grad[i]), numeric, atol, rtol, [], None, "", (f_plus, f_minus))
+        result = _judge(name, float(grad[i]), numeric, atol, rtol, [], None, "", (f_plus, f_minus))
         if result.status == FAIL and kinked:
             left, right = (loss - f_minus) / eps, (f_plus - loss) / eps
             a = result.analytic
@@ -202,7 +206,7 @@ def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RT
                 result.note = (f"{op} has an input at {k:g}, where it has no derivative: the slopes "
                                f"left and right of here are {left:.6g} and {right:.6g}, the engine uses {a:.6g}")
         results.append(result)
-    return float(loss), results, len(X)
+    return float(loss), results
 
 
 @dataclass
@@ -229,9 +233,7 @@ def check_engines(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=R
     """check_config on the scalar and on the tensor engine, and the two compared with each
     other: -> ({engine: loss}, [EngineResult], samples used). A parameter FAILs when the engines disagree
     beyond float64 rounding, or when either engine disagrees with its central difference."""
-    from .config import ENGINES  # here, not at the top: config loads numpy, an expression needs none
-
-    checked = {e: check_config(config, samples, max_params, eps, atol, rtol, source, engine=e) for e in ENGINES}
+    checked = {e: check_config(config, samples, max_params, eps, atol, rtol, source, engine=e) for e in BOTH}
     rows = []
     for s, t in zip(checked["scalar"][1], checked["tensor"][1]):  # (loss, results, samples)
         a, b = s.analytic, t.analytic
@@ -279,9 +281,11 @@ def _kinks_at(out):
 
 def _array_kinks(out):
     """[(op name, kink)] for the nodes of a tensor graph with some input number exactly on a kink."""
+    import numpy as np  # here: an expression's check needs no numpy
+
     return [(v.op.name, k) for v in out.topo()
             if v.op is not None and v.op.kinks and len(v.children) == 1
-            for k in v.op.kinks if (v.children[0].data == k).any()]
+            for k in v.op.kinks if np.any(v.children[0].data == k)]
 
 
 def _kink_sides(out):

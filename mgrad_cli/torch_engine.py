@@ -139,7 +139,7 @@ class TorchBackend:
     def loss_graph(self, params, X, T, feature_names=None):
         """The drawing of the loss: PyTorch's graph is not made of mgrad's nodes, so this is
         the tensor engine's graph of the same computation (the same numbers, in float64)."""
-        from .tensor_nn import TensorBackend
+        from .backends.tensor import TensorBackend
 
         return TensorBackend(self.nin, self.layers, self.activation, self.output, self.loss,
                              self.l2).loss_graph(params, X, T, feature_names)

@@ -1,16 +1,7 @@
-"""Training: a backend computes loss and gradients, the Trainer loops over epochs.
+"""Training: a backend (backends/) computes loss and gradients, the Trainer loops over epochs.
 
-A backend (ScalarBackend here; tensor_nn.TensorBackend on the numpy engine) knows one model
-architecture and works on a flat float64 vector of parameters, in nn.MLP order (layer
-by layer, neuron by neuron: the neuron's weights, then its bias):
-
-    init_params(rng)                 -> params   (rng: a random.Random)
-    loss_and_grad(params, X, T)      -> (loss, grad, outputs)
-    predict(params, X)               -> outputs  (n × n_out)
-    loss_graph(params, x, t)         -> the loss on one sample (scalar: a Value) or a batch
-                                        (tensor: a Tensor), after backward(), for drawing
-
-T holds the targets encoded by losses.encode_targets. The optimizer (optim.py) and the
+The backend works on a flat float64 vector of parameters (backends.mlp's order); T holds
+the targets encoded by losses.encode_targets. The optimizer (optim.py) and the
 learning-rate schedule see only flat vectors, so every backend gets the same updates.
 
 train() yields one record per epoch; the library never prints.
@@ -23,81 +14,8 @@ import time
 import numpy as np
 
 from . import datasets, losses, optim
-from .engine import Value
+from .backends import make_backend
 from .errors import CheckpointError, ConfigError, TrainingDiverged
-from .nn import MLP
-
-
-class ScalarBackend:
-    """The lecture's engine: an nn.MLP of Values, a Value graph per batch, loss.backward()."""
-
-    name = "scalar"
-
-    def __init__(self, nin, layers, activation, output, loss, l2=0.0):
-        self.nin, self.layers = nin, list(layers)
-        self.activation, self.output = activation, output
-        self.loss, self.l2 = loss, l2
-        self.model = MLP(nin, self.layers, activation=activation, output=output, rng=random.Random(0))
-        self.params = self.model.parameters()
-        self.n_params = len(self.params)
-
-    def init_params(self, rng):
-        """Weights uniform in [-1, 1] from rng, biases 0, drawn in the order nn.MLP draws them."""
-        return np.array([p.data for p in MLP(self.nin, self.layers, self.activation, self.output,
-                                             rng=rng).parameters()])
-
-    def _load(self, params):
-        for p, w in zip(self.params, params.tolist()):
-            p.data = w
-            p.grad = 0.0
-
-    def _forward(self, X):
-        outs = []
-        for row in X.tolist():
-            out = self.model(row)
-            outs.append(out if isinstance(out, list) else [out])
-        return outs
-
-    def loss_and_grad(self, params, X, T):
-        self._load(params)
-        outs = self._forward(X)
-        loss = losses.scalar_loss(self.loss, outs, T, self.params, self.l2)
-        loss.backward()
-        grad = np.array([p.grad for p in self.params])
-        return loss.data, grad, np.array([[o.data for o in out] for out in outs])
-
-    def predict(self, params, X):
-        self._load(params)
-        return np.array([[o.data for o in out] for out in self._forward(X)]).reshape(len(X), -1)
-
-    def loss_graph(self, params, x, t, feature_names=None):
-        """The loss on one sample (x, t), with labelled inputs and parameters, after backward()."""
-        self._load(params)
-        names = feature_names or [f"x{i}" for i in range(len(x))]
-        row = [Value(float(v), label=n) for v, n in zip(x, names)]
-        for i, layer in enumerate(self.model.layers):
-            for j, neuron in enumerate(layer.neurons):
-                for k, w in enumerate(neuron.w):
-                    w.label = f"w{i + 1}.{j}.{k}"
-                neuron.b.label = f"b{i + 1}.{j}"
-        out = self.model(row)
-        out = out if isinstance(out, list) else [out]
-        loss = losses.scalar_loss(self.loss, [out], np.asarray(t, dtype=np.float64).reshape(1, -1),
-                                  self.params, self.l2)
-        loss.label = "loss"
-        loss.backward()
-        return loss
-
-
-def make_backend(config, nin):
-    """The backend for config['engine'], for an input of nin features."""
-    model, loss = config["model"], config["loss"]
-    args = (nin, model["layers"], model["activation"], model["output"], loss["name"], loss["l2"])
-    if config["engine"] == "tensor":
-        from .tensor_nn import TensorBackend  # numpy's engine, imported only when asked for
-
-        return TensorBackend(*args)
-    return ScalarBackend(*args)
 
 
 def check_fit(config, dataset, source="config"):

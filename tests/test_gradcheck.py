@@ -253,7 +253,9 @@ def test_config_check_fails_on_a_broken_op(run, repo, monkeypatch):
 
 
 def test_parameter_names_follow_mlp_order():
-    assert gradcheck.parameter_names(2, [2, 1]) == [
+    from mgrad_cli.backends.mlp import parameter_names
+
+    assert parameter_names([2, 2, 1]) == [
         "w1.0.0", "w1.0.1", "b1.0", "w1.1.0", "w1.1.1", "b1.1", "w2.0.0", "w2.0.1", "b2.0"]
 
 

@@ -156,7 +156,7 @@ def test_the_boundary_grid_is_200_by_200_on_the_tensor_engine(models, tmp_path, 
     """As the README says, whatever engine trained the model (xor is scalar): the scalar-only
     grid budget was dead code (fast_backend always gives the tensor engine)."""
     from mgrad_cli import evaluate, plot
-    from mgrad_cli.tensor_nn import TensorBackend
+    from mgrad_cli.backends.tensor import TensorBackend
 
     model = evaluate.load_model(models / "xor.json")
     assert model.config["engine"] == "scalar"

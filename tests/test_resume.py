@@ -12,6 +12,7 @@ import pytest
 
 from mgrad_cli import checkpoint as ckpt_mod
 from mgrad_cli import train as training
+from mgrad_cli.backends.scalar import ScalarBackend
 from mgrad_cli.checkpoint import load_checkpoint, save_checkpoint
 from mgrad_cli.config import load_config
 from mgrad_cli.datasets import load_dataset
@@ -228,7 +229,7 @@ def test_ctrl_c_mid_epoch_saves_a_checkpoint_that_resumes_exactly(run, tmp_path,
     cfg = write(tmp_path, "c.yaml", SHUFFLED)
     whole, cut = tmp_path / "whole.json", tmp_path / "cut.json"
     assert run("train", cfg, "--save", whole, "-q").exit_code == 0
-    real = training.ScalarBackend.loss_and_grad
+    real = ScalarBackend.loss_and_grad
     calls = []
 
     def interrupt(self, *args):
@@ -237,12 +238,12 @@ def test_ctrl_c_mid_epoch_saves_a_checkpoint_that_resumes_exactly(run, tmp_path,
             raise KeyboardInterrupt
         return real(self, *args)
 
-    monkeypatch.setattr(training.ScalarBackend, "loss_and_grad", interrupt)
+    monkeypatch.setattr(ScalarBackend, "loss_and_grad", interrupt)
     result = run("train", cfg, "--save", cut, "-q")
     assert result.exit_code == 130
     assert "Interrupted after 2 of 6 epochs" in result.output
     assert load_checkpoint(cut)["epoch"] == 2
-    monkeypatch.setattr(training.ScalarBackend, "loss_and_grad", real)
+    monkeypatch.setattr(ScalarBackend, "loss_and_grad", real)
     assert run("train", cfg, "--resume", cut, "-q").exit_code == 0
     one, two = load_checkpoint(whole), load_checkpoint(cut)
     assert two["weights"] == one["weights"]

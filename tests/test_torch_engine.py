@@ -9,7 +9,7 @@ import pytest
 
 from mgrad_cli import losses, optim
 from mgrad_cli.errors import UserInputError
-from mgrad_cli.tensor_nn import TensorBackend
+from mgrad_cli.backends.tensor import TensorBackend
 
 # (loss, output activation, output units, classes)
 CASES = [("mse", "linear", 1, 2), ("mse", "sigmoid", 3, 3), ("mse", "tanh", 1, None), ("hinge", "tanh", 1, 2),

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from mgrad_cli import train as training
+from mgrad_cli.backends import make_backend
+from mgrad_cli.backends.scalar import ScalarBackend
 from mgrad_cli.checkpoint import load_checkpoint
 
 from conftest import need_module, write
@@ -235,7 +237,7 @@ def test_checkpoint_weights_reproduce_the_metrics(run, tmp_path):
     ckpt = load_checkpoint(save)
     cfg = load_config(config("xor"))
     ds = load_dataset(cfg["data"], cfg["seed"])
-    backend = training.make_backend(cfg, ds.n_features)
+    backend = make_backend(cfg, ds.n_features)
     outputs = backend.predict(np.array(ckpt["weights"]), ds.X_test)
     assert training.accuracy(outputs, ds.y_test, cfg) == ckpt["metrics"]["test_acc"]
 
@@ -318,7 +320,7 @@ def test_divergence_stops_with_a_message_and_keeps_the_last_good_state(run, tmp_
 
 def test_ctrl_c_prints_what_was_done_and_exits_130(run, tmp_path, monkeypatch):
     calls = []
-    real = training.ScalarBackend.loss_and_grad
+    real = ScalarBackend.loss_and_grad
 
     def interrupted(self, *args):
         calls.append(1)
@@ -326,7 +328,7 @@ def test_ctrl_c_prints_what_was_done_and_exits_130(run, tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(self, *args)
 
-    monkeypatch.setattr(training.ScalarBackend, "loss_and_grad", interrupted)
+    monkeypatch.setattr(ScalarBackend, "loss_and_grad", interrupted)
     save = tmp_path / "m.json"
     result = run("train", config("tiny"), "--save", save)
     assert result.exit_code == 130

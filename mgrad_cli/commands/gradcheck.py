@@ -7,7 +7,7 @@ from .. import expr as _expr
 from .. import gradcheck as _gradcheck
 from .. import render as _render
 from ..cli import EXPR_CONTEXT_SETTINGS, cli, json_out, out_console, translate_errors
-from ..config import ENGINES
+from ..backends import names as engine_names
 
 
 @cli.command("gradcheck", context_settings=EXPR_CONTEXT_SETTINGS)
@@ -24,7 +24,7 @@ from ..config import ENGINES
 @click.option("--atol", type=float, default=_gradcheck.ATOL, show_default=True, help="Absolute tolerance.")
 @click.option("--rtol", type=float, default=_gradcheck.RTOL, show_default=True, help="Relative tolerance.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON, for scripts.")
-@click.option("--engine", type=click.Choice(ENGINES + ("both",)),
+@click.option("--engine", type=click.Choice(engine_names() + ("both",)),
               help="With --config: the engine to check (default: the config's); both: each engine against "
                    "finite differences and the two engines against each other.")
 @translate_errors

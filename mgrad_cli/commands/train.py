@@ -8,7 +8,7 @@ import click
 
 from .. import render as _render
 from ..cli import CONTEXT_SETTINGS, MgradClickError, cli, err_console, out_console, translate_errors
-from ..config import ENGINES
+from ..backends import names as engine_names
 from ..errors import GraphTooLarge, MgradError, TrainingDiverged
 
 GRAPH_SUFFIXES = _render.SUFFIXES
@@ -19,7 +19,7 @@ GRAPH_SUFFIXES = _render.SUFFIXES
 @click.option("--epochs", type=click.IntRange(min=1), help="Train this many epochs (overrides the config).")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate (overrides optimizer.lr).")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (overrides the config).")
-@click.option("--engine", type=click.Choice(ENGINES),
+@click.option("--engine", type=click.Choice(engine_names()),
               help="scalar: a Value per number (the lecture's engine); tensor: numpy arrays, much faster. "
                    "Both give the same numbers (overrides the config's engine).")
 @click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically).")
@@ -111,14 +111,12 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     render = None
     if graph_path is not None:
         render = _render
-        # the scalar engine draws the loss on one sample (a node per number); the tensor
-        # engine on the first batch (a node per array: as few nodes for a batch as for one)
-        if config["engine"] == "tensor":
-            n_graph = min(config["batch_size"] or len(dataset.X_train), len(dataset.X_train))
-            graph_x, graph_t = dataset.X_train[:n_graph], trainer.T_train[:n_graph]
-            graph_what = "one sample" if n_graph == 1 else f"a batch of {n_graph} samples"
-        else:
-            graph_x, graph_t, graph_what = dataset.X_train[0], trainer.T_train[0], "one sample"
+        # as many samples as the engine draws: one on the scalar engine (a node per number),
+        # the first batch on the tensor engine (a node per array: as few for a batch as for one)
+        n = len(dataset.X_train)
+        n_graph = min(trainer.backend.graph_samples or config["batch_size"] or n, n)
+        graph_x, graph_t = dataset.X_train[:n_graph], trainer.T_train[:n_graph]
+        graph_what = "one sample" if n_graph == 1 else f"a batch of {n_graph} samples"
         size = len(trainer.backend.loss_graph(trainer.params, graph_x, graph_t).topo())
         if size > graph_max_nodes:
             raise GraphTooLarge(f"the graph of the loss on {graph_what} has {size} nodes, more than "

@@ -1,0 +1,60 @@
+"""Engines behind one protocol, and the registry the config's `engine` choices come from.
+
+An engine computes an MLP's loss, gradient and outputs; everything else (the optimizer,
+the schedule, the epochs, checkpoints, evaluation, gradcheck, drawing) is the same for
+every engine because it sees only this protocol and flat float64 vectors. A backend:
+
+    Backend.from_config(config, nin)   build it for a resolved config's model and loss,
+                                       on inputs of nin features
+    init_params(rng)            -> params: the initial flat vector (rng: a random.Random)
+    parameter_names()           -> a name per number of params, in order
+    loss_and_grad(params, X, T) -> (loss: float, grad like params, outputs: n x n_out)
+    predict(params, X)          -> outputs (n x n_out)
+    loss_graph(params, X, T, feature_names=None)
+                                -> the loss on the batch (X, T) as a graph of nodes
+                                   (node.Node: op, children, data, grad, label) after
+                                   backward(), for drawing and for gradcheck's kinks
+    name                        the registry's name for it
+    graph_samples               how many samples `train --graph` draws the loss on:
+                                1 for a node per number, None for the whole first batch
+
+X holds standardized inputs (n x nin) and T the targets as losses.encode_targets gives
+them; params is the flat vector in backends.mlp's order (which also names the numbers
+and draws the initial weights, so one seed gives the same network on every engine).
+MLPBackend (backends.mlp) provides from_config, init_params and parameter_names.
+
+Adding an engine is a module with its backend class and an entry in BACKENDS:
+"module:Class" (imported when first used, so an engine's own dependencies load only
+when it is asked for) or the class itself.
+"""
+
+import importlib
+
+from ..errors import ConfigError
+
+BACKENDS = {
+    "scalar": "mgrad_cli.backends.scalar:ScalarBackend",   # a Value per number: the lecture's engine
+    "tensor": "mgrad_cli.backends.tensor:TensorBackend",   # numpy arrays: the same numbers, much faster
+}
+FAST = "tensor"  # the engine for many predictions at once (plot's 200x200 grid), whichever trained
+
+
+def names():
+    """The registered engines' names: the config's `engine` choices."""
+    return tuple(BACKENDS)
+
+
+def backend_class(name):
+    """The class registered as `name` (imported on first use)."""
+    if name not in BACKENDS:
+        raise ConfigError(f"engine: expected one of {', '.join(BACKENDS)}, got '{name}'")
+    entry = BACKENDS[name]
+    if isinstance(entry, str):
+        module, _, attr = entry.partition(":")
+        entry = getattr(importlib.import_module(module), attr)
+    return entry
+
+
+def make_backend(config, nin, engine=None):
+    """The backend of config['engine'] (or `engine`) for inputs of nin features."""
+    return backend_class(engine or config["engine"]).from_config(config, nin)

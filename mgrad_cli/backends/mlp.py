@@ -1,0 +1,87 @@
+"""The MLP every engine trains, seen as one flat vector of numbers.
+
+An MLP of sizes [n_in, n_1, ..., n_out] has a layer per pair of neighbouring sizes and
+a neuron per unit of each layer. Its parameters, in the order of the flat vector that
+the trainer, the optimizers and checkpoints hold (nn.MLP.parameters()' order):
+
+    layer by layer, neuron by neuron: the neuron's n_in weights, then its bias
+
+named w{layer}.{neuron}.{input} and b{layer}.{neuron} (counted from 1 for layers, from 0
+for neurons and inputs). A layer's block of the vector is a matrix with a row per
+neuron, [w..., b]; blocks() gives those views, flatten() puts blocks back.
+
+MLPBackend is what the engines share: the model's description, taken from a config,
+and its initial weights, drawn once for every engine.
+"""
+
+import numpy as np
+
+from ..nn import layer_activations
+
+
+def n_parameters(sizes):
+    """How many numbers: each neuron has a weight per input and a bias."""
+    return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+
+
+def parameter_names(sizes):
+    """Every parameter's name, in the flat vector's order."""
+    names = []
+    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        for j in range(n_out):
+            names += [f"w{i + 1}.{j}.{k}" for k in range(n_in)] + [f"b{i + 1}.{j}"]
+    return names
+
+
+def init_params(sizes, rng):
+    """Weights uniform in [-1, 1] from rng (a random.Random), biases 0, drawn neuron by
+    neuron as nn.Neuron draws them: one seed gives the same network on every engine."""
+    params = []
+    for n_in, n_out in zip(sizes, sizes[1:]):
+        for _ in range(n_out):
+            params += [rng.uniform(-1, 1) for _ in range(n_in)] + [0.0]
+    return np.array(params)
+
+
+def blocks(vector, sizes):
+    """Each layer's block of the flat vector (a numpy array or a torch tensor): a view
+    with a row per neuron, its n_in weights then its bias."""
+    at = 0
+    for n_in, n_out in zip(sizes, sizes[1:]):
+        yield vector[at: at + n_out * (n_in + 1)].reshape(n_out, n_in + 1)
+        at += n_out * (n_in + 1)
+
+
+def flatten(layers):
+    """The flat vector of [(W (n_in x n_out), b (n_out)), ...]: blocks()' inverse for
+    weights held a column per neuron."""
+    return np.concatenate([np.column_stack([W.T, b]).ravel() for W, b in layers])
+
+
+class MLPBackend:
+    """What every engine shares: the MLP (sizes, activation per layer), the loss and l2,
+    the initial weights and the parameters' names. An engine adds loss_and_grad, predict
+    and loss_graph (see the package's docstring)."""
+
+    name = None
+    graph_samples = None  # how many samples `train --graph` draws the loss on; None: the first batch
+
+    def __init__(self, nin, layers, activation, output, loss, l2=0.0):
+        self.nin, self.layers = nin, list(layers)
+        self.activation, self.output = activation, output
+        self.loss, self.l2 = loss, l2
+        self.sizes = [nin] + self.layers
+        self.activations = layer_activations(len(self.layers), activation, output)
+        self.n_params = n_parameters(self.sizes)
+
+    @classmethod
+    def from_config(cls, config, nin):
+        """The backend for a resolved config's model and loss, on inputs of nin features."""
+        model, loss = config["model"], config["loss"]
+        return cls(nin, model["layers"], model["activation"], model["output"], loss["name"], loss["l2"])
+
+    def init_params(self, rng):
+        return init_params(self.sizes, rng)
+
+    def parameter_names(self):
+        return parameter_names(self.sizes)

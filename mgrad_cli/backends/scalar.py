@@ -1,0 +1,59 @@
+"""The scalar engine's backend: the lecture's nn.MLP of Values, a Value graph per batch."""
+
+import numpy as np
+
+from .. import losses
+from ..engine import Value
+from ..nn import MLP
+from .mlp import MLPBackend
+
+
+class ScalarBackend(MLPBackend):
+    """One nn.MLP whose Values are loaded from the flat vector before each batch; a node
+    per number, so `train --graph` draws the loss of one sample."""
+
+    name = "scalar"
+    graph_samples = 1
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.model = MLP(self.nin, self.layers, activation=self.activation, output=self.output)
+        self.params = self.model.parameters()  # the flat vector's order (mlp.py)
+
+    def _load(self, params):
+        for p, w in zip(self.params, params.tolist()):
+            p.data = w
+            p.grad = 0.0
+
+    def _forward(self, rows):
+        outs = []
+        for row in rows:
+            out = self.model(row)
+            outs.append(out if isinstance(out, list) else [out])
+        return outs
+
+    def loss_and_grad(self, params, X, T):
+        self._load(params)
+        outs = self._forward(X.tolist())
+        loss = losses.scalar_loss(self.loss, outs, T, self.params, self.l2)
+        loss.backward()
+        grad = np.array([p.grad for p in self.params])
+        return loss.data, grad, np.array([[o.data for o in out] for out in outs])
+
+    def predict(self, params, X):
+        self._load(params)
+        return np.array([[o.data for o in out] for out in self._forward(X.tolist())]).reshape(len(X), -1)
+
+    def loss_graph(self, params, X, T, feature_names=None):
+        """The loss on the batch (X, T), with labelled inputs and parameters, after backward()."""
+        self._load(params)
+        X = np.asarray(X, dtype=np.float64).reshape(-1, self.nin)
+        names = feature_names or [f"x{i}" for i in range(self.nin)]
+        for p, name in zip(self.params, self.parameter_names()):
+            p.label = name
+        outs = self._forward([[Value(float(v), label=n) for v, n in zip(row, names)] for row in X])
+        loss = losses.scalar_loss(self.loss, outs, np.asarray(T, dtype=np.float64).reshape(len(X), -1),
+                                  self.params, self.l2)
+        loss.label = "loss"
+        loss.backward()
+        return loss
