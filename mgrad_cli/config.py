@@ -14,7 +14,7 @@ import difflib
 import math
 import os
 
-from . import backends, datasets, limits, shipped, strict_yaml
+from . import backends, datasets, limits, losses, shipped, strict_yaml
 from .errors import ConfigError, shorten
 from .files import display_path, open_user_file, read_bounded
 from .limits import MAX_LAYERS
@@ -36,7 +36,7 @@ DEFAULTS = {
         "output": "linear",     # the last layer: tanh, relu, sigmoid, linear
     },
     "loss": {
-        "name": "hinge",        # mse, hinge (max-margin, ±1), bce (logistic), cross_entropy (softmax)
+        "name": "hinge",        # mse, hinge (max-margin, ±1), bce (logistic), cross_entropy (softmax): losses.py
         "l2": 0.0,              # adds l2 * sum(p*p) over all parameters
     },
     "optimizer": {
@@ -49,7 +49,6 @@ DEFAULTS = {
     "batch_size": None,         # samples per update; null = the full batch (one update per epoch)
 }
 
-LOSSES = ("mse", "hinge", "bce", "cross_entropy")
 # name -> the parameters it takes, with their defaults
 OPTIMIZERS = {
     "sgd": {"lr": 0.1},
@@ -153,13 +152,9 @@ def validate_config(raw, source):
         "epochs": v.integer(get("epochs"), "epochs", minimum=1),
         "batch_size": None if get("batch_size") is None else v.integer(get("batch_size"), "batch_size", minimum=1),
     }
-    loss, out = config["loss"]["name"], config["model"]["output"]
-    if loss in ("bce", "cross_entropy") and out != "linear":
-        what = "sigmoid" if loss == "bce" else "softmax"
-        v.fail("model.output", f"the {loss} loss applies the {what} itself and needs a linear output, got {out}")
-    if loss == "hinge" and out == "sigmoid":  # hinge's targets are ±1: a margin a sigmoid never reaches
-        v.fail("model.output", "the hinge loss needs scores of either sign (targets ±1), which a sigmoid output "
-                               "(0 to 1) cannot give; use output linear or tanh, or loss mse")
+    problem = losses.output_problem(config["loss"]["name"], config["model"]["output"])
+    if problem is not None:
+        v.fail("model.output", problem)
     return config
 
 
@@ -207,7 +202,7 @@ def _model(v, raw):
 def _loss(v, raw):
     raw = v.mapping(v.short_form(raw, "loss"), "loss", tuple(DEFAULTS["loss"]))
     return {
-        "name": v.choice(raw.get("name", DEFAULTS["loss"]["name"]), "loss.name", LOSSES),
+        "name": v.choice(raw.get("name", DEFAULTS["loss"]["name"]), "loss.name", losses.names()),
         "l2": v.number(raw.get("l2", DEFAULTS["loss"]["l2"]), "loss.l2", minimum=0.0),
     }
 

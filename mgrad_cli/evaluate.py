@@ -69,19 +69,12 @@ class Model:
             return (backend or self.backend).predict(self.params, X)
 
     def classes(self, outputs):
-        return losses.predict_classes(outputs, self.config["model"]["output"], self.loss)
+        return losses.predict_classes(outputs, self.config["model"]["output"])
 
     def probabilities(self, outputs):
-        """Class probabilities (n × classes) for the losses that define them, else None:
-        softmax for cross_entropy, the sigmoid of the score for bce."""
-        if self.loss == "cross_entropy":
-            z = outputs - outputs.max(axis=1, keepdims=True)
-            e = np.exp(z)
-            return e / e.sum(axis=1, keepdims=True)
-        if self.loss == "bce":
-            p1 = 1.0 / (1.0 + np.exp(-np.clip(outputs[:, 0], -500, 500)))
-            return np.column_stack([1.0 - p1, p1])
-        return None
+        """Class probabilities (n × classes) for a loss with a link (bce's sigmoid,
+        cross_entropy's softmax), else None."""
+        return losses.probabilities(self.loss, outputs)
 
     def predictions(self, X):
         """One dict per row: prediction (a class name or a number; None for a class when an

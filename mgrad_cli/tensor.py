@@ -73,10 +73,24 @@ def matmul_grad_b(g, a, b, o):
     return d[..., :, 0] if b.ndim == 1 else d
 
 
-def log_softmax(a, axis):
-    # a - log(sum(exp(a))), shifted by the max along the axis so that exp cannot overflow
+def _shifted_exp(a, axis):
+    # a shifted by its max along the axis (softmax and log_softmax do not change), so
+    # that exp cannot overflow: (the shifted a, its exp, their sum along the axis)
     s = a - a.max(axis, keepdims=True)
-    return s - np.log(np.exp(s).sum(axis, keepdims=True))
+    e = np.exp(s)
+    return s, e, e.sum(axis, keepdims=True)
+
+
+def log_softmax(a, axis):
+    # a - log(sum(exp(a)))
+    s, _, total = _shifted_exp(a, axis)
+    return s - np.log(total)
+
+
+def softmax(a, axis):
+    # exp(a) / sum(exp(a)): the probabilities a classifier's scores give (not an op: no gradient needed)
+    _, e, total = _shifted_exp(a, axis)
+    return e / total
 
 
 def expand(g, a, axis, keepdims):

@@ -1,4 +1,4 @@
-"""The MLP and the losses on the tensor engine, interchangeable with nn.MLP on Values.
+"""The MLP on the tensor engine, interchangeable with nn.MLP on Values.
 
 A layer is a weight matrix W (nin x nout: column j holds neuron j's weights) and a
 bias vector b, and maps a batch X (samples x nin) to act(X @ W + b). The weights are
@@ -11,9 +11,10 @@ import random
 
 import numpy as np
 
+from . import losses
 from .backends import mlp
 from .nn import layer_activations
-from .tensor import Tensor, constant, sumsq
+from .tensor import Tensor
 
 
 class TensorMLP:
@@ -67,53 +68,7 @@ class TensorMLP:
         return f"TensorMLP({'-'.join(map(str, self.sizes))}, {', '.join(self.activations)})"
 
 
-# --- losses: scores is the model's output (samples x outputs) --------------------
-
-def mse(scores, y):
-    """mean((score - y)^2) over every output of every sample; y real."""
-    diff = scores - _targets(y, scores.shape)
-    return (diff * diff).mean()
-
-
-def hinge(scores, y):
-    """mean(relu(1 - y * score)); y is -1 or +1 (micrograd's demo loss)."""
-    return (1.0 - _targets(y, scores.shape) * scores).relu().mean()
-
-
-def bce(scores, y):
-    """Logistic loss of a linear score for y = -1 or +1: mean(log(1 + e^-m)), m = y * score."""
-    return (-(_targets(y, scores.shape) * scores)).softplus().mean()
-
-
-def cross_entropy(scores, y):
-    """mean(-log softmax(scores)[label]); y holds class indices 0..outputs-1."""
-    labels = np.asarray(y, dtype=np.int64).reshape(-1)
-    onehot = np.zeros(scores.shape)
-    onehot[np.arange(labels.size), labels] = 1.0
-    return -(scores.log_softmax(axis=1) * Tensor(onehot, "onehot", requires_grad=False)).sum() / labels.size
-
-
-def _targets(y, shape):
-    # the targets as one constant, labelled for drawings
-    return Tensor(np.reshape(y, shape), "T", requires_grad=False)
-
-
-LOSSES = {"mse": mse, "hinge": hinge, "bce": bce, "cross_entropy": cross_entropy}
-
-
-def l2_penalty(params):
-    """sum(p*p) over every number of every parameter, as one node."""
-    params = list(params)
-    return sumsq(params) if params else constant(0.0)
-
-
 def total_loss(name, model, X, y, l2=0.0):
-    """LOSSES[name](model(X), y) + l2 * sum(p*p): one Tensor holding the number."""
-    return loss_of_scores(name, model(X), y, model.parameters(), l2)
-
-
-def loss_of_scores(name, scores, y, params=(), l2=0.0):
-    """LOSSES[name](scores, y) + l2 * sum(p*p) over params, for scores already computed."""
-    loss = LOSSES[name](scores, y)
-    return loss + Tensor(l2, "l2", requires_grad=False) * l2_penalty(params) if l2 else loss
-
+    """The loss `name` (losses.LOSSES) of model(X) against the encoded targets y, plus
+    l2 * sum(p*p): one Tensor holding the number."""
+    return losses.tensor_loss(name, model(X), y, model.parameters(), l2)

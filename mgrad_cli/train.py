@@ -19,37 +19,28 @@ from .errors import CheckpointError, ConfigError, TrainingDiverged
 
 
 def check_fit(config, dataset, source="config"):
-    """Raise ConfigError when the loss or the last layer does not fit the data."""
-    loss, n_out, k = config["loss"]["name"], config["model"]["layers"][-1], dataset.n_classes
-    last = f"model.layers[{len(config['model']['layers']) - 1}]"
-    what = dataset.name
+    """Raise ConfigError when the loss or the last layer does not fit the data (the loss's
+    record says what it needs: losses.LOSSES)."""
+    name, n_out = config["loss"]["name"], config["model"]["layers"][-1]
+    loss, last = losses.get(name), f"model.layers[{len(config['model']['layers']) - 1}]"
     if dataset.task == "regression":
-        if loss in losses.CLASS_LOSSES:
-            raise ConfigError(f"{source}: loss.name: {loss} needs class labels, but the target of "
-                              f"{what} is a number to predict (regression); use mse")
+        if not loss.regression:
+            fits = " or ".join(n for n, other in losses.LOSSES.items() if other.regression)
+            raise ConfigError(f"{source}: loss.name: {name} needs class labels, but the target of "
+                              f"{dataset.name} is a number to predict (regression); use {fits}")
         if n_out != 1:
             raise ConfigError(f"{source}: {last}: a regression target needs 1 output unit, got {n_out}")
         return
-    if loss == "cross_entropy" and n_out != k:
-        raise ConfigError(f"{source}: {last}: cross_entropy needs one output unit per class "
-                          f"({k} classes in {what}), got {n_out}")
-    if loss in ("hinge", "bce"):
-        if k > 2:
-            raise ConfigError(f"{source}: loss.name: {loss} is for two classes, but {what} has {k}; "
-                              f"use cross_entropy with {last} = {k}")
-        if n_out != 1:
-            raise ConfigError(f"{source}: {last}: {loss} needs 1 output unit (the score), got {n_out}")
-    if loss == "mse" and n_out != k and not (k == 2 and n_out == 1):
-        want = "1 (targets ±1) or 2" if k == 2 else str(k)
-        raise ConfigError(f"{source}: {last}: mse on {k} classes needs {want} output units "
-                          f"(one per class), got {n_out}")
+    problem = loss.units(name, dataset.n_classes, n_out, dataset.name, last)
+    if problem is not None:
+        raise ConfigError(f"{source}: {problem[0]}: {problem[1]}")
 
 
 def accuracy(outputs, y, config):
     """Fraction of correct classes, or None for regression (or no samples)."""
     if len(y) == 0 or np.asarray(y).dtype.kind == "f":
         return None
-    pred = losses.predict_classes(outputs, config["model"]["output"], config["loss"]["name"])
+    pred = losses.predict_classes(outputs, config["model"]["output"])
     return float(np.mean(pred == y))
 
 

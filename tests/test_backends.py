@@ -8,11 +8,10 @@ import random
 import numpy as np
 import pytest
 
-from mgrad_cli import backends
+from mgrad_cli import backends, losses
 from mgrad_cli.backends import mlp
 from mgrad_cli.nn import MLP
 from mgrad_cli.tensor import constant
-from mgrad_cli.tensor_nn import loss_of_scores
 
 from conftest import write
 
@@ -58,7 +57,7 @@ class FiniteDifferences(mlp.MLPBackend):
         scores = constant(self.predict(params, X))
         scores.label = "scores"
         T = np.asarray(T, dtype=np.float64).reshape(len(scores.data), -1)
-        loss = loss_of_scores(self.loss, scores, T) + self.l2 * float(np.dot(params, params))
+        loss = losses.tensor_loss(self.loss, scores, T) + self.l2 * float(np.dot(params, params))
         loss.label = "loss"
         return loss
 

@@ -9,10 +9,10 @@ import warnings
 import numpy as np
 import pytest
 
-from mgrad_cli import losses as scalar_losses
+from mgrad_cli import losses
 from mgrad_cli.nn import MLP
 from mgrad_cli.tensor import BY_NAME, TENSOR_OPS, Tensor, apply, sumsq, unbroadcast
-from mgrad_cli.tensor_nn import LOSSES, TensorMLP, l2_penalty, total_loss
+from mgrad_cli.tensor_nn import TensorMLP, total_loss
 
 from conftest import REPO
 
@@ -332,7 +332,7 @@ def scalar_loss(name, model, X, y, l2):
     outs = [model(list(row)) for row in X]
     outs = [o if isinstance(o, list) else [o] for o in outs]
     targets = np.asarray(y, dtype=np.float64).reshape(len(outs), -1)
-    return scalar_losses.scalar_loss(name, outs, targets, model.parameters(), l2)
+    return losses.scalar_loss(name, outs, targets, model.parameters(), l2)
 
 
 def loss_case(name, seed=3):
@@ -349,7 +349,7 @@ def loss_case(name, seed=3):
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
-@pytest.mark.parametrize("name", list(LOSSES))
+@pytest.mark.parametrize("name", list(losses.LOSSES))
 def test_loss_and_every_gradient_equal_the_scalar_engine(name, activation):
     X, y, outputs = loss_case(name)
     scalar = MLP(3, [5, 4, outputs], activation=activation, rng=random.Random(11))
@@ -386,11 +386,12 @@ def test_training_curves_equal_the_scalar_engine():
     close(tensor.flat_parameters(), [p.data for p in scalar.parameters()], rtol=1e-9)
 
 
-def test_l2_penalty_is_the_sum_of_squares():
+def test_l2_term_is_the_sum_of_squares():
     model = TensorMLP(2, [2, 1], rng=random.Random(1))
-    assert math.isclose(l2_penalty(model.parameters()).item(), float(np.sum(model.flat_parameters() ** 2)),
-                        rel_tol=1e-15)
-    assert l2_penalty([]).item() == 0.0
+    scores = Tensor(np.ones((3, 1)))
+    exact = losses.tensor_loss("mse", scores, np.ones((3, 1)), model.parameters(), 0.5)  # the mse term is 0
+    assert math.isclose(exact.item(), 0.5 * float(np.sum(model.flat_parameters() ** 2)), rel_tol=1e-15)
+    assert losses.tensor_loss("mse", scores, np.ones((3, 1)), [], 0.5).item() == 0.0
 
 
 def test_the_graph_of_an_mlp_is_a_few_dozen_nodes_whatever_its_width():
@@ -419,10 +420,10 @@ def test_losses_equal_the_scalar_engine_at_large_scores(name):
     s = np.array([-800.0, -30.0, -1.0, 0.0, 2.0, 40.0, 800.0])
     t = np.array([1.0, -1.0, 1.0, -1.0, -1.0, 1.0, -1.0])
     scores = Tensor(s.reshape(-1, 1))
-    loss = LOSSES[name](scores, t)
+    loss = losses.tensor_loss(name, scores, t)
     loss.backward()
     values = [[Value(x)] for x in s]
-    ref = scalar_losses.scalar_loss(name, values, t.reshape(-1, 1))
+    ref = losses.scalar_loss(name, values, t.reshape(-1, 1))
     ref.backward()
     close(loss.item(), ref.data)
     close(scores.grad.ravel(), [v[0].grad for v in values])

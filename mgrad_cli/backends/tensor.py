@@ -2,8 +2,9 @@
 
 import numpy as np
 
+from .. import losses
 from ..tensor import constant
-from ..tensor_nn import TensorMLP, loss_of_scores
+from ..tensor_nn import TensorMLP
 from .mlp import MLPBackend
 
 
@@ -32,7 +33,7 @@ class TensorBackend(MLPBackend):
         self._load(params)
         X, T = self._batch(X, T)
         scores = self.model(X)
-        loss = loss_of_scores(self.loss, scores, T, self.model.parameters(), self.l2)
+        loss = losses.tensor_loss(self.loss, scores, T, self.model.parameters(), self.l2)
         loss.backward()
         return loss.item(), self.model.flat_grad(), scores.data
 
@@ -48,7 +49,7 @@ class TensorBackend(MLPBackend):
         X, T = self._batch(X, T)
         scores = self.model(X)
         scores.label = "scores"
-        loss = loss_of_scores(self.loss, scores, T, self.model.parameters(), self.l2)
+        loss = losses.tensor_loss(self.loss, scores, T, self.model.parameters(), self.l2)
         loss.label = "loss"
         loss.backward()
         return loss

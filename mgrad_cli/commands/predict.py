@@ -30,6 +30,7 @@ def predict_command(model_path, csv_path, inputs, as_json):
     columns, a ragged row or a value that is not a number: named by file, line, column).
     """
     from .. import evaluate as ev
+    from .. import losses
 
     if csv_path is not None and inputs:
         raise click.UsageError("give a CSV file or --input values, not both")
@@ -66,8 +67,7 @@ def predict_command(model_path, csv_path, inputs, as_json):
     table.add_column("prediction", justify="right" if model.task == "regression" else "left")
     extra = None
     if model.task == "classification":
-        extra = "probability" if model.loss in ("cross_entropy", "bce") else (
-            "score" if model.sizes[-1] == 1 else None)
+        extra = "probability" if losses.get(model.loss).link else ("score" if model.sizes[-1] == 1 else None)
         if extra:
             table.add_column(extra, justify="right")
     for i, x, r in zip(ids, X, rows):
