@@ -244,6 +244,11 @@ class Dataset:
         return self.X.shape[1]
 
     @property
+    def X_raw(self):
+        """The features as read: the standardization undone."""
+        return self.X if self.mean is None else self.X * self.std + self.mean
+
+    @property
     def X_train(self):
         return self.X[self.train_idx]
 

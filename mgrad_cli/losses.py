@@ -217,4 +217,7 @@ LINKS = {"sigmoid": _two_classes, "softmax": lambda scores: tensor_engine.softma
 def probabilities(name, outputs):
     """Class probabilities (n × classes) from the outputs, for a loss with a link; else None."""
     link = LOSSES[name].link
-    return None if link is None else LINKS[link](np.asarray(outputs, dtype=np.float64))
+    if link is None:
+        return None
+    with np.errstate(all="ignore"):  # e^800 is inf, and the probability 0, as the engines' own numbers
+        return LINKS[link](np.asarray(outputs, dtype=np.float64))

@@ -1,21 +1,28 @@
-"""Training: a backend (backends/) computes loss and gradients, the Trainer loops over epochs.
+"""Training: a backend (backends/) computes loss and gradients, the Trainer loops over
+epochs, and a Run is a whole run as `mgrad train` makes it.
 
 The backend works on a flat float64 vector of parameters (backends.mlp's order); T holds
 the targets encoded by losses.encode_targets. The optimizer (optim.py) and the
 learning-rate schedule see only flat vectors, so every backend gets the same updates.
 
-train() yields one record per epoch; the library never prints.
+Trainer.run() (and train()) yields one record per epoch. Run.start() drives it to the end
+and owns what happens around the epochs: the JSONL log, a checkpoint every N epochs and
+when the run stops (finished, interrupted by Ctrl-C, or diverged: the last good state),
+and it reports each epoch to the callbacks it is given. The library never prints.
 """
 
+import json
 import math
 import random
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import datasets, losses, optim
+from . import checkpoint, datasets, losses, optim
 from .backends import make_backend
-from .errors import CheckpointError, ConfigError, TrainingDiverged
+from .errors import CheckpointError, ConfigError, MgradError, TrainingDiverged
+from .files import cannot_write
 
 
 def check_fit(config, dataset, source="config"):
@@ -67,6 +74,18 @@ class Trainer:
     @property
     def sizes(self):
         return [self.dataset.n_features] + list(self.config["model"]["layers"])
+
+    def graph_batch(self):
+        """The training samples `train --graph` draws the loss on: as many as the backend
+        draws (graph_samples), else the first batch. -> (X, T)"""
+        n = len(self.dataset.X_train)
+        k = min(self.backend.graph_samples or self.config["batch_size"] or n, n)
+        return self.dataset.X_train[:k], self.T_train[:k]
+
+    def loss_graph(self):
+        """The loss on graph_batch() at the current parameters, as the backend's graph."""
+        X, T = self.graph_batch()
+        return self.backend.loss_graph(self.params, X, T, self.dataset.feature_names)
 
     def state_dict(self):
         return {
@@ -234,6 +253,98 @@ def _show(value):
     if isinstance(value, str):
         return value
     return "null" if value is None else str(value)
+
+
+class JsonLog:
+    """A file with one JSON line per epoch record, flushed as each is written.
+    Raises UserInputError 'cannot write PATH: reason' when the file cannot be written."""
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            self.file = open(path, "w", encoding="utf-8")
+        except OSError as e:
+            raise cannot_write(path, e) from None
+
+    def write(self, record):
+        try:
+            self.file.write(json.dumps(record) + "\n")
+            self.file.flush()
+        except OSError as e:
+            raise cannot_write(self.path, e) from None
+
+    def close(self):
+        try:
+            self.file.close()
+        except OSError as e:
+            raise cannot_write(self.path, e) from None
+
+
+@dataclass
+class Stop:
+    """How a run ended. status: 'finished', 'interrupted' (Ctrl-C) or 'diverged' (error
+    holds the TrainingDiverged); saved: whether the checkpoint was written at the end;
+    seconds: the time the epochs took."""
+
+    status: str
+    error: Exception = None
+    saved: bool = False
+    seconds: float = 0.0
+
+
+class Run:
+    """A whole run: the trainer's epochs up to config['epochs'], each record written to the
+    log (a JsonLog, closed at the end) and passed to every on_epoch callback, a checkpoint
+    every save_every epochs and when the run stops, to save_path.
+
+    Ctrl-C or divergence partway through an epoch leaves the trainer at the last whole
+    epoch (Trainer.run restores it), so the checkpoint saved then resumes exactly."""
+
+    def __init__(self, trainer, save_path=None, save_every=None, log=None, on_epoch=()):
+        self.trainer, self.save_path, self.save_every = trainer, save_path, save_every
+        self.log, self.on_epoch = log, list(on_epoch)
+
+    def save(self):
+        """Write the checkpoint, when there is a path and an epoch to save. -> whether written."""
+        if self.save_path is None or self.trainer.epoch == 0:
+            return False
+        checkpoint.save_checkpoint(self.save_path, **self.trainer.checkpoint())
+        return True
+
+    def start(self):
+        """Train to the end, or until Ctrl-C or divergence. -> Stop. An error writing the log
+        or a checkpoint stops the run and is raised."""
+        started = time.perf_counter()
+        stop = Stop("finished")
+        try:
+            self._epochs()
+        except KeyboardInterrupt:
+            stop.status = "interrupted"
+        except TrainingDiverged as e:
+            stop.status, stop.error = "diverged", e
+        stop.seconds = time.perf_counter() - started
+        stop.saved = self.save()
+        return stop
+
+    def _epochs(self):
+        total = self.trainer.config["epochs"]
+        try:
+            for record in self.trainer.run():
+                if self.log is not None:
+                    self.log.write(record)
+                for callback in self.on_epoch:
+                    callback(record)
+                if self.save_every and record["epoch"] % self.save_every == 0 and record["epoch"] < total:
+                    self.save()
+        except BaseException:
+            if self.log is not None:
+                try:
+                    self.log.close()
+                except MgradError:
+                    pass  # the error already on its way says what went wrong
+            raise
+        if self.log is not None:
+            self.log.close()
 
 
 def train(config, dataset, trainer=None):

@@ -14,6 +14,8 @@ every engine because it sees only this protocol and flat float64 vectors. A back
                                 -> the loss on the batch (X, T) as a graph of nodes
                                    (node.Node: op, children, data, grad, label) after
                                    backward(), for drawing and for gradcheck's kinks
+    graph_clusters(root)        -> {node: title} of the nodes a drawing boxes together
+                                (a neuron's), or None
     name                        the registry's name for it
     graph_samples               how many samples `train --graph` draws the loss on:
                                 1 for a node per number, None for the whole first batch
@@ -21,7 +23,8 @@ every engine because it sees only this protocol and flat float64 vectors. A back
 X holds standardized inputs (n x nin) and T the targets as losses.encode_targets gives
 them; params is the flat vector in backends.mlp's order (which also names the numbers
 and draws the initial weights, so one seed gives the same network on every engine).
-MLPBackend (backends.mlp) provides from_config, init_params and parameter_names.
+MLPBackend (backends.mlp) provides from_config, init_params, parameter_names and
+graph_clusters (none).
 
 Adding an engine is a module with its backend class and an entry in BACKENDS:
 "module:Class" (imported when first used, so an engine's own dependencies load only

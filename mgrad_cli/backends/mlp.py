@@ -85,3 +85,8 @@ class MLPBackend:
 
     def parameter_names(self):
         return parameter_names(self.sizes)
+
+    def graph_clusters(self, root):
+        """{node: box title} for the nodes of a loss_graph() drawing that belong together
+        (a neuron's), or None: nothing to box."""
+        return None

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import losses
 from ..engine import Value
-from ..nn import MLP
+from ..nn import MLP, neuron_clusters
 from .mlp import MLPBackend
 
 
@@ -57,3 +57,7 @@ class ScalarBackend(MLPBackend):
         loss.label = "loss"
         loss.backward()
         return loss
+
+    def graph_clusters(self, root):
+        """Each neuron's nodes (its weights and bias, products, sum and activation), to box."""
+        return neuron_clusters(self.model, root)

@@ -30,7 +30,6 @@ def predict_command(model_path, csv_path, inputs, as_json):
     columns, a ragged row or a value that is not a number: named by file, line, column).
     """
     from .. import evaluate as ev
-    from .. import losses
 
     if csv_path is not None and inputs:
         raise click.UsageError("give a CSV file or --input values, not both")
@@ -54,7 +53,15 @@ def predict_command(model_path, csv_path, inputs, as_json):
                             for i, x, r in zip(ids, X, rows)],
         })
         return
+    _print_table(model, X, ids, where, rows)
+
+
+def _print_table(model, X, ids, where, rows):
+    """A row per sample: its number, its inputs (when they fit), the prediction and, for a
+    class, its probability (a loss with a link) or the score (a single output)."""
     from rich.table import Table
+
+    from .. import losses
 
     console = out_console()
     table = Table()

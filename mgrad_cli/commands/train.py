@@ -1,17 +1,17 @@
-"""`mgrad train`: train an MLP as a config says and print a table of the epochs."""
+"""`mgrad train`: train an MLP as a config says and print a table of the epochs.
 
-import json
-import sys
-import time
+The run itself is the library's (train.Run: the epochs, the log, checkpoints, Ctrl-C and
+divergence); this module checks the options, prints the table and the progress bar as the
+run reports each epoch, draws the graph and the figure, and prints the summary.
+"""
 
 import click
 
 from .. import render as _render
-from ..cli import CONTEXT_SETTINGS, MgradClickError, cli, err_console, out_console, translate_errors
 from ..backends import names as engine_names
-from ..errors import GraphTooLarge, MgradError, TrainingDiverged
-
-GRAPH_SUFFIXES = _render.SUFFIXES
+from ..cli import CONTEXT_SETTINGS, MgradClickError, cli, err_console, out_console, translate_errors
+from ..errors import GraphTooLarge, MgradError
+from ..files import check_writable, display_path
 
 
 @cli.command("train", context_settings=CONTEXT_SETTINGS)
@@ -61,24 +61,50 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
 
     Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C).
     """
-    # Ctrl-C outside the epoch loop (which reports what it did itself) is translate_errors'
-    _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet,
-           resume_path=resume_path, save_every=save_every, plot_path=plot_path, engine=engine)
-
-
-def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes, every, quiet,
-           resume_path=None, save_every=None, plot_path=None, engine=None):
-    from .. import checkpoint as ckpt_mod
-    from .. import limits
     from .. import train as training
-    from ..config import load_config
-    from ..datasets import load_dataset
-    from ..files import cannot_write, check_writable, display_path
 
-    if graph_path is not None and not graph_path.lower().endswith(GRAPH_SUFFIXES):
+    _check_paths(save_path, log_path, graph_path, plot_path, save_every, resume_path)
+    overrides = {k: v for k, v in (("epochs", epochs), ("optimizer.lr", lr), ("seed", seed), ("engine", engine))
+                 if v is not None}
+    trainer, source = _trainer(config_path, overrides, resume_path)
+    if resume_path is not None and save_path is None:  # saved back to the checkpoint it resumed
+        check_writable(resume_path)
+        save_path = resume_path
+    graph_what = None if graph_path is None else _check_graph(trainer, graph_max_nodes)
+    out, table = out_console(), Table(trainer)
+    if not quiet:
+        table.print_intro(out, resume_path)
+    log = _open_log(training, log_path)
+    run = training.Run(trainer, save_path, save_every, log)
+    stop = _run(run, table, out, every, quiet)
+    if stop.status == "diverged":
+        if stop.saved:
+            err_console().print(f"Saved the last good state (epoch {trainer.epoch}) to {save_path}.", markup=False)
+        raise MgradClickError(stop.error)
+    graph_nodes, graph_error = _draw_graph(trainer, graph_path, graph_max_nodes)
+    plotted = _draw_plot(trainer, source, plot_path)
+    table.print_summary(out, stop)
+    if stop.saved:
+        out.print(f"Checkpoint saved to {save_path}.", markup=False, soft_wrap=True)
+    if log_path is not None:
+        out.print(f"Log written to {log_path}.", markup=False, soft_wrap=True)
+    if graph_nodes is not None:
+        out.print(f"Graph of the loss on {graph_what} ({graph_nodes} nodes) drawn to {graph_path}.",
+                  markup=False, soft_wrap=True)
+    if plotted is not None:
+        out.print(f"Figure ({' and '.join(plotted)}) drawn to {plot_path}.", markup=False, soft_wrap=True)
+    if stop.status == "interrupted":
+        raise click.exceptions.Exit(130)
+    if graph_error is not None:
+        raise MgradClickError(graph_error)
+
+
+def _check_paths(save_path, log_path, graph_path, plot_path, save_every, resume_path):
+    """Refuse, before any training, the options that could only fail after it."""
+    if graph_path is not None and not graph_path.lower().endswith(_render.SUFFIXES):
         raise click.BadParameter(f"expected a file ending in .svg, .png, .pdf, .html or .dot, got '{graph_path}'",
                                  param_hint="--graph")
-    if plot_path is not None:  # check before training, not after
+    if plot_path is not None:
         from .. import plot as plotting
         try:
             plotting.check_path(plot_path)
@@ -91,8 +117,15 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
         if path is not None:
             check_writable(path)
 
-    overrides = {k: v for k, v in (("epochs", epochs), ("optimizer.lr", lr), ("seed", seed), ("engine", engine))
-                 if v is not None}
+
+def _trainer(config_path, overrides, resume_path):
+    """The Trainer for the config (resumed from the checkpoint, if any) -> (trainer, the config's name)."""
+    from .. import limits
+    from .. import train as training
+    from ..checkpoint import load_checkpoint
+    from ..config import load_config
+    from ..datasets import load_dataset
+
     source = display_path(config_path)
     config = load_config(config_path, overrides)
     dataset = load_dataset(config["data"], config["seed"])
@@ -100,181 +133,151 @@ def _train(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph
     # a CSV's size is known now (a built-in's was checked with the config)
     limits.check(limits.training_costs(config, len(dataset.X), dataset.n_features), source)
     trainer = training.Trainer(config, dataset)
-    n_params = len(trainer.params)
     if resume_path is not None:
-        trainer.resume(ckpt_mod.load_checkpoint(resume_path), display_path(resume_path), source)
-        if save_path is None:
-            check_writable(resume_path)
-            save_path = resume_path
-    start_epoch = trainer.epoch
+        trainer.resume(load_checkpoint(resume_path), display_path(resume_path), source)
+    return trainer, source
 
-    render = None
-    if graph_path is not None:
-        render = _render
-        # as many samples as the engine draws: one on the scalar engine (a node per number),
-        # the first batch on the tensor engine (a node per array: as few for a batch as for one)
-        n = len(dataset.X_train)
-        n_graph = min(trainer.backend.graph_samples or config["batch_size"] or n, n)
-        graph_x, graph_t = dataset.X_train[:n_graph], trainer.T_train[:n_graph]
-        graph_what = "one sample" if n_graph == 1 else f"a batch of {n_graph} samples"
-        size = len(trainer.backend.loss_graph(trainer.params, graph_x, graph_t).topo())
-        if size > graph_max_nodes:
-            raise GraphTooLarge(f"the graph of the loss on {graph_what} has {size} nodes, more than "
-                                f"--graph-max-nodes {graph_max_nodes}; draw a smaller model or raise the limit")
 
-    out, err = out_console(), err_console()
-    classify = dataset.task == "classification"
-    has_test = len(dataset.test_idx) > 0
-    columns = [("epoch", max(5, len(str(config["epochs"])))), ("loss", 12)]
-    if classify:
-        columns += [("train acc", 9)] + ([("test acc", 8)] if has_test else [])
-    columns += [("lr", 10), ("seconds", 7)]
+def _check_graph(trainer, max_nodes):
+    """Refuse a graph too big to draw, before training. -> what it draws: 'one sample', 'a batch of N samples'."""
+    n = len(trainer.graph_batch()[0])
+    what = "one sample" if n == 1 else f"a batch of {n} samples"
+    size = len(trainer.loss_graph().topo())
+    if size > max_nodes:
+        raise GraphTooLarge(f"the graph of the loss on {what} has {size} nodes, more than "
+                            f"--graph-max-nodes {max_nodes}; draw a smaller model or raise the limit")
+    return what
 
-    def pct(a):
-        return "-" if a is None else f"{100 * a:.1f}%"
 
-    def fmt_loss(x):
-        return f"{x:.6f}" if 1e-4 <= abs(x) < 1e6 or x == 0 else f"{x:.5e}"
+def _open_log(training, log_path):
+    if log_path is None:
+        return None
+    try:
+        return training.JsonLog(log_path)
+    except MgradError as e:  # cannot write PATH: named after the option
+        raise click.BadParameter(str(e), param_hint="--log") from None
 
-    def row_text(r):
-        cells = [str(r["epoch"]), fmt_loss(r["loss"])]
-        if classify:
-            cells += [pct(r["train_acc"])] + ([pct(r["test_acc"])] if has_test else [])
-        cells += [f"{r['lr']:.4g}", f"{r['seconds']:.2f}"]
-        return "  ".join(c.rjust(w) for c, (_, w) in zip(cells, columns))
 
-    header = "  ".join(name.rjust(w) for name, w in columns)
-    test_note = f", {len(dataset.test_idx)} held out for testing" if has_test else ""
-    opt = config["optimizer"]
-    sched = "" if opt["schedule"]["name"] == "constant" else f", {opt['schedule']['name']} schedule"
-    batch = "full batch" if not config["batch_size"] else f"batches of {config['batch_size']}"
-    if not quiet:
-        out.print(f"Training {training.describe(config, dataset, n_params)} on {dataset.name}: "
-                  f"{len(dataset.train_idx)} training samples{test_note}; {config['loss']['name']} loss, "
-                  f"{opt['name']} lr {opt['lr']:g}{sched}, {batch}, seed {config['seed']}"
-                  f"{'; tensor engine' if config['engine'] == 'tensor' else ''}.",
-                  markup=False, soft_wrap=True)
-        if start_epoch:
-            out.print(f"Resuming from {resume_path} after epoch {start_epoch} of {config['epochs']}.",
-                      markup=False, soft_wrap=True)
-        out.print(header, style="bold", markup=False, soft_wrap=True)
-
-    log_file = None
-    if log_path is not None:
-        try:
-            log_file = open(log_path, "w", encoding="utf-8")
-        except OSError as e:
-            raise click.BadParameter(str(cannot_write(log_path, e)), param_hint="--log") from None
-
-    def save():
-        if save_path is not None and trainer.epoch > 0:
-            ckpt_mod.save_checkpoint(save_path, **trainer.checkpoint())
-            return True
-        return False
-
-    show_progress = not quiet and err.is_terminal
+def _run(run, table, out, every, quiet):
+    """run.start(), printing the table's rows (every `every`th epoch, the first and the last)
+    and, on a terminal, a progress bar. -> the run's Stop."""
+    trainer, total = run.trainer, run.trainer.config["epochs"]
+    start, err = trainer.epoch, err_console()
     progress = None
-    if show_progress:
+    if not quiet and err.is_terminal:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
         progress = Progress(TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TextColumn("{task.fields[loss]}"),
                             TimeRemainingColumn(), console=err, transient=True)
+        task = progress.add_task("train", total=total, completed=start, loss="")
+        run.on_epoch.append(lambda r: progress.update(task, completed=r["epoch"], loss=f"loss {r['loss']:.4f}"))
     rows_to = progress.console if (progress is not None and out.is_terminal) else out
 
-    started = time.perf_counter()
-    total = config["epochs"]
-    interrupted = False
-    diverged = None
-    try:
-        if progress is not None:
-            progress.start()
-            task = progress.add_task("train", total=total, completed=start_epoch, loss="")
-        for r in training.train(config, dataset, trainer):
-            if log_file is not None:
-                try:
-                    log_file.write(json.dumps(r) + "\n")
-                    log_file.flush()
-                except OSError as e:
-                    raise cannot_write(log_path, e) from None
-            if not quiet and (r["epoch"] % every == 0 or r["epoch"] in (start_epoch + 1, total)):
-                rows_to.print(row_text(r), markup=False, soft_wrap=True, highlight=False)
-            if progress is not None:
-                progress.update(task, completed=r["epoch"], loss=f"loss {r['loss']:.4f}")
-            if save_every is not None and r["epoch"] % save_every == 0 and r["epoch"] < total:
-                save()
-    except KeyboardInterrupt:
-        interrupted = True
-    except TrainingDiverged as e:
-        diverged = e  # reported below, once the progress bar is gone and the log closed
-    finally:
-        if progress is not None:
-            progress.stop()
-        if log_file is not None:
-            try:
-                log_file.close()
-            except OSError as e:
-                if sys.exc_info()[0] is None:  # else the error already on its way says it
-                    raise cannot_write(log_path, e) from None
-    if diverged is not None:
-        if save():
-            err.print(f"Saved the last good state (epoch {trainer.epoch}) to {save_path}.", markup=False)
-        raise MgradClickError(diverged)
+    def print_row(r):
+        if r["epoch"] % every == 0 or r["epoch"] in (start + 1, total):
+            rows_to.print(table.row(r), markup=False, soft_wrap=True, highlight=False)
 
-    elapsed = time.perf_counter() - started
-    saved = save()
-    graph_error = graph_nodes = None
-    if render is not None and trainer.epoch > 0:
-        graph_nodes, graph_error = _draw_loss(trainer, (graph_x, graph_t), dataset, graph_path, graph_max_nodes)
-    plotted = None
-    if plot_path is not None and trainer.epoch > 0:
-        from ..evaluate import Model
-        X_raw = dataset.X if dataset.mean is None else dataset.X * dataset.std + dataset.mean
-        plotted = plotting.plot_run(plot_path, Model(trainer.checkpoint(), source), trainer.history,
-                                    (X_raw, dataset.y, dataset.is_test))
-
-    last = trainer.last
-    what = f"{training.describe(config, dataset, n_params)} on {dataset.name}"
-    if interrupted:
-        out.print(f"Interrupted after {trainer.epoch} of {total} epochs ({elapsed:.1f} s): {what}.",
-                  markup=False, soft_wrap=True)
-    elif start_epoch:
-        out.print(f"Trained {what} for epochs {start_epoch + 1} to {trainer.epoch} in {elapsed:.1f} s.",
-                  markup=False, soft_wrap=True)
-    else:
-        out.print(f"Trained {what} for {trainer.epoch} epochs in {elapsed:.1f} s.", markup=False, soft_wrap=True)
-    if last is not None:
-        parts = [f"Final loss {fmt_loss(last['loss'])}"]
-        if classify:
-            parts.append(f"train accuracy {pct(last['train_acc'])} ({len(dataset.train_idx)} samples)")
-            if has_test:
-                parts.append(f"test accuracy {pct(last['test_acc'])} ({len(dataset.test_idx)} samples)")
-        out.print(", ".join(parts) + ".", markup=False, soft_wrap=True)
-    if saved:
-        out.print(f"Checkpoint saved to {save_path}.", markup=False, soft_wrap=True)
-    if log_path is not None:
-        out.print(f"Log written to {log_path}.", markup=False, soft_wrap=True)
-    if graph_nodes is not None:
-        out.print(f"Graph of the loss on {graph_what} ({graph_nodes} nodes) drawn to {graph_path}.",
-                  markup=False, soft_wrap=True)
-    if plotted is not None:
-        out.print(f"Figure ({' and '.join(plotted)}) drawn to {plot_path}.", markup=False, soft_wrap=True)
-    if interrupted:
-        raise click.exceptions.Exit(130)
-    if graph_error is not None:
-        raise MgradClickError(graph_error)
+    if not quiet:
+        run.on_epoch.insert(0, print_row)
+    if progress is None:
+        return run.start()
+    with progress:  # gone before anything else is printed
+        return run.start()
 
 
-def _draw_loss(trainer, sample, dataset, path, max_nodes):
-    """Draw the loss graph after training: -> (the number of values drawn, None), or
-    (None, the error) to report after the summary. A scalar MLP's neurons are boxed."""
-    from .. import nn
+def _draw_graph(trainer, graph_path, max_nodes):
+    """Draw the loss's graph after training, each neuron boxed when the engine can say which
+    nodes it made. -> (values drawn or None, the error to report after the summary)."""
     from .graph import print_drawing_notes
 
-    root = trainer.backend.loss_graph(trainer.params, *sample, dataset.feature_names)
-    model = getattr(trainer.backend, "model", None)
-    clusters = nn.neuron_clusters(model, root) if isinstance(model, nn.MLP) else None
+    if graph_path is None or trainer.epoch == 0:
+        return None, None
+    root = trainer.loss_graph()
+    clusters = trainer.backend.graph_clusters(root)
     try:
-        drawing = _render.write_graph(root, path, rankdir="LR", max_nodes=max_nodes, clusters=clusters)
+        drawing = _render.write_graph(root, graph_path, rankdir="LR", max_nodes=max_nodes, clusters=clusters)
     except MgradError as e:
         return None, e
-    print_drawing_notes(drawing, path, ", or train with --engine tensor (a node per array)" if clusters else "")
+    print_drawing_notes(drawing, graph_path, ", or train with --engine tensor (a node per array)" if clusters else "")
     return drawing.values, None
+
+
+def _draw_plot(trainer, source, plot_path):
+    if plot_path is None or trainer.epoch == 0:
+        return None
+    from .. import plot as plotting
+    from ..evaluate import Model
+
+    dataset = trainer.dataset
+    return plotting.plot_run(plot_path, Model(trainer.checkpoint(), source), trainer.history,
+                             (dataset.X_raw, dataset.y, dataset.is_test))
+
+
+def _percent(a):
+    return "-" if a is None else f"{100 * a:.1f}%"
+
+
+def _loss(x):
+    return f"{x:.6f}" if 1e-4 <= abs(x) < 1e6 or x == 0 else f"{x:.5e}"
+
+
+class Table:
+    """The words of a run: the introduction, a row per epoch, the summary."""
+
+    def __init__(self, trainer):
+        from .. import train as training
+
+        self.trainer, config, dataset = trainer, trainer.config, trainer.dataset
+        self.classify, self.has_test = dataset.task == "classification", len(dataset.test_idx) > 0
+        self.columns = [("epoch", max(5, len(str(config["epochs"])))), ("loss", 12)]
+        if self.classify:
+            self.columns += [("train acc", 9)] + ([("test acc", 8)] if self.has_test else [])
+        self.columns += [("lr", 10), ("seconds", 7)]
+        self.start = trainer.epoch
+        self.what = f"{training.describe(config, dataset, len(trainer.params))} on {dataset.name}"
+
+    def row(self, r):
+        cells = [str(r["epoch"]), _loss(r["loss"])]
+        if self.classify:
+            cells += [_percent(r["train_acc"])] + ([_percent(r["test_acc"])] if self.has_test else [])
+        cells += [f"{r['lr']:.4g}", f"{r['seconds']:.2f}"]
+        return "  ".join(c.rjust(w) for c, (_, w) in zip(cells, self.columns))
+
+    def print_intro(self, out, resume_path):
+        from ..config import DEFAULTS
+
+        config, dataset = self.trainer.config, self.trainer.dataset
+        test_note = f", {len(dataset.test_idx)} held out for testing" if self.has_test else ""
+        opt = config["optimizer"]
+        sched = "" if opt["schedule"]["name"] == "constant" else f", {opt['schedule']['name']} schedule"
+        batch = "full batch" if not config["batch_size"] else f"batches of {config['batch_size']}"
+        engine = "" if config["engine"] == DEFAULTS["engine"] else f"; {config['engine']} engine"
+        out.print(f"Training {self.what}: "
+                  f"{len(dataset.train_idx)} training samples{test_note}; {config['loss']['name']} loss, "
+                  f"{opt['name']} lr {opt['lr']:g}{sched}, {batch}, seed {config['seed']}{engine}.",
+                  markup=False, soft_wrap=True)
+        if self.start:
+            out.print(f"Resuming from {resume_path} after epoch {self.start} of {config['epochs']}.",
+                      markup=False, soft_wrap=True)
+        out.print("  ".join(name.rjust(w) for name, w in self.columns), style="bold", markup=False, soft_wrap=True)
+
+    def print_summary(self, out, stop):
+        trainer, dataset = self.trainer, self.trainer.dataset
+        total = trainer.config["epochs"]
+        if stop.status == "interrupted":
+            out.print(f"Interrupted after {trainer.epoch} of {total} epochs ({stop.seconds:.1f} s): {self.what}.",
+                      markup=False, soft_wrap=True)
+        elif self.start:
+            out.print(f"Trained {self.what} for epochs {self.start + 1} to {trainer.epoch} in {stop.seconds:.1f} s.",
+                      markup=False, soft_wrap=True)
+        else:
+            out.print(f"Trained {self.what} for {trainer.epoch} epochs in {stop.seconds:.1f} s.",
+                      markup=False, soft_wrap=True)
+        last = trainer.last
+        if last is None:
+            return
+        parts = [f"Final loss {_loss(last['loss'])}"]
+        if self.classify:
+            parts.append(f"train accuracy {_percent(last['train_acc'])} ({len(dataset.train_idx)} samples)")
+            if self.has_test:
+                parts.append(f"test accuracy {_percent(last['test_acc'])} ({len(dataset.test_idx)} samples)")
+        out.print(", ".join(parts) + ".", markup=False, soft_wrap=True)
