@@ -20,7 +20,8 @@ import os
 
 import numpy as np
 
-from . import extras, files
+from . import extras, files, losses
+from .backends import mlp
 from .errors import UserInputError
 
 SUFFIXES = (".onnx", ".pt")
@@ -28,8 +29,6 @@ SUFFIXES = (".onnx", ".pt")
 PT_KEYS = ("state_dict", "mean", "std", "feature_names", "class_names", "target", "task", "loss", "output", "code")
 ONNX_OPSET, ONNX_IR_VERSION = 17, 8  # opset 17 needs IR version 8: runtimes since 2022 read it
 INPUT, OUTPUT = "input", "output"
-# the output head a loss implies: its probabilities, as evaluate.Model.probabilities gives them
-HEADS = {"bce": "sigmoid", "cross_entropy": "softmax"}
 ONNX_OPS = {"tanh": "Tanh", "relu": "Relu", "sigmoid": "Sigmoid", "softmax": "Softmax"}
 # torch.nn's module for each, as (class name, keyword arguments)
 TORCH_MODULES = {"tanh": ("Tanh", {}), "relu": ("ReLU", {}), "sigmoid": ("Sigmoid", {}), "softmax": ("Softmax", {"dim": 1})}
@@ -45,21 +44,19 @@ def check_path(path):
 
 def layers(model):
     """[(W out x in, b, activation)] of a trained evaluate.Model, from its flat weights
-    (nn.MLP order: per neuron its weights, then its bias)."""
+    (backends.mlp's layout: per neuron its weights, then its bias)."""
     from .nn import layer_activations
 
     cfg = model.config["model"]
     acts = layer_activations(len(cfg["layers"]), cfg["activation"], cfg["output"])
-    out, at = [], 0
-    for n_in, n_out, act in zip(model.sizes, model.sizes[1:], acts):
-        block = model.params[at: at + n_out * (n_in + 1)].reshape(n_out, n_in + 1)
-        out.append((block[:, :n_in].copy(), block[:, n_in].copy(), act))
-        at += block.size
-    return out
+    return [(block[:, :-1].copy(), block[:, -1].copy(), act)
+            for block, act in zip(mlp.blocks(model.params, model.sizes), acts)]
 
 
 def head(model):
-    return HEADS.get(model.loss)
+    """The output head the loss implies: its link (sigmoid or softmax, losses.LOSSES), so the
+    output holds the probabilities evaluate.Model.probabilities gives; None for a score."""
+    return losses.get(model.loss).link
 
 
 def describe_output(model):
@@ -72,8 +69,8 @@ def describe_output(model):
     if model.task == "regression":
         return f"the predicted {model.target or 'value'}"
     if model.sizes[-1] == 1:
-        threshold = "0.5" if (model.loss == "mse" and model.config["model"]["output"] == "sigmoid") else "0"
-        return f"the score: class '{model.class_names[1]}' above {threshold}, else '{model.class_names[0]}'"
+        threshold = losses.class_threshold(model.config["model"]["output"])
+        return f"the score: class '{model.class_names[1]}' above {threshold:g}, else '{model.class_names[0]}'"
     return f"a score per class ({', '.join(model.class_names)}): the largest wins"
 
 

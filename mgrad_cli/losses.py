@@ -196,13 +196,18 @@ def encode_targets(name, y, n_out, output="linear"):
     return t
 
 
+def class_threshold(output):
+    """A single output's class threshold: the middle of its two targets (0, or 0.5 on a sigmoid)."""
+    return (_bottom(output) + 1.0) / 2
+
+
 def predict_classes(outputs, output="linear"):
     """Class indices from an engine's outputs (n × n_out): the largest output's, or for a
-    single output class 1 above the middle of the two targets (0, or 0.5 on a sigmoid)."""
+    single output class 1 above class_threshold."""
     outputs = np.asarray(outputs, dtype=np.float64)
     if outputs.shape[1] > 1:
         return outputs.argmax(axis=1)
-    return (outputs[:, 0] > (_bottom(output) + 1.0) / 2).astype(int)
+    return (outputs[:, 0] > class_threshold(output)).astype(int)
 
 
 def _two_classes(scores):
