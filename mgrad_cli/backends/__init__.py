@@ -14,6 +14,8 @@ every engine because it sees only this protocol and flat float64 vectors. A back
                                 -> the loss on the batch (X, T) as a graph of nodes
                                    (node.Node: op, children, data, grad, label) after
                                    backward(), for drawing and for gradcheck's kinks
+                                   (leaves labelled with parameter_names(), a node per
+                                   parameter, are gradchecked node by node)
     graph_clusters(root)        -> {node: title} of the nodes a drawing boxes together
                                 (a neuron's), or None
     name                        the registry's name for it
