@@ -28,8 +28,9 @@ from .ops import Op
 # --- forward functions and gradient rules that need more than one line -------------
 
 def relu(a):
-    # as ops.relu: -0.0 stays -0.0 (np.maximum would give 0.0), nan passes through
-    return np.where(a < 0, 0.0, a)
+    # as ops.relu: maximum returns its second argument at a tie and passes nan through, so
+    # -0.0 stays -0.0 (torch: 1 / relu(-0.0) is -inf); maximum(a, 0.0) would give 0.0
+    return np.maximum(0.0, a)
 
 
 def sigmoid(a):

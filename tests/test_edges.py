@@ -4,7 +4,8 @@ Every op of ops.OPS (the scalar engine) and of tensor.TENSOR_OPS (the tensor eng
 is run on every input from EDGES and with every incoming gradient from GRADS, so a
 zero local derivative meets an inf or a nan gradient in every op. The value and each
 input's gradient must be torch's: nan where torch has nan, the same infinities, finite
-numbers to 1e-12 relative (subnormal ones to a few units in their last place). The ops both engines have are held to the same answers,
+numbers to 1e-12 relative (subnormal ones to a few units in their last place), and a
+zero value of torch's sign. The ops both engines have are held to the same answers,
 so the engines cannot disagree at an edge either.
 """
 
@@ -96,8 +97,9 @@ def _one_by_one(run, inputs, grads):
             [np.array([float(gs[j]) for _, gs in results]) for j in range(len(inputs))])
 
 
-def differences(what, ours, theirs, inputs, grads):
-    """The cases where ours is not torch's, as lines naming the inputs and gradient."""
+def differences(what, ours, theirs, inputs, grads, signed_zeros=False):
+    """The cases where ours is not torch's, as lines naming the inputs and gradient; with
+    signed_zeros, 0.0 and -0.0 differ too (1 / value would be infinities of both signs)."""
     ours, theirs = np.broadcast_arrays(np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float))
     both_nan = np.isnan(ours) & np.isnan(theirs)
     equal = (ours == theirs) | both_nan
@@ -105,7 +107,8 @@ def differences(what, ours, theirs, inputs, grads):
     with np.errstate(invalid="ignore"):
         gap = np.abs(ours - theirs)
     close = finite & (gap <= 1e-12 * np.maximum(np.abs(ours), np.abs(theirs)) + SUBNORMAL_ULPS)
-    bad = np.argwhere(~(equal | close))
+    other_zero = signed_zeros & (ours == 0) & (theirs == 0) & (np.signbit(ours) != np.signbit(theirs))
+    bad = np.argwhere(~(equal | close) | other_zero)
     lines = []
     for idx in bad[:10]:
         case = idx[0]
@@ -133,7 +136,7 @@ def test_every_op_of_both_engines_matches_torch_on_the_edge_grid(torch, engine_n
     inputs, grads, settings, vectorized = cases(op)
     value, input_grads = run(op, inputs, grads, settings, vectorized)
     want, want_grads = run_torch(torch, references[op.name], inputs, grads, settings, vectorized)
-    problems = differences("value", value, want, inputs, grads)
+    problems = differences("value", value, want, inputs, grads, signed_zeros=True)
     for i, (ours, theirs) in enumerate(zip(input_grads, want_grads)):
         problems += differences(f"grad[{i}]", ours, theirs, inputs, grads)
     assert not problems, f"{engine_name} {op.name}:\n" + "\n".join(problems[:20])
