@@ -20,8 +20,12 @@ creation order. Where an intermediate sum of huge terms overflows in one order a
 in the other ((x*1e308 + x*1e308) + x*-1e308), no tolerance covers the difference: the
 test recognises the case by adding every node's contributions again in torch's order
 (and in the engine's own order, which must give the engine's numbers exactly) and
-counts it apart. A failure prints the expression as a small program, shrunk to the
-fewest steps that still disagree with torch.
+counts it apart. Two more differences are counted apart: rounding grown upstream
+(numpy's and torch's tanh may differ in the last bit, and log near 1 or a division by
+a subnormal magnifies that), recognised when every op given torch's own inputs gives
+torch's outputs and the rules on torch's numbers give torch's gradients; and gradients
+whose contributions' sizes overflow. A failure prints the expression as a small program,
+shrunk to the fewest steps that still disagree with torch.
 """
 
 import math
@@ -302,45 +306,47 @@ APART = (ORDER, ROUNDING, OVERFLOW)
 
 
 def verdict(torch, eng, steps):
-    """None when the engine agrees with torch, one of APART for a difference explained by
-    the order of a sum or by rounding, else a description of the disagreement."""
+    """None when the engine agrees with torch, the kinds of APART for a difference they
+    explain, else a description of the disagreement."""
     nodes = build(eng, steps)
     out = nodes[-1]
     out.backward()
     theirs = build_torch(torch, eng, steps)
     theirs[-1].backward(torch.ones_like(theirs[-1]))
     found = set()
-    out_budget = forward_budget(out.op, [c.data for c in out.children], out.data, out.attrs)
-    if not agree(out.data, theirs[-1].detach().numpy(), out_budget):
+    budget = forward_budget(out.op, [c.data for c in out.children], out.data, out.attrs)
+    if not agree(out.data, theirs[-1].detach().numpy(), budget):
         wrong = _wrong_forward(eng, steps, theirs)
         if wrong:
             return wrong
         found.add(ROUNDING)
-    leaves = [i for i, s in enumerate(steps) if s.op is None]
-    want = {i: _grad(theirs[i], nodes[i]) for i in leaves}
+    leaves = [nodes[i] for i, s in enumerate(steps) if s.op is None]
+    want = {nodes[i]: _grad(theirs[i], nodes[i]) for i, s in enumerate(steps) if s.op is None}
     order, ones = list(reversed(out.topo())), eng.ones(out)
     budgets = backward_in(order, out, lambda v, g: eng.shares(v, g, magnitude=True), ones)
 
-    def agreeing(grads):
-        return all(agree(grads.get(nodes[i], _zeros(nodes[i])), want[i], budgets.get(nodes[i], 0.0)) for i in leaves)
+    def agreeing(grads, budget_of=lambda leaf: budgets.get(leaf, 0.0), reference=want):
+        return all(agree(grads.get(leaf, _zeros(leaf)), reference[leaf], budget_of(leaf)) for leaf in leaves)
 
-    if not agreeing({nodes[i]: nodes[i].grad for i in leaves}):
-        own = backward_in(order, out, eng.shares, ones)
-        if not all(agree(nodes[i].grad, own.get(nodes[i], _zeros(nodes[i])), 0.0) for i in leaves):
-            return "the engine's gradients are not its shares added in its own order"
-        torch_values = {n: _as(eng, t.detach().numpy()) for n, t in zip(nodes, theirs)}
-        if agreeing(backward_in(reversed(nodes), out, eng.shares, ones)):
-            found.add(ORDER)
-        elif agreeing(backward_in(reversed(nodes), out, lambda v, g: eng.shares(v, g, lambda n: torch_values.get(n, n.data)),
-                                  ones)) and not _wrong_forward(eng, steps, theirs):
-            found.add(ROUNDING)
-        elif all(np.isinf(np.broadcast_to(budgets.get(nodes[i], 0.0), np.shape(want[i])))[
-                disagreeing(nodes[i].grad, want[i], budgets.get(nodes[i], 0.0))].all() for i in leaves):
-            found.add(OVERFLOW)
-        else:
-            return "; ".join(_first_difference(f"x{i}.grad", nodes[i].grad, want[i], budgets.get(nodes[i], 0.0))
-                             for i in leaves if not agree(nodes[i].grad, want[i], budgets.get(nodes[i], 0.0)))
-    return ", ".join(sorted(found)) if found else None
+    if agreeing({leaf: leaf.grad for leaf in leaves}):
+        return ", ".join(sorted(found)) or None
+    # the engine adds its shares in its own order, exactly as the test adds them
+    if not agreeing(backward_in(order, out, eng.shares, ones), lambda leaf: 0.0, {v: v.grad for v in leaves}):
+        return "the engine's gradients are not its shares added in its own order"
+    torch_values = {n: _as(eng, t.detach().numpy()) for n, t in zip(nodes, theirs)}
+    in_torch_order = reversed(nodes)  # creation order, backwards: torch's
+    if agreeing(backward_in(in_torch_order, out, eng.shares, ones)):
+        found.add(ORDER)
+    elif (agreeing(backward_in(reversed(nodes), out, lambda v, g: eng.shares(v, g, lambda n: torch_values.get(n, n.data)), ones))
+          and not _wrong_forward(eng, steps, theirs)):
+        found.add(ROUNDING)  # the rules on torch's own numbers give torch's gradients
+    elif all(np.isinf(np.broadcast_to(budgets.get(leaf, 0.0), np.shape(want[leaf])))[
+            disagreeing(leaf.grad, want[leaf], budgets.get(leaf, 0.0))].all() for leaf in leaves):
+        found.add(OVERFLOW)
+    else:
+        return "; ".join(_first_difference(f"x{nodes.index(leaf)}.grad", leaf.grad, want[leaf], budgets.get(leaf, 0.0))
+                         for leaf in leaves if not agree(leaf.grad, want[leaf], budgets.get(leaf, 0.0)))
+    return ", ".join(sorted(found))
 
 
 def _wrong_forward(eng, steps, theirs):
