@@ -24,7 +24,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from . import expr
-from .errors import UserInputError
+from .errors import MgradError, UserInputError
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3  # torch.autograd.gradcheck's defaults
 
@@ -102,8 +102,14 @@ def _check_nodes(out, leaves, at, eps, atol, rtol):
 
 
 def passed(results):
-    """True when nothing FAILed (a point where the function has no derivative is not a failure)."""
-    return all(r.status != FAIL for r in results)
+    """True when at least one gradient was compared and none FAILed (a point where the
+    function has no derivative is not a failure, but it is not a check either)."""
+    return compared(results) > 0 and all(r.status != FAIL for r in results)
+
+
+def compared(results):
+    """How many gradients were compared: all but those at a point with no derivative."""
+    return sum(1 for r in results if r.status != NOT_DIFFERENTIABLE)
 
 
 def worst(results, *attrs):
@@ -130,10 +136,10 @@ def check_expression(text, bindings, eps=EPS, atol=ATOL, rtol=RTOL):
 
 def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RTOL, source="config",
                  engine=None):
-    """Gradcheck a config's model and loss at its initial weights, on its first `samples`
-    training samples: -> (loss, [Result], the number of samples used: fewer than `samples`
-    when the training set is smaller) for every parameter, or for a random subset
-    of max_params of them (seeded by the config's seed), in parameter order.
+    """Gradcheck a config's model and loss at its initial weights, on a batch of `samples`
+    training samples (pick_samples: drawn with the config's seed, none at a kink):
+    -> (loss, [Result], Samples) for every parameter, or for a random subset of
+    max_params of them (seeded by the config's seed), in parameter order.
 
     `engine` overrides the config's. The backend's loss_graph decides how: a graph with
     a node per parameter (the scalar engine) is checked node by node, so kinks are found
@@ -153,7 +159,8 @@ def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RT
     params = backend.init_params(random.Random(config["seed"]))
     model, loss_cfg = config["model"], config["loss"]
     T = losses.encode_targets(loss_cfg["name"], dataset.y_train, model["layers"][-1], model["output"])
-    X, T = dataset.X_train[:samples], T[:samples]
+    batch = pick_samples(backend, params, dataset.X_train, T, samples, config["seed"])
+    X, T = dataset.X_train[list(batch.indices)], T[list(batch.indices)]
     names = backend.parameter_names()
     chosen = list(range(len(params)))
     if max_params is not None:
@@ -166,7 +173,7 @@ def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RT
     if not all(name in nodes for name in names):  # not a node per parameter
         loss, results = _check_flat(backend, params, X, T, [(i, names[i]) for i in chosen], _array_kinks(graph),
                                     eps, atol, rtol)
-        return loss, results, len(X)
+        return loss, results, batch
     index = {name: i for i, name in enumerate(names)}
 
     def at(name, x):
@@ -174,7 +181,50 @@ def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RT
         nudged[index[name]] = x
         return _evaluated(backend.loss_graph(nudged, X, T))
 
-    return graph.data, _check_nodes(graph, {names[i]: nodes[names[i]] for i in chosen}, at, eps, atol, rtol), len(X)
+    return graph.data, _check_nodes(graph, {names[i]: nodes[names[i]] for i in chosen}, at, eps, atol, rtol), batch
+
+
+@dataclass(frozen=True)
+class Samples:
+    """The training samples a config is checked on: their `indices` in the training set,
+    in the order drawn, and how many drawn samples were `skipped` for sitting on a kink."""
+
+    indices: tuple
+    skipped: int
+    seed: int
+
+    def __len__(self):
+        return len(self.indices)
+
+
+def pick_samples(backend, params, X, T, n, seed):
+    """Up to n training samples drawn with `seed` from the whole training set, leaving
+    out each one at which some relu or abs input is exactly at its kink (0), where the
+    loss has no derivative to check: with zero initial biases, a sample at the origin
+    puts every relu of the first layer there."""
+    import numpy as np
+
+    chosen, skipped = [], 0
+    for i in np.random.default_rng(seed).permutation(len(X)).tolist():
+        if len(chosen) == n:
+            break
+        if _on_kink(backend.loss_graph(params.copy(), X[i:i + 1], T[i:i + 1])):
+            skipped += 1
+        else:
+            chosen.append(i)
+    if not chosen:
+        raise MgradError(f"all {skipped} training samples put a relu or abs input exactly at 0, where there "
+                         "is no derivative: nothing to check")
+    return Samples(tuple(chosen), skipped, seed)
+
+
+def _on_kink(graph):
+    """True when some node of a kinked op (relu, abs) has an input number exactly at a kink,
+    in a graph of Values or of Tensors."""
+    import numpy as np
+
+    return any(np.any(np.asarray(v.children[0].data) == k) for v in graph.topo()
+               if v.op is not None and v.op.kinks and len(v.children) == 1 for k in v.op.kinks)
 
 
 def _check_flat(backend, params, X, T, chosen, kinked, eps, atol, rtol):

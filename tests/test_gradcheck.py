@@ -91,10 +91,17 @@ def test_relu_at_zero_is_not_differentiable_not_a_failure(run):
 
 def test_abs_at_zero_is_not_differentiable(run):
     result = run("gradcheck", "abs(x)", "x=0", "--json")
-    assert result.exit_code == 0
-    r = json.loads(result.stdout)["results"][0]
+    assert result.exit_code == 1  # nothing was compared: not a pass
+    doc = json.loads(result.stdout)
+    assert doc["passed"] is False
+    r = doc["results"][0]
     assert r["status"] == "not differentiable"
     assert r["note"] == "abs at 0 has no derivative; the engine uses abs'(0) = 0, as PyTorch does"
+    text = run("gradcheck", "abs(x)", "x=0").stdout
+    assert text.splitlines()[-1] == "nothing checked: the one gradient is at a kink, where there is no derivative"
+    # one gradient compared is a check: ok, and the kink is counted apart
+    assert run("gradcheck", "abs(x) * y", "x=0", "y=2").stdout.splitlines()[-1] == (
+        "ok: 1 of 2 gradients agree (worst abs error 0.0e+00 at y, rel 0.0e+00 at y); 1 not differentiable here")
 
 
 def test_kink_within_eps_fails_with_a_hint(run):
@@ -377,3 +384,54 @@ def test_worst_takes_any_error_attribute_nan_first():
             gradcheck.EngineResult("c", 1.0, 1.0, 1.0, 1e-2, 0.9, "ok")]
     assert [r.name for r in gradcheck.worst(rows, "engine_error", "rel_error")] == ["b", "c"]
     assert [r.name for r in gradcheck.worst(rows, "engine_error")] == ["b"]
+
+
+# --- which samples a config is checked on ------------------------------------------------
+
+ORIGIN_CSV = "x1,x2,label\n" + "0,0,a\n" * 6 + "1,2,b\n0.5,-1,a\n-1,1,b\n"
+ORIGIN_CONFIG = "seed: 3\ndata: {csv: o.csv}\nmodel: {layers: [4, 1], activation: relu}\nloss: hinge\n"
+
+
+def test_config_samples_are_drawn_with_the_seed_from_the_whole_training_set(run, repo, monkeypatch):
+    import numpy as np
+
+    monkeypatch.chdir(repo)
+    doc = json.loads(run("gradcheck", "--config", "configs/xor.yaml", "--json").stdout)
+    n_train = 80  # xor: 100 samples, 20% held out
+    assert doc["sample_indices"] == np.random.default_rng(0).permutation(n_train)[:4].tolist()
+    assert doc["samples"] == 4 and doc["samples_skipped"] == 0 and doc["passed"] is True
+
+
+def test_samples_at_a_kink_are_skipped_and_counted(run, tmp_path):
+    """At the origin with zero biases every relu input is exactly 0: no derivative to check there."""
+    (tmp_path / "o.csv").write_text(ORIGIN_CSV)
+    (tmp_path / "o.yaml").write_text(ORIGIN_CONFIG)
+    result = run("gradcheck", "--config", tmp_path / "o.yaml", "--samples", "3", "--json")
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 0 and doc["passed"] is True
+    assert sorted(doc["sample_indices"]) == [6, 7, 8]  # the three rows away from the origin
+    assert doc["samples_skipped"] > 0
+    assert all(r["status"] == "ok" for r in doc["results"])
+    title = " ".join(run("gradcheck", "--config", tmp_path / "o.yaml", "--samples", "3").stdout.split())
+    assert (f"on 3 samples drawn with seed 3 ({doc['samples_skipped']} skipped: a relu or abs input exactly at 0, "
+            "where there is no derivative)") in title
+
+
+def test_when_every_sample_is_at_a_kink_nothing_is_checked(run, tmp_path):
+    (tmp_path / "o.csv").write_text("x1,x2,label\n" + "0,0,a\n0,0,b\n" * 3)
+    (tmp_path / "o.yaml").write_text(ORIGIN_CONFIG)
+    result = run("gradcheck", "--config", tmp_path / "o.yaml")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: all 6 training samples put a relu or abs input exactly at 0, where there is "
+                             "no derivative: nothing to check\n")
+
+
+def test_numbers_are_never_cut_at_80_columns(run, repo, monkeypatch):
+    """Piped output is 80 columns: '-2.1361747275…' hid the e-06 of a gradient."""
+    monkeypatch.chdir(repo)
+    result = run("gradcheck", "--config", "configs/moons.yaml", "--max-params", "6", env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    assert "…" not in result.stdout
+    rows = [line for line in result.stdout.splitlines() if line.startswith("│")]
+    assert len(rows) == 6 and all(len(line) <= 80 for line in rows)
+    assert any("e-0" in line.split("│")[2] for line in rows)  # small gradients keep their exponent

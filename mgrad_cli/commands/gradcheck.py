@@ -86,19 +86,19 @@ def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json, engin
     if engine == "both":
         return _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json)
     engine = engine or config["engine"]
-    loss, results, samples = _gradcheck.check_config(config, samples, max_params, eps, atol, rtol, source=path,
-                                                     engine=engine)
+    loss, results, batch = _gradcheck.check_config(config, samples, max_params, eps, atol, rtol, source=path,
+                                                   engine=engine)
     ok = _gradcheck.passed(results)
     if as_json:
         json_out({
-            "config": path, "engine": engine, "samples": samples, "max_params": max_params,
+            "config": path, "engine": engine, **_samples_json(batch), "max_params": max_params,
             "loss": loss,
             "eps": eps, "atol": atol, "rtol": rtol,
             "passed": ok,
             "results": [r.to_dict() for r in results],
         })
     else:
-        title = f"{path}: loss = {_render.format_number(loss)} on {samples} samples, {engine} engine"
+        title = f"{path}: loss = {_render.format_number(loss)} on {_samples_text(batch)}, {engine} engine"
         _print_gradcheck(results, title, eps, atol, rtol, what="parameter")
     if not ok:
         raise SystemExit(1)
@@ -108,11 +108,11 @@ def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_js
     """--engine both: a row per parameter with both engines' gradients and the central difference."""
     from rich.table import Table
 
-    losses, rows, samples = _gradcheck.check_engines(config, samples, max_params, eps, atol, rtol, source=path)
+    losses, rows, batch = _gradcheck.check_engines(config, samples, max_params, eps, atol, rtol, source=path)
     ok = _gradcheck.passed(rows)
     if as_json:
         json_out({
-            "config": path, "engine": "both", "samples": samples, "max_params": max_params,
+            "config": path, "engine": "both", **_samples_json(batch), "max_params": max_params,
             "loss": losses,
             "eps": eps, "atol": atol, "rtol": rtol,
             "engine_rtol": _gradcheck.ENGINE_RTOL, "engine_atol": _gradcheck.ENGINE_ATOL,
@@ -126,16 +126,16 @@ def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_js
     shown = {e: _render.format_number(v) for e, v in losses.items()}
     loss_text = shown["scalar"] if losses["scalar"] == losses["tensor"] else \
         f"{shown['scalar']} (scalar), {shown['tensor']} (tensor)"
-    console.print(f"Gradient check of {path} on both engines: loss = {loss_text} on {samples} samples  "
+    console.print(f"Gradient check of {path} on both engines: loss = {loss_text} on {_samples_text(batch)}  "
                   f"(eps {eps:g}, atol {atol:g}, rtol {rtol:g}; engines within rtol "
                   f"{_gradcheck.ENGINE_RTOL:g})", markup=False, soft_wrap=True)
-    table = Table()
+    table, g = Table(), _digits(console)
     table.add_column("parameter")
     for col in ("scalar", "tensor", "numeric", "scalar vs tensor", "vs numeric"):
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", overflow="fold")
     table.add_column("status")
     for r in rows:
-        table.add_row(r.name, f"{r.scalar:.12g}", f"{r.tensor:.12g}", f"{r.numeric:.12g}",
+        table.add_row(r.name, f"{r.scalar:.{g}g}", f"{r.tensor:.{g}g}", f"{r.numeric:.{g}g}",
                       f"{r.engine_error:.1e}", f"{r.rel_error:.1e}", r.status)
     console.print(table)
 
@@ -155,13 +155,13 @@ def _print_gradcheck(results, title, eps, atol, rtol, what):
 
     console = out_console()
     console.print(f"Gradient check of {title}  (eps {eps:g}, atol {atol:g}, rtol {rtol:g})", markup=False)
-    table = Table()
+    table, g = Table(), _digits(console)
     table.add_column(what)
     for col in ("analytic", "numeric", "abs error", "rel error"):
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", overflow="fold")
     table.add_column("status")
     for r in results:
-        table.add_row(r.name, f"{r.analytic:.12g}", f"{r.numeric:.12g}", f"{r.abs_error:.1e}",
+        table.add_row(r.name, f"{r.analytic:.{g}g}", f"{r.numeric:.{g}g}", f"{r.abs_error:.1e}",
                       f"{r.rel_error:.1e}", r.status)
     console.print(table)
 
@@ -179,7 +179,7 @@ def _print_gradcheck_verdict(console, rows, describe_worst, agree="", soft_wrap=
     means nothing (all rows when every one is at a kink)."""
     notes = [r for r in rows if r.note]
     for r in notes[:5]:
-        console.print(f"{r.name}: {r.note}", markup=False)
+        console.print(f"{r.name}: {r.note}", markup=False)  # wrapped between words, at the console's width
     if len(notes) > 5:
         console.print(f"... and {len(notes) - 5} more notes like these (--json lists them all)", markup=False)
     failed = [r for r in rows if r.status == _gradcheck.FAIL]
@@ -188,9 +188,29 @@ def _print_gradcheck_verdict(console, rows, describe_worst, agree="", soft_wrap=
     n = len(rows)
     if failed:
         summary = f"FAIL: {len(failed)} of {n} gradients disagree ({worst})"
+    elif not _gradcheck.compared(rows):
+        where = "the one gradient is" if n == 1 else f"all {n} gradients are"
+        summary = f"nothing checked: {where} at a kink, where there is no derivative"
+        kinks = []
     else:
         summary = f"ok: {n - len(kinks)} of {n} gradients agree{agree} ({worst})"
     if kinks:
         summary += f"; {len(kinks)} not differentiable here"
     console.print(summary, markup=False, soft_wrap=soft_wrap)
 
+
+def _digits(console):
+    """Significant digits for a gradient: 12 where the table has room, else 7, so that at
+    80 columns a number is shown whole (its exponent too), never cut with an ellipsis."""
+    return 12 if console.width >= 100 else 7
+
+
+def _samples_text(batch):
+    text = f"{len(batch)} samples drawn with seed {batch.seed}"
+    if batch.skipped:
+        text += f" ({batch.skipped} skipped: a relu or abs input exactly at 0, where there is no derivative)"
+    return text
+
+
+def _samples_json(batch):
+    return {"samples": len(batch), "sample_indices": list(batch.indices), "samples_skipped": batch.skipped}
