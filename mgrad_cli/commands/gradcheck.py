@@ -16,7 +16,8 @@ from ..backends import names as engine_names
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="CONFIG",
               help="Check a config's model and loss (at its initial weights) instead of an expression.")
 @click.option("--samples", type=int, default=4, show_default=True,
-              help="With --config: how many training samples make the batch.")
+              help="With --config: how many training samples make the batch (drawn with the config's seed; "
+                   "a sample with a relu or abs input exactly at 0 is skipped).")
 @click.option("--max-params", type=int, default=None,
               help="With --config: check a random subset of this many parameters (seeded by the config's seed).")
 @click.option("--eps", type=float, default=_gradcheck.EPS, show_default=True,
@@ -46,8 +47,9 @@ def gradcheck_command(expression, bindings, config_path, samples, max_params, ep
       mgrad gradcheck --config configs/moons.yaml --max-params 50
       mgrad gradcheck --config configs/digits.yaml --engine both --max-params 40
 
-    With --config: every parameter's gradient of the config's loss, on a batch of its
-    first --samples training samples, at the initial weights; the summary gives the
+    With --config: every parameter's gradient of the config's loss, on a batch of
+    --samples training samples drawn with the config's seed (none at a kink), at the
+    initial weights; the summary gives the
     worst absolute and relative error and where they occur. --engine both checks the
     scalar and the tensor engine, and fails where their gradients differ by more than
     float64 rounding (relative 1e-9).
