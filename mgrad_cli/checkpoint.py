@@ -1,7 +1,7 @@
 """Checkpoints: one JSON file holding a trained model and how it was made.
 
     {
-      "format": "mgrad-checkpoint", "version": 2,
+      "format": "mgrad-checkpoint", "version": 3,
       "config":    the resolved config (config.validate_config checks it on load),
       "sizes":     [n_in, layer sizes...],
       "weights":   the flat vector, in backends.mlp's order (layer by layer, neuron by neuron: w..., b),
@@ -9,10 +9,18 @@
       "epoch":     epochs completed,
       "rng":       the batch-order generator's state (numpy bit_generator.state),
       "data":      {"name", "task", "feature_names", "class_names", "mean", "std", "target",
-                    "fingerprint": {"rows", "sha256"} of the training data (datasets.data_fingerprint)},
-      "metrics":   {"epoch", "loss", "train_acc", "test_acc", "lr", "seconds"} of the last epoch,
-      "history":   [{"epoch", "loss", "train_acc", "test_acc", "lr"}, ...] one per epoch so far
+                    "fingerprint": {"rows", "sha256"} of the training data (datasets.data_fingerprint),
+                    "target_mean", "target_std"},
+      "metrics":   the last epoch's record (metrics.record_keys: epoch, loss, val_loss,
+                   test_loss, per split acc or mse/mae/r2, lr, seconds),
+      "history":   [the same record without seconds, ...] one per epoch so far,
+      "early_stopping": null, or {"best_epoch", "best_loss", "best_weights", "bad_epochs",
+                   "stopped"}: the early stopping state, so a resumed run stops as an
+                   uninterrupted one would
     }
+
+data.target_mean and data.target_std standardize a regression target (null otherwise):
+the model's output o means the value o * target_std + target_mean.
 
 The version policy:
 - Every checkpoint carries "format" and "version"; save_checkpoint writes VERSION.
@@ -32,6 +40,10 @@ Defaults for fields that older files may lack:
 - version 2 added data "fingerprint": version 1 files get null (the data they were trained
   on cannot be told apart from other data with the same columns and classes; eval and
   resume check only those).
+- version 3 added data "target_mean" and "target_std" (version 2: null, a target never
+  standardized), "early_stopping" (version 2: null, none configured) and the records'
+  val_loss, test_loss, val_acc and regression metrics (older records lack them: no
+  such curves).
 
 save_checkpoint writes through files.write_atomic: a reader sees the old file or the new
 one, never half, even if the writer is killed.
@@ -49,9 +61,10 @@ from .errors import CheckpointError, ConfigError, shorten
 from .files import display_path, open_user_file, read_bounded, write_atomic
 
 FORMAT = "mgrad-checkpoint"
-VERSION = 2
-KEYS = ("format", "version", "config", "sizes", "weights", "optimizer", "epoch", "rng", "data", "metrics")
-HISTORY_KEYS = ("epoch", "loss", "train_acc", "test_acc", "lr")
+VERSION = 3
+KEYS = ("format", "version", "config", "sizes", "weights", "optimizer", "epoch", "rng", "data", "metrics",
+        "early_stopping")
+STOPPER_KEYS = ("best_epoch", "best_loss", "best_weights", "bad_epochs", "stopped")
 
 def _from_version_1(ckpt, bad):
     if isinstance(ckpt.get("data"), dict):
@@ -59,20 +72,31 @@ def _from_version_1(ckpt, bad):
     return ckpt
 
 
+def _from_version_2(ckpt, bad):
+    """Version 2 had no standardized targets and no early stopping."""
+    if isinstance(ckpt.get("data"), dict):
+        ckpt["data"].setdefault("target_mean", None)
+        ckpt["data"].setdefault("target_std", None)
+    ckpt.setdefault("early_stopping", None)
+    return ckpt
+
+
 # version v -> a function (ckpt of version v, bad) -> ckpt of version v + 1; `bad(message)`
 # makes the CheckpointError naming the file
-UPGRADES = {1: _from_version_1}
+UPGRADES = {1: _from_version_1, 2: _from_version_2}
 # (section or None for the top level, field) -> the default for a file that lacks it
 DEFAULTS = {(None, "history"): [], ("data", "target"): None}
 
 
-def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data, metrics, history=()):
+def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data, metrics, history=(),
+                    early_stopping=None):
     """Write a checkpoint of the current VERSION atomically (files.write_atomic)."""
     ckpt = {
         "format": FORMAT, "version": VERSION, "config": config, "sizes": list(sizes),
         "weights": [float(w) for w in weights], "optimizer": optimizer, "epoch": epoch,
         "rng": rng, "data": data, "metrics": metrics,
-        "history": [{k: r.get(k) for k in HISTORY_KEYS} for r in history],
+        "history": [{k: v for k, v in r.items() if k != "seconds"} for r in history],
+        "early_stopping": early_stopping,
     }
     if len(ckpt["weights"]) != n_parameters(ckpt["sizes"]):
         raise ValueError(f"{len(ckpt['weights'])} weights for sizes {sizes}")
@@ -190,6 +214,10 @@ def _check_data(ckpt, bad):
             and isinstance(identity["sha256"], str) and re.fullmatch("[0-9a-f]{64}", identity["sha256"])):
         raise bad(f"data.fingerprint: expected {{\"rows\": a count, \"sha256\": 64 hex digits}}, got "
                   f"{shorten(identity)}")
+    scale = (data.get("target_mean"), data.get("target_std"))
+    if scale != (None, None) and (task != "regression" or not all(_finite(v) for v in scale) or scale[1] <= 0):
+        raise bad("data.target_mean, data.target_std: expected null, or for a regression target a number "
+                  "and a positive number")
 
 
 def _check_state(ckpt, bad):
@@ -203,20 +231,28 @@ def _check_state(ckpt, bad):
         raise bad("rng: expected the batch-order generator's state")
     if ckpt["metrics"] is not None and not isinstance(ckpt["metrics"], dict):
         raise bad("metrics: expected a mapping or null")
+    stopper = ckpt["early_stopping"]
+    if stopper is not None and not (
+            isinstance(stopper, dict) and set(stopper) == set(STOPPER_KEYS)
+            and isinstance(stopper["best_epoch"], int) and isinstance(stopper["bad_epochs"], int)
+            and isinstance(stopper["stopped"], bool) and _finite(stopper["best_loss"])
+            and isinstance(stopper["best_weights"], list) and len(stopper["best_weights"]) == len(ckpt["weights"])
+            and all(_finite(w) for w in stopper["best_weights"])):
+        raise bad(f"early_stopping: expected null or {{{', '.join(STOPPER_KEYS)}}} with the best weights")
 
 
 def _check_history(ckpt, bad):
     history = ckpt["history"]
     if not isinstance(history, list) or not all(
             isinstance(r, dict) and isinstance(r.get("epoch"), int) and _number(r.get("loss"))
-            and all(r.get(k) is None or _number(r.get(k)) for k in ("train_acc", "test_acc", "lr"))
+            and all(v is None or _number(v) for k, v in r.items() if k != "epoch")
             for r in history):
-        raise bad("history: expected a list of {epoch, loss, train_acc, test_acc, lr} records")
+        raise bad("history: expected a list of {epoch, loss, ...} records of numbers")
     for i, record in enumerate(history):
         epoch = record["epoch"]
         if isinstance(epoch, bool) or not 1 <= epoch <= ckpt["epoch"]:
             raise bad(f"history[{i}].epoch: expected an epoch from 1 to {ckpt['epoch']}, got {shorten(epoch)}")
-        for key in ("train_acc", "test_acc"):
+        for key in ("train_acc", "val_acc", "test_acc"):
             if record.get(key) is not None and _finite(record[key]) and not 0 <= record[key] <= 1:
                 raise bad(f"history[{i}].{key}: expected a fraction from 0 to 1, got {shorten(record[key])}")
 

@@ -47,7 +47,12 @@ DEFAULTS = {
     },
     "epochs": 100,              # passes over the training data
     "batch_size": None,         # samples per update; null = the full batch (one update per epoch)
+    "early_stopping": None,     # {patience, min_delta}: stop when the validation loss stops
+                                # improving (needs data.val_split); null = train every epoch
 }
+# early_stopping's settings: stop after `patience` epochs in a row without the validation
+# loss falling below its best so far by more than `min_delta`, and keep the best weights
+EARLY_STOPPING = {"patience": 10, "min_delta": 0.0}
 
 # name -> the parameters it takes, with their defaults
 OPTIMIZERS = {
@@ -140,7 +145,7 @@ def validate_config(raw, source):
     """Check a config dict against the schema; return it resolved (defaults filled, short
     forms expanded). Raises ConfigError naming `source` and the field path."""
     v = _Validator(source)
-    raw = v.mapping(raw, "", ("seed", "engine", "data", "model", "loss", "optimizer", "epochs", "batch_size"))
+    raw = v.mapping(raw, "", tuple(DEFAULTS))
     get = lambda key: raw.get(key, DEFAULTS[key])  # noqa: E731
     config = {
         "seed": v.integer(get("seed"), "seed", minimum=0, maximum=2 ** 32 - 1),  # numpy's RandomState takes 32 bits
@@ -151,7 +156,11 @@ def validate_config(raw, source):
         "optimizer": _optimizer(v, raw.get("optimizer", {})),
         "epochs": v.integer(get("epochs"), "epochs", minimum=1),
         "batch_size": None if get("batch_size") is None else v.integer(get("batch_size"), "batch_size", minimum=1),
+        "early_stopping": _early_stopping(v, get("early_stopping")),
     }
+    if config["early_stopping"] is not None and not config["data"]["val_split"]:
+        v.fail("early_stopping", "needs validation rows to watch: set data.val_split (the fraction of the "
+                                 "training rows to hold out, e.g. 0.2)")
     problem = losses.output_problem(config["loss"]["name"], config["model"]["output"])
     if problem is not None:
         v.fail("model.output", problem)
@@ -183,6 +192,17 @@ def _setting(v, param, raw, key, name):
     if value is None and param.default is None:
         return None
     return getattr(v, param.kind)(value, f"data.{key}", **param.limits)
+
+
+def _early_stopping(v, raw):
+    if raw is None:
+        return None
+    raw = v.mapping(raw, "early_stopping", tuple(EARLY_STOPPING))
+    return {
+        "patience": v.integer(raw.get("patience", EARLY_STOPPING["patience"]), "early_stopping.patience", minimum=1),
+        "min_delta": v.number(raw.get("min_delta", EARLY_STOPPING["min_delta"]), "early_stopping.min_delta",
+                              minimum=0.0),
+    }
 
 
 def _model(v, raw):

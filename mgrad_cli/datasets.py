@@ -179,10 +179,14 @@ CSV_PARAMS = {
 SHIPPED_CSV_PARAMS = {key: CSV_PARAMS[key] for key in ("target", "task")}
 # settings of every data set
 COMMON_PARAMS = {
-    # rescale each feature to mean 0, std 1 (statistics of the training rows)
+    # rescale each feature (and a regression target) to mean 0, std 1, with the statistics
+    # of the training rows
     "standardize": Param("boolean", False),
-    # the fraction of the samples held out for the test accuracy
+    # the fraction of the samples held out for the test metrics
     "test_split": Param("number", 0.0, {"minimum": 0.0, "maximum": 1.0, "open_ends": (False, True)}),
+    # the fraction of the training rows held out for validation (early stopping watches
+    # them); the test rows stay untouched
+    "val_split": Param("number", 0.0, {"minimum": 0.0, "maximum": 1.0, "open_ends": (False, True)}),
 }
 
 
@@ -219,21 +223,27 @@ def builtin_shape(data_cfg):
 
 class Dataset:
     """Features X (float64, n × d, standardized if asked), targets y (class indices for
-    classification, floats for regression), names, and a seeded train/test split.
+    classification, floats for regression, standardized if asked), names, and seeded
+    train/validation/test splits (index arrays into X).
 
-    `mean` and `std` are the standardization statistics (from the training rows only),
-    or None: predict applies the same (x - mean) / std to new inputs. `fingerprint`
-    identifies the data (data_fingerprint()); by default that of X as given.
+    `mean` and `std` are the features' standardization statistics (from the training rows
+    only), or None: predict applies the same (x - mean) / std to new inputs. A regression
+    target standardized the same way keeps `target_mean` and `target_std`, so predictions
+    are turned back into the target's units (raw_target). `fingerprint` identifies the
+    data (data_fingerprint()); by default that of X as given.
     """
 
     def __init__(self, name, X, y, task, class_names, feature_names, train_idx, test_idx,
-                 mean=None, std=None, target="y", fingerprint=None):
+                 mean=None, std=None, target="y", fingerprint=None, val_idx=None, target_mean=None,
+                 target_std=None):
         self.name, self.X, self.y, self.task = name, X, y, task
         self.target = target  # the name of the target column (a CSV's header; "y" for a built-in)
         self.class_names, self.feature_names = class_names, feature_names
         self.train_idx, self.test_idx = train_idx, test_idx
+        self.val_idx = np.arange(0) if val_idx is None else val_idx
         self.mean, self.std = mean, std
         self.fingerprint = fingerprint or data_fingerprint(X, y, train_idx, test_idx)
+        self.target_mean, self.target_std = target_mean, target_std
 
     @property
     def n_classes(self):
@@ -242,6 +252,11 @@ class Dataset:
     @property
     def n_features(self):
         return self.X.shape[1]
+
+    def rows(self, split):
+        """(X, y) of 'train', 'val' or 'test'."""
+        idx = {"train": self.train_idx, "val": self.val_idx, "test": self.test_idx}[split]
+        return self.X[idx], self.y[idx]
 
     @property
     def X_raw(self):
@@ -271,16 +286,24 @@ class Dataset:
         mask[self.test_idx] = True
         return mask
 
+    def raw_target(self, values):
+        """Regression targets or predictions in the target's own units (standardization undone)."""
+        values = np.asarray(values, dtype=np.float64)
+        return values if self.target_mean is None else values * self.target_std + self.target_mean
+
     def __repr__(self):
+        val = f" / {len(self.val_idx)} val" if len(self.val_idx) else ""
         return (f"Dataset({self.name!r}, {len(self.X)} samples, {self.n_features} features, "
-                f"{len(self.train_idx)} train / {len(self.test_idx)} test)")
+                f"{len(self.train_idx)} train{val} / {len(self.test_idx)} test)")
 
 
 def load_dataset(data_cfg, seed):
     """Build the Dataset a resolved config's `data` section describes.
 
     Seeds: generation draws from RandomState(seed) (scikit-learn's stream, see above), the
-    split from default_rng([seed, 1]), so changing test_split never changes the points.
+    test split from default_rng([seed, 1]) and the validation split (out of the training
+    rows) from default_rng([seed, 3]), so changing test_split never changes the points,
+    and changing val_split never changes the test rows.
     """
     name = data_cfg["name"]
     if name in BUILTINS:
@@ -296,25 +319,38 @@ def load_dataset(data_cfg, seed):
                 path, data_cfg.get("target"), data_cfg.get("task", "auto"), shown=name)
         label = name
 
-    train_idx, test_idx = split(y if task == "classification" else None, len(X),
-                                data_cfg.get("test_split", 0.0), np.random.default_rng([seed, 1]))
+    labels = y if task == "classification" else None  # the splits are stratified by class
+    train_idx, test_idx = split(labels, len(X), data_cfg.get("test_split", 0.0), np.random.default_rng([seed, 1]))
     identity = data_fingerprint(X, y, train_idx, test_idx)  # of the raw features
-    mean = std = None
+    keep, val = split(None if labels is None else labels[train_idx], len(train_idx),
+                      data_cfg.get("val_split", 0.0), np.random.default_rng([seed, 3]))
+    train_idx, val_idx = train_idx[keep], train_idx[val]
+    mean = std = target_mean = target_std = None
     if data_cfg.get("standardize"):
-        with np.errstate(all="ignore"):  # values near the float limit overflow: refused below
-            mean = X[train_idx].mean(axis=0)
-            std = X[train_idx].std(axis=0)
-            std[std == 0] = 1.0  # a constant feature stays constant instead of becoming nan
-            X = (X - mean) / std
         where = display_path(data_cfg["csv"]) if name == CSV else name
-        for j, column in enumerate(feature_names):
-            what = ("mean" if not np.isfinite(mean[j]) else "standard deviation" if not np.isfinite(std[j])
-                    else "standardized value" if not np.all(np.isfinite(X[:, j])) else None)
-            if what is not None:
-                raise DataError(f"{where}, column '{column}': too large to standardize (the {what} is not a "
-                                f"finite number); rescale the column or set data.standardize: false")
+        X, mean, std = _standardize(X, train_idx, feature_names, where)
+        if task == "regression":
+            y, target_mean, target_std = _standardize(y.reshape(-1, 1), train_idx, [target], where)
+            y, target_mean, target_std = y[:, 0], float(target_mean[0]), float(target_std[0])
     return Dataset(label, X, y, task, class_names, feature_names, train_idx, test_idx, mean, std, target,
-                   fingerprint=identity)
+                   fingerprint=identity, val_idx=val_idx, target_mean=target_mean, target_std=target_std)
+
+
+def _standardize(X, train_idx, columns, where):
+    """(X - mean) / std column by column with the training rows' statistics: (X, mean, std).
+    Raises DataError naming the column when a statistic or a value is not finite."""
+    with np.errstate(all="ignore"):  # values near the float limit overflow: refused below
+        mean = X[train_idx].mean(axis=0)
+        std = X[train_idx].std(axis=0)
+        std[std == 0] = 1.0  # a constant column stays constant instead of becoming nan
+        X = (X - mean) / std
+    for j, column in enumerate(columns):
+        what = ("mean" if not np.isfinite(mean[j]) else "standard deviation" if not np.isfinite(std[j])
+                else "standardized value" if not np.all(np.isfinite(X[:, j])) else None)
+        if what is not None:
+            raise DataError(f"{where}, column '{column}': too large to standardize (the {what} is not a "
+                            f"finite number); rescale the column or set data.standardize: false")
+    return X, mean, std
 
 
 def data_fingerprint(X, y, train_idx, test_idx):
@@ -356,8 +392,8 @@ def _generate(builtin, name, data_cfg, seed):
 
 
 def split(y, n, test_split, rng):
-    """Seeded train/test indices (sorted). With class labels y the split is stratified:
-    each class keeps round(test_split * its count) samples back, at least one in training."""
+    """Seeded (kept, held-out) indices of n rows (sorted). With class labels y the split is
+    stratified: each class holds round(test_split * its count) back, and keeps at least one."""
     if not test_split:
         return np.arange(n), np.arange(0)
     groups = [np.flatnonzero(y == c) for c in np.unique(y)] if y is not None else [np.arange(n)]

@@ -12,7 +12,7 @@ trained on); the model applies the stored (x - mean) / std itself.
 
 import numpy as np
 
-from . import limits, losses
+from . import limits, losses, metrics
 from .backends import FAST, make_backend
 from .checkpoint import load_checkpoint
 from .datasets import BUILTINS, builtin_shape, changed, load_dataset, parse_number, read_table
@@ -35,6 +35,8 @@ class Model:
         self.target = data.get("target")
         self.mean = None if data.get("mean") is None else np.asarray(data["mean"], dtype=np.float64)
         self.std = None if data.get("std") is None else np.asarray(data["std"], dtype=np.float64)
+        # a regression target standardized for training: predictions are turned back into its units
+        self.target_mean, self.target_std = data.get("target_mean"), data.get("target_std")
         self.epoch = ckpt["epoch"]
         self.history = list(ckpt.get("history") or [])
         self.backend = make_backend(self.config, self.n_features)  # (the config was validated on load)
@@ -68,6 +70,16 @@ class Model:
                 return np.empty((0, self.sizes[-1]))
             return (backend or self.backend).predict(self.params, X)
 
+    def target_values(self, outputs):
+        """A regression model's predictions in the target's units, from its outputs."""
+        values = np.asarray(outputs, dtype=np.float64)[:, 0]
+        return values if self.target_mean is None else values * self.target_std + self.target_mean
+
+    def scaled_target(self, y):
+        """Regression targets as the model was trained on them (standardized if they were)."""
+        y = np.asarray(y, dtype=np.float64)
+        return y if self.target_mean is None else (y - self.target_mean) / self.target_std
+
     def classes(self, outputs):
         return losses.predict_classes(outputs, self.config["model"]["output"])
 
@@ -83,8 +95,10 @@ class Model:
         out = self.outputs(X)
         rows = []
         if self.task == "regression":
-            for o in out:
-                rows.append({"prediction": float(o[0]), "class": None, "probabilities": None,
+            with np.errstate(all="ignore"):
+                values = self.target_values(out)
+            for o, value in zip(out, values):
+                rows.append({"prediction": float(value), "class": None, "probabilities": None,
                              "outputs": [float(v) for v in o]})
             return rows
         with np.errstate(all="ignore"):
@@ -248,23 +262,24 @@ def split_rows(model, split="test"):
 # --- evaluation ---------------------------------------------------------------------
 
 def evaluate(model, X, y):
-    """Loss (as training reports it, l2 term included), and accuracy with a confusion
-    matrix (rows: the true class, columns: the predicted one) or the mean squared error.
+    """Loss (as training reports it, l2 term included; on a standardized target when it
+    was trained on one), and accuracy with a confusion matrix (rows: the true class,
+    columns: the predicted one), or the MSE, MAE and R² in the target's units.
 
     A sample with a nan output has no class (as in predict): it counts as wrong, and
     `no_class` counts such samples per true class, beside the confusion matrix."""
     if len(X) == 0:
         raise DataError(f"{model.source}: no samples to evaluate on")
     n_out = model.sizes[-1]
-    T = losses.encode_targets(model.loss, y, n_out, model.config["model"]["output"])
+    regression = model.task == "regression"
+    T = losses.encode_targets(model.loss, model.scaled_target(y) if regression else y, n_out,
+                              model.config["model"]["output"])
     with np.errstate(all="ignore"):  # inputs near the float64 limits: inf and nan, reported as they are
         Xs = model.standardize(X)
         loss, _, outputs = model.backend.loss_and_grad(model.params, Xs, T)
         result = {"samples": int(len(X)), "loss": float(loss)}
-        if model.task == "regression":
-            err = outputs[:, 0] - y
-            result["mse"] = float(np.mean(err ** 2))
-            result["mae"] = float(np.mean(np.abs(err)))
+        if regression:
+            result.update(metrics.regression(model.target_values(outputs), y))
             return result
         pred = model.classes(outputs)
     y = np.asarray(y, dtype=int)

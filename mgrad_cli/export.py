@@ -6,6 +6,8 @@ Both hold the whole prediction from raw inputs, in float64, as `mgrad predict` m
     each layer     x W^T + b (W: out x in, as torch.nn.Linear), then its activation
     output head    sigmoid for bce (the probability of the second class), softmax for
                    cross_entropy (one probability per class), nothing otherwise (the scores)
+    target units   a regression target standardized for training: one more 1-to-1 linear
+                   layer, o * target_std + target_mean, so the output is in its units
 
 .onnx needs only the onnx package (pip install onnx): a Sub and a Div node,
 then a Gemm and an activation node per layer, then the head; the feature and class names,
@@ -49,8 +51,11 @@ def layers(model):
 
     cfg = model.config["model"]
     acts = layer_activations(len(cfg["layers"]), cfg["activation"], cfg["output"])
-    return [(block[:, :-1].copy(), block[:, -1].copy(), act)
-            for block, act in zip(mlp.blocks(model.params, model.sizes), acts)]
+    out = [(block[:, :-1].copy(), block[:, -1].copy(), act)
+           for block, act in zip(mlp.blocks(model.params, model.sizes), acts)]
+    if model.target_mean is not None:  # back to the target's units, as predict does
+        out.append((np.array([[model.target_std]]), np.array([model.target_mean]), "linear"))
+    return out
 
 
 def head(model):

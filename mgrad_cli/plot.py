@@ -92,6 +92,11 @@ def _curves(ax, history):
         ax2.set_ylabel("accuracy (%)")
         ax2.set_ylim(0, 105)
         lines += _split_lines(ax2, history, "acc", "accuracy", PALETTE[1], scale=100)
+    elif any(r.get("train_r2") is not None for r in history):  # a regression: R² beside the loss
+        ax2 = ax.twinx()
+        ax2.set_ylabel("R²")
+        lines += _split_lines(ax2, history, "r2", "R²", PALETTE[1], scale=1)
+        ax2.set_ylim(max(ax2.get_ylim()[0], -1.0), 1.0)  # first epochs far below -1 would flatten the rest
     ax.legend(lines, [line.get_label() for line in lines], loc="center right")
 
 

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import checkpoint, datasets, losses, optim
+from . import checkpoint, datasets, losses, metrics, optim
 from .backends import make_backend
 from .errors import CheckpointError, ConfigError, MgradError, TrainingDiverged
 from .files import cannot_write
+from .stopping import EarlyStopping
 
 
 def check_fit(config, dataset, source="config"):
@@ -51,6 +52,29 @@ def accuracy(outputs, y, config):
     return float(np.mean(pred == y))
 
 
+def data_loss(config, outputs, T):
+    """The loss of outputs against encoded targets T, without the l2 term: what held-out
+    rows report (the same formula as training, on the tensor engine's form)."""
+    from .tensor import Tensor
+
+    with np.errstate(all="ignore"):  # a diverging model: inf or nan, reported as it is
+        return float(losses.tensor_loss(config["loss"]["name"], Tensor(outputs, requires_grad=False), T).data)
+
+
+def split_metrics(config, dataset, split, outputs, loss=None):
+    """An epoch record's entries for one split: {split}_loss (unless given as `loss`, the
+    training one) and {split}_acc, or for regression {split}_mse, _mae, _r2 in the
+    target's units. All None when the split has no rows."""
+    _, y = dataset.rows(split)
+    out = {} if split == "train" else {f"{split}_loss": loss}
+    if dataset.task == "regression":
+        scores = metrics.regression(dataset.raw_target(outputs[:, 0]), dataset.raw_target(y))
+        out.update({f"{split}_{k}": v for k, v in scores.items()})
+    else:
+        out[f"{split}_acc"] = accuracy(outputs, y, config)
+    return out
+
+
 class Trainer:
     """All a run's state: parameters, optimizer, epochs done, and the batch-order RNG.
 
@@ -69,7 +93,17 @@ class Trainer:
         self.history = []  # every epoch's record so far, without the timing (for plots)
         n_out = config["model"]["layers"][-1]
         out = config["model"]["output"]
-        self.T_train = losses.encode_targets(config["loss"]["name"], dataset.y_train, n_out, out)
+        # the targets of each split as the loss compares them
+        self.T = {split: losses.encode_targets(config["loss"]["name"], dataset.rows(split)[1], n_out, out)
+                  for split in metrics.SPLITS}
+        self.T_train = self.T["train"]
+        stopping = config.get("early_stopping")
+        self.stopper = None if stopping is None else EarlyStopping(stopping["patience"], stopping["min_delta"])
+
+    @property
+    def stopped(self):
+        """Whether early stopping has ended the run (the best weights are back)."""
+        return self.stopper is not None and self.stopper.stopped
 
     @property
     def sizes(self):
@@ -95,6 +129,7 @@ class Trainer:
             "rng": self.rng.bit_generator.state,
             "last": self.last,
             "history": [dict(r) for r in self.history],
+            "early_stopping": None if self.stopper is None else self.stopper.state_dict(),
         }
 
     def load_state_dict(self, state):
@@ -111,6 +146,9 @@ class Trainer:
             raise ValueError(f"batch-order RNG state (rng) is damaged: {why}") from None
         self.last = state.get("last")
         self.history = [dict(r) for r in state.get("history") or []]
+        if self.stopper is not None:
+            self.stopper = EarlyStopping(self.stopper.patience, self.stopper.min_delta)
+            self.stopper.load_state_dict(state.get("early_stopping"))
 
     def resume(self, ckpt, source="checkpoint", config_source="config"):
         """Carry on from a loaded checkpoint (checkpoint.load_checkpoint): its weights,
@@ -121,9 +159,14 @@ class Trainer:
         try:
             self.load_state_dict({"params": ckpt["weights"], "optimizer": ckpt["optimizer"],
                                   "epoch": ckpt["epoch"], "rng": ckpt["rng"], "last": ckpt["metrics"],
-                                  "history": ckpt.get("history", [])})
+                                  "history": ckpt.get("history", []), "early_stopping": ckpt.get("early_stopping")})
         except (ValueError, TypeError, KeyError) as e:
             raise CheckpointError(f"{source}: cannot resume from this checkpoint: {e}") from None
+        if self.stopper is not None and self.stopper.stopped:
+            raise CheckpointError(
+                f"{source}: early stopping ended this run at epoch {self.epoch} (the best validation loss was at "
+                f"epoch {self.stopper.best_epoch}); raise early_stopping.patience above "
+                f"{self.stopper.bad_epochs} to train on")
 
     def checkpoint(self):
         """The keyword arguments of checkpoint.save_checkpoint for the current state."""
@@ -145,9 +188,12 @@ class Trainer:
                 "std": None if ds.std is None else ds.std.tolist(),
                 "target": getattr(ds, "target", None),
                 "fingerprint": ds.fingerprint,
+                "target_mean": ds.target_mean,
+                "target_std": ds.target_std,
             },
             "metrics": self.last,
             "history": [dict(r) for r in self.history],
+            "early_stopping": state["early_stopping"],
         }
 
     def _diverged(self, k, lr, what):
@@ -176,36 +222,42 @@ class Trainer:
         return loss, total, batches, outputs
 
     def run(self):
+        """Train from `epoch` up to config['epochs'], yielding each epoch's record; with
+        early stopping, stop after the epoch its rule says, with the best weights back."""
         cfg = self.config
-        X, y, T = self.dataset.X_train, self.dataset.y_train, self.T_train
-        X_test, y_test = self.dataset.X_test, self.dataset.y_test
+        X, T = self.dataset.X_train, self.T["train"]
         n, bs = len(X), cfg["batch_size"] or len(X)
-        while self.epoch < cfg["epochs"]:
+        while self.epoch < cfg["epochs"] and not self.stopped:
             k = self.epoch
             t0 = time.perf_counter()
             lr = optim.learning_rate(cfg["optimizer"], k, cfg["epochs"])
             before = self.state_dict()  # the last good state, restored if this epoch does not finish
             try:
                 loss, total, batches, outputs = self._epoch(k, lr, X, T, n, bs)
-                test_acc = None
-                if len(X_test):
-                    test_acc = accuracy(self.backend.predict(self.params, X_test), y_test, cfg)
+                record = {"epoch": k + 1, "loss": loss if batches == 1 else total / n}  # the mean, by batch size
+                record.update(split_metrics(cfg, self.dataset, "train", outputs))
+                for split in ("val", "test"):
+                    record.update(self._held_out(split))
             except BaseException:
                 # Ctrl-C or divergence partway through an epoch: go back to the state after the
                 # last whole epoch, so a checkpoint saved now resumes exactly where it says
                 self.load_state_dict(before)
                 raise
             self.epoch += 1
-            self.last = {
-                "epoch": self.epoch,
-                "loss": loss if batches == 1 else total / n,  # the mean, weighted by batch size
-                "train_acc": accuracy(outputs, y, cfg),
-                "test_acc": test_acc,
-                "lr": lr,
-                "seconds": time.perf_counter() - t0,
-            }
-            self.history.append({k: v for k, v in self.last.items() if k != "seconds"})
-            yield dict(self.last)
+            record.update(lr=lr, seconds=time.perf_counter() - t0)
+            self.last = record
+            self.history.append({k: v for k, v in record.items() if k != "seconds"})
+            if self.stopper is not None and self.stopper.update(self.epoch, record["val_loss"], self.params):
+                self.params = self.stopper.best_weights.copy()  # as Keras' restore_best_weights
+            yield dict(record)
+
+    def _held_out(self, split):
+        """A held-out split's record entries, at the weights after the epoch."""
+        X, _ = self.dataset.rows(split)
+        if len(X) == 0:
+            return split_metrics(self.config, self.dataset, split, np.empty((0, 1)))
+        outputs = self.backend.predict(self.params, X)
+        return split_metrics(self.config, self.dataset, split, outputs, data_loss(self.config, outputs, self.T[split]))
 
 
 # what must be the same to resume a run: the rest (epochs, lr and the optimizer's other
@@ -348,10 +400,11 @@ class Run:
 
 
 def train(config, dataset, trainer=None):
-    """Train as the resolved config says; yield a record per epoch:
-    {epoch (1-based), loss (mean over the epoch's batches, before each update), train_acc
-    (of those same outputs), test_acc (after the epoch, None without a test split), lr,
-    seconds}. Accuracies are None for a regression target. Raises TrainingDiverged."""
+    """Train as the resolved config says; yield a record per epoch (metrics.record_keys:
+    epoch, loss (mean over the epoch's batches, before each update), the training rows'
+    accuracy or errors (of those same outputs), the validation and test rows' loss (no l2
+    term) and accuracy or errors (after the epoch; None without such rows), lr, seconds).
+    Raises TrainingDiverged."""
     trainer = trainer or Trainer(config, dataset)
     yield from trainer.run()
 

@@ -51,6 +51,15 @@ def test_a_version_1_file_loads_without_a_data_fingerprint(tmp_path, saved):
     assert loaded["version"] == checkpoint.VERSION and loaded["data"]["fingerprint"] is None
 
 
+def test_a_version_2_file_loads_without_target_scale_or_early_stopping(tmp_path, saved):
+    old = json.loads(json.dumps(saved))
+    old["version"] = 2
+    del old["data"]["target_mean"], old["data"]["target_std"], old["early_stopping"]
+    loaded = checkpoint.load_checkpoint(write(tmp_path, old))
+    assert loaded["version"] == checkpoint.VERSION
+    assert (loaded["data"]["target_mean"], loaded["data"]["target_std"], loaded["early_stopping"]) == (None,) * 3
+
+
 def test_a_version_bump_is_one_entry(tmp_path, saved, monkeypatch):
     # a pretend next version that adds a top-level "notes" field: older files get its default
     now, next_ = checkpoint.VERSION, checkpoint.VERSION + 1

@@ -15,7 +15,9 @@ import numpy as np
 def test_an_empty_config_is_every_default():
     cfg = validate_config({}, "x")
     assert cfg["seed"] == DEFAULTS["seed"] and cfg["engine"] == "scalar"
-    assert cfg["data"] == {"name": "moons", "n_samples": 100, "noise": 0.1, "standardize": False, "test_split": 0.0}
+    assert cfg["data"] == {"name": "moons", "n_samples": 100, "noise": 0.1, "standardize": False, "test_split": 0.0,
+                           "val_split": 0.0}
+    assert cfg["early_stopping"] is None
     assert cfg["optimizer"] == {"name": "sgd", "lr": 0.1, "schedule": {"name": "constant"}}
     assert cfg["batch_size"] is None
 

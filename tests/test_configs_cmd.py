@@ -7,7 +7,7 @@ import pytest
 
 from conftest import REPO, write
 
-SHIPPED = ["circles", "digits", "iris", "moons", "spiral", "tiny", "wine", "xor"]
+SHIPPED = ["circles", "diabetes", "digits", "iris", "moons", "spiral", "tiny", "wine", "xor"]
 LISTED = "the shipped configs are " + ", ".join(SHIPPED)
 
 

@@ -39,8 +39,11 @@ def predict_json(run, model, data):
 
 def expected_outputs(doc):
     """What the exported model outputs, from predict's JSON: the probabilities for bce (of
-    the second class) and cross_entropy, else the raw outputs."""
+    the second class) and cross_entropy, the prediction for a regression target, else the
+    raw outputs."""
     rows = doc["predictions"]
+    if doc["task"] == "regression":  # in the target's units, as predict gives them
+        return np.array([[r["prediction"]] for r in rows])
     if rows[0]["probabilities"] is None:
         return np.array([r["outputs"] for r in rows])
     probs = np.array([[r["probabilities"][c] for c in doc["classes"]] for r in rows])

@@ -18,6 +18,8 @@ from conftest import need_module, write
 
 CONFIGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+# an epoch record's keys for classification, in order (the log's lines, the checkpoint's metrics)
+RECORD = ["epoch", "loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr", "seconds"]
 
 
 def config(name):
@@ -31,9 +33,8 @@ def read_log(path):
 
 def without_seconds(text):
     """Output with the timings (the only thing that may differ between runs) blanked."""
-    text = re.sub(r"in \d+\.\d s", "in _ s", text)
-    text = re.sub(r"\(\d+\.\d s\)", "(_ s)", text)
-    return re.sub(r"(?m) +\d+\.\d\d$", " _", text)
+    text = re.sub(r" *\d+(\.\d+)? m?s\b| *\d+ min \d\d s\b", " _", text)
+    return text.replace("( _)", "(_)")
 
 
 # --- every shipped config runs from another directory and learns ---------------------
@@ -122,17 +123,17 @@ def test_table_and_summary(run):
     lines = without_seconds(result.output).splitlines()
     assert lines[0] == ("Training MLP 3-4-4-1 (41 parameters) on tiny: 4 training samples; "
                         "mse loss, sgd lr 0.05, full batch, seed 0.")
-    assert lines[1].split() == ["epoch", "loss", "train", "acc", "lr", "seconds"]
+    assert lines[1].split() == ["epoch", "loss", "train", "acc", "lr", "time"]
     assert [line.split()[0] for line in lines[2:5]] == ["1", "2", "3"]
-    assert lines[5] == "Trained MLP 3-4-4-1 (41 parameters) on tiny for 3 epochs in _ s."
+    assert lines[5] == "Trained MLP 3-4-4-1 (41 parameters) on tiny for 3 epochs in _."
     assert lines[6].startswith("Final loss ") and lines[6].endswith("(4 samples).")
     assert len(lines) == 7
 
 
 def test_test_accuracy_column_only_with_a_held_out_split(run):
     result = run("train", config("xor"), "--epochs", "2")
-    assert result.output.splitlines()[1].split() == ["epoch", "loss", "train", "acc", "test", "acc", "lr",
-                                                    "seconds"]
+    assert result.output.splitlines()[1].split() == ["epoch", "loss", "train", "acc", "test", "loss", "test",
+                                                    "acc", "lr", "time"]
     assert "test accuracy" in result.output
 
 
@@ -145,7 +146,7 @@ def test_every_shows_every_nth_epoch_and_the_last(run):
 def test_quiet_prints_only_the_summary(run):
     result = run("train", config("tiny"), "--epochs", "3", "--quiet")
     lines = without_seconds(result.output).splitlines()
-    assert lines[0] == "Trained MLP 3-4-4-1 (41 parameters) on tiny for 3 epochs in _ s."
+    assert lines[0] == "Trained MLP 3-4-4-1 (41 parameters) on tiny for 3 epochs in _."
     assert len(lines) == 2
 
 
@@ -213,7 +214,7 @@ def test_checkpoint_contents(run, tmp_path):
     assert result.exit_code == 0
     assert f"Checkpoint saved to {save}." in result.output
     ckpt = load_checkpoint(save)
-    assert ckpt["format"] == "mgrad-checkpoint" and ckpt["version"] == 2
+    assert ckpt["format"] == "mgrad-checkpoint" and ckpt["version"] == 3
     assert ckpt["sizes"] == [4, 8, 3]
     assert len(ckpt["weights"]) == 4 * 8 + 8 + 8 * 3 + 3
     assert ckpt["epoch"] == 3
@@ -223,8 +224,8 @@ def test_checkpoint_contents(run, tmp_path):
     assert ckpt["data"]["fingerprint"]["rows"] == 150 and len(ckpt["data"]["fingerprint"]["sha256"]) == 64
     assert ckpt["optimizer"]["name"] == "adam" and ckpt["optimizer"]["t"] == 3
     assert ckpt["config"]["data"] == {"name": "iris", "target": "species", "task": "auto", "standardize": True,
-                                      "test_split": 0.2}  # the shipped CSV by name: the checkpoint works anywhere
-    assert set(ckpt["metrics"]) == {"epoch", "loss", "train_acc", "test_acc", "lr", "seconds"}
+                                      "test_split": 0.2, "val_split": 0.0}  # the shipped CSV by name: works anywhere
+    assert set(ckpt["metrics"]) == set(RECORD)
     assert os.listdir(tmp_path) == ["iris.json"]  # no temporary file left behind
 
 
@@ -263,8 +264,9 @@ def test_log_has_one_json_line_per_epoch(run, tmp_path):
     assert f"Log written to {log}." in result.output
     rows = read_log(log)
     assert [r["epoch"] for r in rows] == [1, 2, 3]
-    assert set(rows[0]) == {"epoch", "loss", "train_acc", "test_acc", "lr", "seconds"}
-    assert all(0 <= r["test_acc"] <= 1 for r in rows)
+    assert list(rows[0]) == RECORD
+    assert all(0 <= r["test_acc"] <= 1 and r["test_loss"] > 0 for r in rows)
+    assert rows[0]["val_loss"] is None and rows[0]["val_acc"] is None
 
 
 def test_graph_dot(run, tmp_path):
@@ -334,7 +336,7 @@ def test_ctrl_c_prints_what_was_done_and_exits_130(run, tmp_path, monkeypatch):
     assert result.exit_code == 130
     lines = without_seconds(result.output).splitlines()
     assert [line.split()[0] for line in lines[2:5]] == ["1", "2", "3"]
-    assert lines[5] == "Interrupted after 3 of 50 epochs (_ s): MLP 3-4-4-1 (41 parameters) on tiny."
+    assert lines[5] == "Interrupted after 3 of 50 epochs (_): MLP 3-4-4-1 (41 parameters) on tiny."
     assert lines[7] == f"Checkpoint saved to {save}."
     assert load_checkpoint(save)["epoch"] == 3
 
@@ -415,10 +417,11 @@ def test_both_engines_give_the_same_weights_and_losses(name):
     s_start, s_log, s_end = run_engine(name, "scalar")
     t_start, t_log, t_end = run_engine(name, "tensor")
     assert np.array_equal(s_start, t_start)  # the same initial weights, bit for bit
-    s_loss, t_loss = np.array([r["loss"] for r in s_log]), np.array([r["loss"] for r in t_log])
-    np.testing.assert_allclose(t_loss, s_loss, rtol=1e-9, atol=0)
-    assert [(r["train_acc"], r["test_acc"], r["lr"]) for r in s_log] == \
-        [(r["train_acc"], r["test_acc"], r["lr"]) for r in t_log]
+    assert [list(r) for r in s_log] == [list(r) for r in t_log]
+    for key in s_log[0]:  # losses, accuracies, errors, lr: every number of the records
+        if key != "seconds":
+            s_values, t_values = ([np.nan if r[key] is None else r[key] for r in log] for log in (s_log, t_log))
+            np.testing.assert_allclose(t_values, s_values, rtol=1e-9, atol=1e-12, err_msg=key)
     np.testing.assert_allclose(t_end, s_end, rtol=1e-9, atol=1e-12)
 
 
@@ -540,3 +543,136 @@ def test_a_log_that_cannot_be_written_is_one_line(run):
     result = run("train", config("tiny"), "--log", "/dev/full", "-q")
     assert result.exit_code == 2
     assert result.stderr == "Error: cannot write /dev/full: No space left on device\n"
+
+
+# --- held-out loss, the chart, regression, early stopping ------------------------------------
+
+def test_test_loss_is_the_loss_without_the_l2_term(run, tmp_path):
+    cfg = write(tmp_path, "x.yaml", "data: {name: xor, test_split: 0.2}\nmodel: {layers: [4, 1], activation: tanh}\n"
+                                    "loss: {name: bce, l2: 0.01}\noptimizer: adam\nepochs: 3\n")
+    log, save = tmp_path / "x.jsonl", tmp_path / "x.json"
+    assert run("train", cfg, "--log", log, "--save", save, "-q").exit_code == 0
+    last = read_log(log)[-1]
+    from mgrad_cli import evaluate
+
+    model = evaluate.load_model(str(save))
+    X, y, _, _ = evaluate.split_rows(model, "test")
+    with_l2 = evaluate.evaluate(model, X, y)["loss"]  # eval reports the training loss, l2 included
+    assert last["test_loss"] == pytest.approx(with_l2 - 0.01 * float(np.sum(model.params ** 2)), rel=1e-12)
+    assert last["test_loss"] < with_l2
+
+
+def chart_lines(output):
+    """The chart's lines: from its title line to its epoch labels."""
+    lines = output.splitlines()
+    start = next((i for i, line in enumerate(lines) if "loss  ── train" in line), None)
+    return [] if start is None else lines[start:start + 13]
+
+
+def test_chart_after_the_table_when_asked_plain_when_piped(run):
+    result = run("train", config("xor"), "--epochs", "12", "--chart")
+    lines = result.output.splitlines()
+    chart = chart_lines(result.output)
+    assert chart[0].startswith("loss  ── train  •• test") and "accuracy  ── train  •• test" in chart[0]
+    assert lines.index(chart[0]) == 2 + 12  # after the intro, the header and 12 rows
+    assert lines[2 + 12 + 13].startswith("Trained MLP 2-8-1")  # then the summary
+    assert chart[-2].lstrip().startswith("└┬") and chart[-1].split()[:1] == ["1"] and chart[-1].split()[-1] == "12"
+    assert "\x1b" not in result.output and all(len(line) <= 120 for line in chart)
+    assert chart_lines(run("train", config("xor"), "--epochs", "12", "--chart", "-q").output)  # --chart wins over -q
+    assert not chart_lines(run("train", config("xor"), "--epochs", "12").output)  # piped: none by default
+    assert not chart_lines(run("train", config("xor"), "--epochs", "12", "--no-chart").output)
+
+
+def test_chart_by_default_on_a_terminal(run, monkeypatch):
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert chart_lines(run("train", config("xor"), "--epochs", "5").output)
+    assert not chart_lines(run("train", config("xor"), "--epochs", "5", "--no-chart").output)
+
+
+def test_regression_reports_errors_in_the_targets_units(run, tmp_path, elsewhere):
+    log, save = tmp_path / "d.jsonl", tmp_path / "d.json"
+    result = run("train", config("diabetes"), "--log", log, "--save", save, "--every", "100")
+    assert result.exit_code == 0, result.output
+    lines = without_seconds(result.output).splitlines()
+    assert lines[1].split() == ["epoch", "loss", "train", "mse", "train", "mae", "train", "r²", "val", "loss",
+                                "test", "mse", "test", "mae", "test", "r²", "lr", "time"]
+    summary = lines[lines.index(next(x for x in lines if x.startswith("Trained MLP 10-8-1"))):]
+    assert summary[0] == "Trained MLP 10-8-1 (97 parameters) on diabetes for 43 epochs in _."
+    assert summary[1] == ("Stopped early at epoch 43 of 300: the validation loss has not improved for 20 epochs, "
+                          "since epoch 23; the weights of epoch 23 are kept.")
+    assert summary[2].startswith("At epoch 23: loss 0.537842, train MSE 2521.54, MAE 41.0327, R² 0.5635 (283 samples)")
+    assert summary[2].endswith("test loss 0.585798, test MSE 3384.27, MAE 46.5730, R² 0.4571 (88 samples).")
+    records = read_log(log)
+    kept = records[22]
+    assert kept["epoch"] == 23 and kept["test_r2"] >= 0.45  # the README's figure
+    # MSE in the target's units: the standardized loss times the target's variance
+    std = load_checkpoint(save)["data"]["target_std"]
+    assert kept["test_mse"] == pytest.approx(kept["test_loss"] * std ** 2, rel=1e-9)
+    # predict and eval undo the standardization
+    doc = json.loads(run("predict", save, "-i", "59,2,32.1,101,157,93.2,38,4,4.8598,87", "--json").output)
+    assert 25 <= doc["predictions"][0]["prediction"] <= 346
+    ev = json.loads(run("eval", save, "--json").output)
+    assert (ev["mse"], ev["r2"]) == (pytest.approx(kept["test_mse"]), pytest.approx(kept["test_r2"]))
+
+
+def test_many_whole_number_targets_ask_for_the_task(run, tmp_path):
+    write(tmp_path, "d.csv", "a,score\n" + "".join(f"{i},{3 * i}\n" for i in range(30)))
+    cfg = write(tmp_path, "d.yaml", "data: {csv: d.csv}\nloss: mse\nmodel: {layers: [1]}\n")
+    result = run("train", cfg)
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {tmp_path / 'd.csv'}: column 'score' holds 30 different whole numbers: set "
+                             f"data.task: regression to predict it as a number, or data.task: classification to "
+                             f"take each number as a class\n")
+
+
+def test_columns_stay_aligned_for_any_magnitude(run, tmp_path):
+    write(tmp_path, "big.csv", "a,b,y\n" + "".join(f"{i},{i % 7},{1000 * i + 0.5}\n" for i in range(40)))
+    cfg = write(tmp_path, "big.yaml", "data: {csv: big.csv, test_split: 0.25}\nloss: mse\n"
+                                      "model: {layers: [1], output: linear}\noptimizer: {name: sgd, lr: 0.0001}\n"
+                                      "epochs: 6\n")
+    result = run("train", cfg)
+    assert result.exit_code == 0, result.output
+    table = result.output.splitlines()[1:8]
+    assert any(len(cell) >= 6 and float(cell) > 1e5 for cell in table[1].split()[1:3])  # losses of 6+ digits
+    assert len({len(line) for line in table}) == 1  # every row as wide as the header
+    ends = [[m.end() for m in re.finditer(r"\S+", line)] for line in table[1:]]
+    assert all(e == ends[0] for e in ends)  # every cell ends where its column does
+
+
+def test_early_stopping_needs_a_validation_split(run, tmp_path):
+    cfg = write(tmp_path, "e.yaml", "data: {name: xor, test_split: 0.2}\nearly_stopping: {patience: 3}\n")
+    result = run("train", cfg)
+    assert (result.exit_code, result.output) == (2, f"Error: {cfg}: early_stopping: needs validation rows to watch: "
+                                                    f"set data.val_split (the fraction of the training rows to hold "
+                                                    f"out, e.g. 0.2)\n")
+
+
+def test_early_stopping_keeps_the_best_weights_and_survives_a_resume(run, tmp_path):
+    whole, half = tmp_path / "whole.json", tmp_path / "half.json"
+    assert run("train", config("diabetes"), "--save", whole, "-q").exit_code == 0
+    ckpt = load_checkpoint(whole)
+    state = ckpt["early_stopping"]
+    assert (ckpt["epoch"], state["best_epoch"], state["bad_epochs"], state["stopped"]) == (43, 23, 20, True)
+    assert ckpt["weights"] == state["best_weights"]
+    assert min(ckpt["history"], key=lambda r: r["val_loss"])["epoch"] == 23
+    # the same run in two halves: the same stop and the same weights
+    assert run("train", config("diabetes"), "--save", half, "--epochs", "30", "-q").exit_code == 0
+    result = run("train", config("diabetes"), "--resume", half, "--epochs", "300", "-q")
+    assert result.exit_code == 0, result.output
+    resumed = load_checkpoint(half)
+    assert (resumed["epoch"], resumed["weights"], resumed["early_stopping"]) == (43, ckpt["weights"], state)
+    result = run("train", config("diabetes"), "--resume", half)  # nothing left to do
+    assert (result.exit_code, result.output) == (2, f"Error: {half}: early stopping ended this run at epoch 43 (the "
+                                                    f"best validation loss was at epoch 23); raise "
+                                                    f"early_stopping.patience above 20 to train on\n")
+
+
+def test_times_and_counts_read_naturally(run):
+    from mgrad_cli.report import duration, plural
+
+    assert [duration(s) for s in (0.0004, 0.0123, 0.4126, 1.0, 12.34, 125)] == \
+        ["0.4 ms", "12 ms", "413 ms", "1.0 s", "12.3 s", "2 min 05 s"]
+    assert (plural(1, "epoch"), plural(2, "epoch")) == ("1 epoch", "2 epochs")
+    lines = without_seconds(run("train", config("tiny"), "--epochs", "1", "-q").output).splitlines()
+    assert lines[0] == "Trained MLP 3-4-4-1 (41 parameters) on tiny for 1 epoch in _."

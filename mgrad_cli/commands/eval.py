@@ -4,6 +4,7 @@ import click
 
 from .. import evaluate as _evaluate
 from ..cli import CONTEXT_SETTINGS, cli, err_console, json_out, out_console, translate_errors
+from ..report import number
 
 
 @cli.command("eval", context_settings=CONTEXT_SETTINGS)
@@ -29,7 +30,8 @@ def eval_command(model_path, csv_path, split, as_json):
       mgrad eval moons.json --split train --json
 
     The loss is the training loss (l2 term included), so it compares with the table of
-    `mgrad train`. Exit codes: 0 done, 2 bad input.
+    `mgrad train`; a regression target's MSE, MAE and R² are in its own units.
+    Exit codes: 0 done, 2 bad input.
     """
     from .. import evaluate as ev
 
@@ -51,10 +53,11 @@ def eval_command(model_path, csv_path, split, as_json):
     if note:
         err_console().print(f"Note: {note}; evaluating on the training rows.", markup=False, soft_wrap=True)
     out.print(f"{model_path}: {model.title}; evaluated on {what}.", markup=False, soft_wrap=True)
-    out.print(f"loss      {result['loss']:.6f}", markup=False)
-    if model.task == "regression":
-        out.print(f"mse       {result['mse']:.6g}", markup=False)
-        out.print(f"mae       {result['mae']:.6g}", markup=False)
+    out.print(f"loss      {number(result['loss'])}", markup=False)
+    if model.task == "regression":  # in the target's units
+        out.print(f"mse       {number(result['mse'])}", markup=False)
+        out.print(f"mae       {number(result['mae'])}", markup=False)
+        out.print(f"r²        {number(result['r2'], digits=4)}", markup=False)
         return
     out.print(f"accuracy  {100 * result['accuracy']:.1f}% ({result['correct']} of {result['samples']})",
               markup=False)

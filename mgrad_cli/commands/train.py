@@ -8,10 +8,15 @@ run reports each epoch, draws the graph and the figure, and prints the summary.
 import click
 
 from .. import render as _render
+from .. import report
 from ..backends import names as engine_names
 from ..cli import CONTEXT_SETTINGS, MgradClickError, cli, err_console, out_console, translate_errors
 from ..errors import GraphTooLarge, MgradError
 from ..files import check_writable, display_path
+from ..metrics import SPLITS
+from ..report import duration, number, percent, plural
+
+MAX_CHART_WIDTH = 120  # wider, a curve's steps get hard to follow
 
 
 @cli.command("train", context_settings=CONTEXT_SETTINGS)
@@ -40,14 +45,17 @@ from ..files import check_writable, display_path
 @click.option("--plot", "plot_path", metavar="PATH",
               help="After training, draw the loss and accuracy curves (and for 2-D data the decision "
                    "boundary) to a .png or .svg (needs matplotlib).")
+@click.option("--chart/--no-chart", default=None,
+              help="Draw the loss and accuracy curves in the terminal after the table  [default: on a terminal]")
 @translate_errors
 def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes,
-                  every, quiet, resume_path=None, save_every=None, plot_path=None, engine=None):
+                  every, quiet, resume_path=None, save_every=None, plot_path=None, engine=None, chart=None):
     """Train an MLP as the YAML file CONFIG says, and print a table of the epochs.
 
-    The table shows each epoch's loss, training accuracy, test accuracy (when the
-    config holds data back with test_split), learning rate and seconds. The same
-    config and seed give the same numbers on every run.
+    A row per epoch: the loss and accuracy of the training rows and of any held-out ones
+    (data.val_split, data.test_split; a regression's MSE, MAE and R² in the target's
+    units), the lr and the time; a chart of the curves on a terminal; the same numbers
+    for the same config and seed.
 
     \b
     Examples:
@@ -58,6 +66,7 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
       mgrad train configs/moons.yaml --resume moons.json --epochs 200
       mgrad train configs/moons.yaml --engine tensor   # the same numbers, 100x faster
       mgrad train configs/digits.yaml --graph digits.svg
+      mgrad train configs/diabetes.yaml --chart | less   # a regression; the chart in plain text
 
     Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C).
     """
@@ -81,13 +90,14 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
         if stop.saved:
             err_console().print(f"Saved the last good state (epoch {trainer.epoch}) to {save_path}.", markup=False)
         raise MgradClickError(stop.error)
+    if chart or (chart is None and not quiet and out.is_terminal):
+        table.print_chart(out, min(out.width, MAX_CHART_WIDTH))
     graph_nodes, graph_error = _draw_graph(trainer, graph_path, graph_max_nodes)
     plotted = _draw_plot(trainer, source, plot_path)
     table.print_summary(out, stop)
-    if stop.saved:
-        out.print(f"Checkpoint saved to {save_path}.", markup=False, soft_wrap=True)
-    if log_path is not None:
-        out.print(f"Log written to {log_path}.", markup=False, soft_wrap=True)
+    for done, what in ((stop.saved, f"Checkpoint saved to {save_path}."), (log_path, f"Log written to {log_path}.")):
+        if done:
+            out.print(what, markup=False, soft_wrap=True)
     if graph_nodes is not None:
         out.print(f"Graph of the loss on {graph_what} ({graph_nodes} nodes) drawn to {graph_path}.",
                   markup=False, soft_wrap=True)
@@ -173,7 +183,7 @@ def _run(run, table, out, every, quiet):
     rows_to = progress.console if (progress is not None and out.is_terminal) else out
 
     def print_row(r):
-        if r["epoch"] % every == 0 or r["epoch"] in (start + 1, total):
+        if r["epoch"] % every == 0 or r["epoch"] in (start + 1, total) or trainer.stopped:
             rows_to.print(table.row(r), markup=False, soft_wrap=True, highlight=False)
 
     if not quiet:
@@ -212,72 +222,116 @@ def _draw_plot(trainer, source, plot_path):
                              (dataset.X_raw, dataset.y, dataset.is_test))
 
 
-def _percent(a):
-    return "-" if a is None else f"{100 * a:.1f}%"
-
-
-def _loss(x):
-    return f"{x:.6f}" if 1e-4 <= abs(x) < 1e6 or x == 0 else f"{x:.5e}"
+def _r2(value):
+    return number(value, digits=4)
 
 
 class Table:
-    """The words of a run: the introduction, a row per epoch, the summary."""
+    """The words of a run: the introduction and the header, a row per epoch (report.Table's
+    columns), the chart and the summary."""
 
     def __init__(self, trainer):
         from .. import train as training
 
-        self.trainer, config, dataset = trainer, trainer.config, trainer.dataset
-        self.classify, self.has_test = dataset.task == "classification", len(dataset.test_idx) > 0
-        self.columns = [("epoch", max(5, len(str(config["epochs"])))), ("loss", 12)]
-        if self.classify:
-            self.columns += [("train acc", 9)] + ([("test acc", 8)] if self.has_test else [])
-        self.columns += [("lr", 10), ("seconds", 7)]
+        self.trainer, config, ds = trainer, trainer.config, trainer.dataset
+        self.counts = {split: len(ds.rows(split)[0]) for split in SPLITS}
+        self.table = report.Table(ds.task, {s for s, n in self.counts.items() if n}, config["epochs"])
         self.start = trainer.epoch
-        self.what = f"{training.describe(config, dataset, len(trainer.params))} on {dataset.name}"
+        self.what = f"{training.describe(config, ds, len(trainer.params))} on {ds.name}"
 
-    def row(self, r):
-        cells = [str(r["epoch"]), _loss(r["loss"])]
-        if self.classify:
-            cells += [_percent(r["train_acc"])] + ([_percent(r["test_acc"])] if self.has_test else [])
-        cells += [f"{r['lr']:.4g}", f"{r['seconds']:.2f}"]
-        return "  ".join(c.rjust(w) for c, (_, w) in zip(cells, self.columns))
+    def row(self, record):
+        return self.table.row(record)
 
     def print_intro(self, out, resume_path):
+        for line in self._intro(resume_path):
+            out.print(line, markup=False, soft_wrap=True)
+        out.print(self.table.header(), style="bold", markup=False, soft_wrap=True)
+
+    def print_chart(self, out, width):
+        from .. import chart
+
+        for line in chart.run_chart(self.trainer.history, self.trainer.dataset.task, width):  # a resumed run's too
+            out.print(line, soft_wrap=True)
+
+    def print_summary(self, out, stop):
+        for line in self._summary("stopped" if self.trainer.stopped else stop.status, stop.seconds):
+            out.print(line, markup=False, soft_wrap=True)
+
+    def _intro(self, resume_path):
         from ..config import DEFAULTS
 
-        config, dataset = self.trainer.config, self.trainer.dataset
-        test_note = f", {len(dataset.test_idx)} held out for testing" if self.has_test else ""
+        config, n = self.trainer.config, self.counts
+        held = [f"{plural(n['val'], 'validation sample')}" if n["val"] else "",
+                f"{n['test']} held out for testing" if n["test"] else ""]
         opt = config["optimizer"]
         sched = "" if opt["schedule"]["name"] == "constant" else f", {opt['schedule']['name']} schedule"
         batch = "full batch" if not config["batch_size"] else f"batches of {config['batch_size']}"
+        stopping = config["early_stopping"]
+        stops = "" if stopping is None else f"; early stopping after {plural(stopping['patience'], 'epoch')} " \
+                                            f"without a better validation loss"
         engine = "" if config["engine"] == DEFAULTS["engine"] else f"; {config['engine']} engine"
-        out.print(f"Training {self.what}: "
-                  f"{len(dataset.train_idx)} training samples{test_note}; {config['loss']['name']} loss, "
-                  f"{opt['name']} lr {opt['lr']:g}{sched}, {batch}, seed {config['seed']}{engine}.",
-                  markup=False, soft_wrap=True)
+        lines = [f"Training {self.what}: {', '.join([plural(n['train'], 'training sample')] + [h for h in held if h])}"
+                 f"; {config['loss']['name']} loss, {opt['name']} lr {opt['lr']:g}{sched}, {batch}, seed "
+                 f"{config['seed']}{engine}{stops}."]
         if self.start:
-            out.print(f"Resuming from {resume_path} after epoch {self.start} of {config['epochs']}.",
-                      markup=False, soft_wrap=True)
-        out.print("  ".join(name.rjust(w) for name, w in self.columns), style="bold", markup=False, soft_wrap=True)
+            lines.append(f"Resuming from {resume_path} after epoch {self.start} of {config['epochs']}.")
+        return lines
 
-    def print_summary(self, out, stop):
-        trainer, dataset = self.trainer, self.trainer.dataset
-        total = trainer.config["epochs"]
-        if stop.status == "interrupted":
-            out.print(f"Interrupted after {trainer.epoch} of {total} epochs ({stop.seconds:.1f} s): {self.what}.",
-                      markup=False, soft_wrap=True)
+    def _summary(self, status, seconds):
+        trainer, total = self.trainer, self.trainer.config["epochs"]
+        took = duration(seconds)
+        if status == "interrupted":
+            first = f"Interrupted after {trainer.epoch} of {plural(total, 'epoch')} ({took}): {self.what}."
         elif self.start:
-            out.print(f"Trained {self.what} for epochs {self.start + 1} to {trainer.epoch} in {stop.seconds:.1f} s.",
-                      markup=False, soft_wrap=True)
+            first = f"Trained {self.what} for epochs {self.start + 1} to {trainer.epoch} in {took}."
         else:
-            out.print(f"Trained {self.what} for {trainer.epoch} epochs in {stop.seconds:.1f} s.",
-                      markup=False, soft_wrap=True)
+            first = f"Trained {self.what} for {plural(trainer.epoch, 'epoch')} in {took}."
+        lines = [first]
+        if trainer.last is None:
+            return lines
         last = trainer.last
-        if last is None:
-            return
-        parts = [f"Final loss {_loss(last['loss'])}"]
-        if self.classify:
-            parts.append(f"train accuracy {_percent(last['train_acc'])} ({len(dataset.train_idx)} samples)")
-            if self.has_test:
-                parts.append(f"test accuracy {_percent(last['test_acc'])} ({len(dataset.test_idx)} samples)")
-        out.print(", ".join(parts) + ".", markup=False, soft_wrap=True)
+        if status == "stopped":
+            best = trainer.stopper.best_epoch
+            lines.append(f"Stopped early at epoch {trainer.epoch} of {total}: the validation loss has not improved for "
+                         f"{plural(trainer.stopper.bad_epochs, 'epoch')}, since epoch {best}; the weights of epoch "
+                         f"{best} are kept.")
+            last = next(r for r in trainer.history if r["epoch"] == best)
+        lines.append(("At epoch " + str(last["epoch"]) + ": l" if status == "stopped" else "Final l")
+                     + self._metrics(last)[1:] + ".")
+        bests = self._bests()
+        if bests:
+            lines.append("Best " + "; best ".join(bests) + ".")
+        return lines
+
+    def _metrics(self, r):
+        """'loss 0.1, train accuracy 97.5% (80 samples), ...' for a record."""
+        parts = [f"loss {number(r['loss'])}"]
+        for split in SPLITS:
+            if not self.counts[split]:
+                continue
+            name, n = {"train": "train", "val": "validation", "test": "test"}[split], self.counts[split]
+            loss = "" if split == "train" else f"{name} loss {number(r.get(split + '_loss'))}, "
+            if self.trainer.dataset.task == "regression":
+                parts.append(f"{loss}{name} MSE {number(r.get(split + '_mse'))}, MAE {number(r.get(split + '_mae'))}, "
+                             f"R² {_r2(r.get(split + '_r2'))} ({plural(n, 'sample')})")
+            else:
+                parts.append(f"{loss}{name} accuracy {percent(r.get(split + '_acc'))} ({plural(n, 'sample')})")
+        return ", ".join(parts)
+
+    def _bests(self):
+        """'test loss 0.0123 at epoch 40', ...: the best held-out loss and accuracy (or R²) of the run."""
+        bests, history = [], self.trainer.history
+        other = "r2" if self.trainer.dataset.task == "regression" else "acc"
+        for split in ("val", "test"):
+            if not self.counts[split] or not history:
+                continue
+            name = {"val": "validation", "test": "test"}[split]
+            for key, pick, show in ((f"{split}_loss", min, number), (f"{split}_{other}", max,
+                                                                       percent if other == "acc" else _r2)):
+                values = [r.get(key) for r in history if r.get(key) is not None]
+                if values:
+                    value = pick(values)
+                    epoch = next(r["epoch"] for r in history if r.get(key) == value)
+                    label = {"loss": "loss", "acc": "accuracy", "r2": "R²"}[key.split("_")[1]]
+                    bests.append(f"{name} {label} {show(value)} at epoch {epoch}")
+        return bests
