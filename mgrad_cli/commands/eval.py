@@ -17,7 +17,7 @@ from ..report import number
 @translate_errors
 def eval_command(model_path, csv_path, split, as_json):
     """Measure a trained model: loss, and accuracy with a confusion matrix (or the
-    mean squared error for a regression target).
+    MSE, MAE and R² for a regression target).
 
     Without CSV it rebuilds the data set the model was trained on (from the config in
     the checkpoint) and uses the rows held out for testing. A CSV needs the model's
@@ -61,6 +61,11 @@ def eval_command(model_path, csv_path, split, as_json):
         return
     out.print(f"accuracy  {100 * result['accuracy']:.1f}% ({result['correct']} of {result['samples']})",
               markup=False)
+    out.print(_confusion_table(result))
+
+
+def _confusion_table(result):
+    """The confusion matrix with each class's recall, as a rich Table."""
     from rich.table import Table
 
     table = Table(title="confusion matrix (rows: true class, columns: predicted)", title_justify="left")
@@ -76,4 +81,4 @@ def eval_command(model_path, csv_path, split, as_json):
         total = sum(counts) + sum(missed)
         recall = "-" if total == 0 else f"{100 * counts[i] / total:.1f}%"
         table.add_row(name, *[str(c) for c in counts + missed], recall)
-    out.print(table)
+    return table
