@@ -84,6 +84,7 @@ def cli():
     Examples:
       mgrad train configs/moons.yaml
       mgrad graph "e = a*b; d = e + c; L = d * f" a=2 b=-3 c=10 f=-2
+      mgrad backprop "b = a + a" a=3
       mgrad gradcheck "tanh(x*w + b)" x=2 w=-3 b=6.88
     """
 

@@ -137,3 +137,26 @@ def test_no_network_request_and_no_error(run, dot, browser, tmp_path):
     assert resources == []
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_a_tensor_graph_from_train(run, repo, dot, browser, tmp_path):
+    path = tmp_path / "run.html"
+    config = f"{repo}/configs/xor.yaml"
+    assert run("train", config, "--epochs", "1", "-q", "--engine", "tensor", "--graph", path).exit_code == 0
+    page = Page(browser, path)
+    page.press("ARROW_RIGHT")
+    assert page.text("text") == "t6 = X @ W1: 80×8, data ‖15.1224‖"  # an array's shape and norm, not its numbers
+    page.press("END")
+    assert page.text("phase") == "Backward pass done"
+    assert page.record("n5")[0] == ["W1", "2×8", "data ‖1.6535‖", "grad ‖0.1748‖"]  # norms, once complete
+    assert page.record("n4")[0] == ["X", "80×2", "data ‖12.9594‖", "no grad"]  # data: no gradient at all
+    page.press("HOME")
+    assert page.record("n5")[0][-1] == "grad …"
+
+
+def test_without_gradients_the_page_steps_forward_only(run, dot, browser, tmp_path):
+    page = Page(browser, draw(run, tmp_path, "y = x*x", "x=3", "--no-grad"))
+    assert page.text("counter") == "step 0 of 1"
+    page.press("ARROW_RIGHT", 3)
+    assert page.text("text") == "y = x * x = 3.0000 * 3.0000 = 9.0000"
+    assert page.record("n1")[0] == ["y", "data 9.0000"]
