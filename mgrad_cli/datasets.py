@@ -13,6 +13,7 @@ import csv
 import difflib
 import hashlib
 import os
+from operator import itemgetter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -419,7 +420,7 @@ def read_table(path, shown=None):
     with open_user_file(path, DataError, "CSV file", newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(bounded_lines(f, path, DataError, "CSV file"))
         try:  # (line number, row); reader.line_num is the line a row ends on
-            numbered = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
+            numbered = [(reader.line_num, row) for row in reader if "".join(row).strip()]
         except csv.Error as e:
             raise DataError(f"{shown}: not a valid CSV file ({e})") from None
 
@@ -452,6 +453,30 @@ def _check_header(header, shown, line):
         shown_numbers = ", ".join(shorten(n)[1:-1] for n in numbers[:3]) + (", ..." if len(numbers) > 3 else "")
         raise DataError(f"{where}: the first row holds numbers ({shown_numbers}), not column names; the file "
                         f"needs a header row naming its columns first (such as x1,x2,label)")
+
+
+def parse_columns(body, header, columns, shown):
+    """The numbers in these columns (indices into header) of every body row, as an array
+    (rows × columns), parsed by numpy in one go. A ragged row, or a cell that is not a
+    finite number, is a DataError naming the file, line and column of the first one, as
+    reading the cells one by one would find it."""
+    ragged = next((r for r, (_, row) in enumerate(body) if len(row) != len(header)), len(body))
+    rows = body[:ragged]
+    try:
+        with np.errstate(all="ignore"):
+            cells = itemgetter(*columns)  # (one cell, not a tuple, for one column: reshaped below)
+            X = np.array([cells(row) for _, row in rows], dtype=np.float64).reshape(len(rows), len(columns))
+        bad = not np.all(np.isfinite(X))
+    except ValueError:
+        bad = True
+    if bad:  # find the first offending cell, and say what is wrong with it
+        for line, row in rows:
+            for j in columns:
+                parse_number(row[j], shown, line, header[j])
+    if ragged < len(body):
+        line, row = body[ragged]
+        raise DataError(f"{shown}, line {line}: expected {len(header)} columns as in the header, got {len(row)}")
+    return X
 
 
 def parse_number(cell, shown, line, column):
@@ -502,15 +527,8 @@ def _read_csv(path, target, task, shown=None):
         raise DataError(f"{shown}: no column named '{target}' for data.target ({hint})")
 
     features = [j for j in range(len(header)) if j != t]
-    X = np.empty((len(body), len(features)))
-    labels = []
-    for r, (line, row) in enumerate(body):
-        if len(row) != len(header):
-            raise DataError(f"{shown}, line {line}: expected {len(header)} columns as in the "
-                            f"header, got {len(row)}")
-        for c, j in enumerate(features):
-            X[r, c] = parse_number(row[j], shown, line, header[j])
-        labels.append(_label(row[t], shown, line, header[t]))
+    X = parse_columns(body, header, features, shown)
+    labels = [_label(row[t], shown, line, header[t]) for line, row in body]
 
     feature_names = [header[j] for j in features]
     numeric = _all_numbers(labels)

@@ -15,7 +15,7 @@ import numpy as np
 from . import limits, losses, metrics
 from .backends import FAST, make_backend
 from .checkpoint import load_checkpoint
-from .datasets import BUILTINS, builtin_shape, changed, load_dataset, parse_number, read_table
+from .datasets import BUILTINS, builtin_shape, changed, load_dataset, parse_columns, parse_number, read_table
 from .errors import CheckpointError, DataError
 from .files import display_path
 
@@ -139,11 +139,13 @@ def read_rows(path, model, need_target=False):
     header_line, header, body = read_table(path)
     where = f"{shown}, line {header_line}"
     features = ", ".join(model.feature_names)  # (read_table has refused repeated names)
-    missing = [f for f in model.feature_names if f not in header]
+    position = {name: j for j, name in enumerate(header)}
+    known = set(model.feature_names)
+    missing = [f for f in model.feature_names if f not in position]
     if missing:
         raise DataError(f"{where}: missing column{'s' if len(missing) > 1 else ''} "
                         f"{', '.join(repr(m) for m in missing)} (the model's features are {features})")
-    extra = [h for h in header if h not in model.feature_names]
+    extra = [h for h in header if h not in known]
     target = model.target
     if target is None and len(extra) == 1:  # a checkpoint that does not name its target
         target = extra[0]
@@ -152,23 +154,15 @@ def read_rows(path, model, need_target=False):
             also = f"; the target column '{target}' may be present" if target else ""
             raise DataError(f"{where}, column '{name}': not a feature of the model "
                             f"(its features are {features}{also})")
-    has_target = target is not None and target in header
+    has_target = target is not None and target in position
     if need_target and not has_target:
         name = f"'{target}'" if target else "column"
         raise DataError(f"{where}: no target {name} to compare the predictions with "
                         f"(the columns are {', '.join(header)})")
-    cols = [header.index(f) for f in model.feature_names]
-    t = header.index(target) if has_target else None
-    X = np.empty((len(body), len(cols)))
-    labels, lines = [], []
-    for r, (line, row) in enumerate(body):
-        if len(row) != len(header):
-            raise DataError(f"{shown}, line {line}: expected {len(header)} columns as in the header, got {len(row)}")
-        for c, j in enumerate(cols):
-            X[r, c] = parse_number(row[j], shown, line, header[j])
-        if t is not None:
-            labels.append((line, row[t].strip()))
-        lines.append(line)
+    t = position[target] if has_target else None
+    X = parse_columns(body, header, [position[f] for f in model.feature_names], shown)
+    labels = [(line, row[t].strip()) for line, row in body] if t is not None else []
+    lines = [line for line, _ in body]
     y = None
     if has_target and need_target:
         y = _labels(model, labels, shown, target)
