@@ -181,3 +181,16 @@ def test_train_plot_to_an_unwritable_place_fails_before_training(run, tmp_path):
     assert result.exit_code == 2
     assert result.output.startswith("Error: cannot write /proc/t.png: ") and result.output.count("\n") == 1
     assert not ckpt.exists()  # stopped before training
+
+
+def test_a_checkpoint_whose_data_cannot_be_rebuilt_draws_the_curves_with_a_warning(run, models, tmp_path):
+    # its config asks for a billion samples: refused by the memory estimate, not generated
+    ckpt = json.loads((models / "xor.json").read_text())
+    ckpt["config"]["data"]["n_samples"] = 10 ** 9
+    (tmp_path / "big.json").write_text(json.dumps(ckpt))
+    result = run("plot", tmp_path / "big.json", "-o", tmp_path / "big.png", env={"MGRAD_MAX_MEMORY": "1G"})
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"Warning: {tmp_path / 'big.json'}: config: data.n_samples: 1,000,000,000 "
+                                    f"samples of xor with 2 features would need about 89.4 GB of memory")
+    assert result.stderr.endswith("; drawing the curves only.\n")
+    assert (tmp_path / "big.png").read_bytes().startswith(PNG)
