@@ -4,8 +4,9 @@ It runs before the command line's imports (click, rich, numpy: a few tenths of a
 so it sets up the process first: a Ctrl-C (SIGINT) or SIGTERM that arrives while they
 load ends the process at once, with no traceback and the status a shell gives a process
 stopped by that signal (128 + its number: 130, 143). Nothing has been done yet that
-would need saving. Once the CLI is loaded, Ctrl-C is Python's KeyboardInterrupt again,
-which the commands handle (training saves what it reached).
+would need saving. Once the CLI is loaded, Ctrl-C is Python's KeyboardInterrupt again
+and SIGTERM raises errors.Terminated, a KeyboardInterrupt too: the commands handle both
+(training saves what it reached) and exit with 130 or 143.
 """
 
 import os
@@ -20,8 +21,14 @@ def main():
     from .cli import main as run_cli  # click, rich and numpy load here
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _terminate)
     return run_cli()
+
+
+def _terminate(signum, frame):
+    from .errors import Terminated
+
+    raise Terminated()
 
 
 def _stop_during_startup(signum, frame):

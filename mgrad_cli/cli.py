@@ -2,11 +2,14 @@
 
 Commands are thin: parse options, call the library, render its results with rich.
 Library errors (mgrad_cli.errors) become one-line messages here:
-exit 0 ok, 1 a failed check or run, 2 bad input, 130 interrupted.
+exit 0 ok, 1 a failed check or run, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated
+(SIGTERM), 141 stdout closed (a pipe's reader gone, as with `| head`).
 """
 
 import functools
+import io
 import json
+import os
 import sys
 
 import click
@@ -54,6 +57,28 @@ class MgradClickError(click.ClickException):
         return msg
 
 
+def interrupt_status(e):
+    """The exit status for a KeyboardInterrupt: 130 for Ctrl-C, 143 for SIGTERM."""
+    return getattr(e, "exit_code", 130)
+
+
+def interrupt_message(e):
+    return getattr(e, "message", "Interrupted.")
+
+
+def stdout_closed():
+    """stdout's reader has gone (`mgrad ... | head`): stop quietly, as a process that SIGPIPE
+    ends, and return its status, 128 + 13. stdout is pointed at /dev/null, so the flush at
+    exit finds no broken pipe to complain about."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):  # not a real file (a test's capture)
+        pass
+    return 141
+
+
 def translate_errors(f):
     """Turn the library's exceptions into click errors with the right exit code."""
 
@@ -63,9 +88,11 @@ def translate_errors(f):
             return f(*args, **kwargs)
         except MgradError as e:
             raise MgradClickError(e) from None
-        except KeyboardInterrupt:  # click would say "Aborted!" and exit 1
-            click.echo("Interrupted.", err=True)
-            raise click.exceptions.Exit(130) from None
+        except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM (errors.Terminated); click would say "Aborted!"
+            click.echo(interrupt_message(e), err=True)
+            raise click.exceptions.Exit(interrupt_status(e)) from None
+        except BrokenPipeError:  # click would exit 1, the status of a failed check
+            raise click.exceptions.Exit(stdout_closed()) from None
         except MemoryError:  # past limits.py's estimate (or a bound set too high): no traceback
             raise MgradClickError(UserInputError(
                 f"ran out of memory; use smaller data, model or batch_size, or a lower {MEMORY_VARIABLE} "

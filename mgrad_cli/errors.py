@@ -40,6 +40,16 @@ class CheckpointError(UserInputError):
     """A checkpoint that is not ours, truncated, incompatible, or does not fit the data."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler, `timeout`, `kill`), raised where the program is, as Ctrl-C's
+    KeyboardInterrupt is, so everything that stops cleanly on Ctrl-C (a run saving what it
+    reached) does on SIGTERM too. The exit status is 128 + 15, as for a process the signal
+    ended."""
+
+    exit_code = 143
+    message = "Terminated."
+
+
 class TrainingDiverged(MgradError):
     """The loss became nan or inf: exit code 1."""
 
