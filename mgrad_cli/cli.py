@@ -6,6 +6,7 @@ exit 0 ok, 1 a failed check or run, 2 bad input, 130 interrupted (Ctrl-C), 143 t
 (SIGTERM), 141 stdout closed (a pipe's reader gone, as with `| head`).
 """
 
+import errno
 import functools
 import io
 import json
@@ -28,14 +29,24 @@ EXPR_CONTEXT_SETTINGS = dict(CONTEXT_SETTINGS, ignore_unknown_options=True)
 
 # --- consoles and errors -----------------------------------------------------------
 
+class _Console(Console):
+    """rich's Console, but a closed pipe raises BrokenPipeError where rich would exit 1 at
+    once: the command stops as it chooses (a run first saves what it reached), then exits
+    141 (stdout_closed)."""
+
+    def on_broken_pipe(self):
+        self.quiet = True  # nothing more from this console
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def out_console():
     """Data and tables: stdout. rich drops colour when it is not a terminal and honours NO_COLOR."""
-    return Console(file=sys.stdout, highlight=False)  # looked up per call: CliRunner swaps it
+    return _Console(file=sys.stdout, highlight=False)  # looked up per call: CliRunner swaps it
 
 
 def err_console():
     """Progress and diagnostics: stderr."""
-    return Console(file=sys.stderr, highlight=False)
+    return _Console(file=sys.stderr, highlight=False)
 
 
 class MgradClickError(click.ClickException):

@@ -75,6 +75,10 @@ def split_metrics(config, dataset, split, outputs, loss=None):
     return out
 
 
+# inputs or targets past this size make a diverging run the data's fault, not the learning rate's
+HUGE = 1e6
+
+
 class Trainer:
     """All a run's state: parameters, optimizer, epochs done, and the batch-order RNG.
 
@@ -91,6 +95,7 @@ class Trainer:
         self.rng = np.random.default_rng([config["seed"], 2])  # the order of minibatches
         self.last = None  # the last epoch's record
         self.history = []  # every epoch's record so far, without the timing (for plots)
+        self.updates = 0  # made by this trainer: none yet means the weights are those it started from
         n_out = config["model"]["layers"][-1]
         out = config["model"]["output"]
         # the targets of each split as the loss compares them
@@ -197,11 +202,27 @@ class Trainer:
         }
 
     def _diverged(self, k, lr, what):
-        """what: the loss or gradient that is not finite; None when an update overflowed."""
+        """what: the loss or gradient that is not finite; None when an update overflowed.
+        The advice is a lower learning rate, unless the data's own scale is the cause: the
+        loss overflowed before any update, or the inputs or targets are huge."""
+        scale, too_large = self._data_scale()
+        if what is not None and self.updates == 0:  # lr has played no part yet
+            return TrainingDiverged(f"the loss became {what} at epoch {k + 1}, before any update (so not because "
+                                    f"of the learning rate): {too_large}")
         what = "an update made the weights inf or nan" if what is None else f"the loss became {what}"
-        return TrainingDiverged(
-            f"{what} at epoch {k + 1} (lr {lr:g}): training diverged; "
-            f"try a lower learning rate, e.g. --lr {self.config['optimizer']['lr'] / 10:g}")
+        advice = too_large if scale > HUGE else \
+            f"try a lower learning rate, e.g. --lr {self.config['optimizer']['lr'] / 10:g}"
+        return TrainingDiverged(f"{what} at epoch {k + 1} (lr {lr:g}): training diverged; {advice}")
+
+    def _data_scale(self):
+        """(the largest input or regression target, what to do about it in words)."""
+        with np.errstate(all="ignore"):
+            x = float(np.max(np.abs(self.dataset.X_train), initial=0.0))
+            t = float(np.max(np.abs(self.T_train), initial=0.0)) if self.dataset.task == "regression" else 0.0
+        if t > x:
+            return t, f"the targets reach {t:g}, too large for the network's outputs; rescale the target column"
+        standardize = "" if self.config["data"].get("standardize") else " or set data.standardize: true"
+        return x, f"the inputs reach {x:g}, too large for the network to compute with; rescale them{standardize}"
 
     def _epoch(self, k, lr, X, T, n, bs):
         """One pass over the minibatches: (last batch loss, summed loss, batches, outputs)."""
@@ -217,6 +238,7 @@ class Trainer:
             outputs[idx] = out
             with np.errstate(all="ignore"):  # an overflow is caught just below, with a message
                 self.optimizer.step(self.params, grad, lr)
+            self.updates += 1
             if not np.all(np.isfinite(self.params)) or not self.optimizer.is_finite():
                 raise self._diverged(k, lr, None)
         return loss, total, batches, outputs
@@ -334,9 +356,10 @@ class JsonLog:
 
 @dataclass
 class Stop:
-    """How a run ended. status: 'finished', 'interrupted' (Ctrl-C) or 'diverged' (error
-    holds the TrainingDiverged); saved: whether the checkpoint was written at the end;
-    seconds: the time the epochs took."""
+    """How a run ended. status: 'finished', 'interrupted' (Ctrl-C or SIGTERM: error holds
+    the KeyboardInterrupt or errors.Terminated), 'output closed' (a callback's output went
+    to a closed pipe) or 'diverged' (error holds the TrainingDiverged); saved: whether the
+    checkpoint was written at the end; seconds: the time the epochs took."""
 
     status: str
     error: Exception = None
@@ -370,8 +393,10 @@ class Run:
         stop = Stop("finished")
         try:
             self._epochs()
-        except KeyboardInterrupt:
-            stop.status = "interrupted"
+        except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM (errors.Terminated)
+            stop.status, stop.error = "interrupted", e
+        except BrokenPipeError as e:  # a callback printed to a reader that has gone (| head)
+            stop.status, stop.error = "output closed", e
         except TrainingDiverged as e:
             stop.status, stop.error = "diverged", e
         stop.seconds = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""Signals and the process's exit status, run as real processes (`python -m mgrad_cli`)."""
+"""Signals, a closed stdout and the exit status, in real processes (`python -m mgrad_cli`)."""
 
 import os
 import signal
@@ -45,3 +45,44 @@ def test_python_m_and_the_console_script_run_the_same_entry_point(repo):
     done = subprocess.run([sys.executable, "-m", "mgrad_cli", "--version"], cwd=repo, capture_output=True,
                           text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(repo)))
     assert (done.returncode, done.stdout) == (0, "mgrad, version 0.1.0\n")
+
+
+def start_training(tmp_path, *args):
+    """`mgrad train` of micrograd's demo (a few hundredths of a second an epoch on the scalar
+    engine, 1,000 epochs: still running when the test acts), saving to m.json."""
+    return subprocess.Popen([sys.executable, "-m", "mgrad_cli", "train", str(REPO / "configs" / "moons.yaml"),
+                             "--epochs", "1000", "--save", "m.json", *args], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+def saved_epoch(tmp_path):
+    from mgrad_cli.checkpoint import load_checkpoint
+
+    return load_checkpoint(str(tmp_path / "m.json"))["epoch"]
+
+
+def test_sigterm_mid_run_saves_what_it_reached_and_exits_143(tmp_path):
+    proc = start_training(tmp_path)
+    for line in proc.stdout:  # until the first epoch's row: training is under way
+        if line.startswith("    1 "):
+            break
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (143, "")
+    done = next(line for line in out.splitlines() if line.startswith("Terminated after "))
+    epochs = int(done.split()[2])
+    assert done.startswith(f"Terminated after {epochs} of 1000 epochs (")
+    assert out.splitlines()[-1] == "Checkpoint saved to m.json."
+    assert saved_epoch(tmp_path) == epochs >= 1
+
+
+def test_a_closed_stdout_stops_quietly_saves_and_exits_141(tmp_path):
+    # as `mgrad train ... | head -3`: the reader goes away after three lines
+    proc = start_training(tmp_path)
+    lines = [proc.stdout.readline() for _ in range(3)]
+    assert lines[2].startswith("    1 ")
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 141
+    assert proc.stderr.read() == ""
+    assert saved_epoch(tmp_path) >= 1

@@ -320,6 +320,26 @@ def test_divergence_stops_with_a_message_and_keeps_the_last_good_state(run, tmp_
     assert ckpt["metrics"]["epoch"] == 5
 
 
+@pytest.mark.parametrize("rows, yaml, message", [
+    # the loss overflows on the weights training started from: no learning rate would help
+    ("a,b,t\n1,2,1e200\n3,4,2.5\n5,6,3.5\n", "loss: mse\n",
+     "the loss became inf at epoch 1, before any update (so not because of the learning rate): the targets reach "
+     "1e+200, too large for the network's outputs; rescale the target column"),
+    # huge inputs blow the weights up in a few updates: the data's scale is the cause
+    ("a,b,t\n1e307,2,x\n3,-1e307,y\n5,6,x\n7,8,y\n", "",
+     "the loss became inf at epoch 3 (lr 0.1): training diverged; the inputs reach 1e+307, too large for the "
+     "network to compute with; rescale them or set data.standardize: true"),
+    # ordinary data, a learning rate far too high
+    ("a,b,t\n1,2,x\n3,-1,y\n5,6,x\n7,8,y\n", "optimizer: {lr: 1.0e+300}\n",
+     "the loss became inf at epoch 2 (lr 1e+300): training diverged; try a lower learning rate, e.g. --lr 1e+299"),
+])
+def test_divergence_advice_names_the_cause(run, elsewhere, rows, yaml, message):
+    write(elsewhere, "d.csv", rows)
+    write(elsewhere, "c.yaml", "data: {csv: d.csv}\nmodel: {layers: [4, 1]}\n" + yaml)
+    result = run("train", "c.yaml", "-q")
+    assert (result.exit_code, result.stderr) == (1, f"Error: {message}\n")
+
+
 def test_ctrl_c_prints_what_was_done_and_exits_130(run, tmp_path, monkeypatch):
     calls = []
     real = ScalarBackend.loss_and_grad

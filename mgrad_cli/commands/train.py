@@ -10,7 +10,8 @@ import click
 from .. import render as _render
 from .. import report
 from ..backends import names as engine_names
-from ..cli import CONTEXT_SETTINGS, MgradClickError, cli, err_console, out_console, translate_errors
+from ..cli import (CONTEXT_SETTINGS, MgradClickError, cli, err_console, interrupt_message, interrupt_status,
+                   out_console, stdout_closed, translate_errors)
 from ..errors import GraphTooLarge, MgradError
 from ..files import check_writable, display_path
 from ..metrics import SPLITS
@@ -68,7 +69,8 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
       mgrad train configs/digits.yaml --graph digits.svg
       mgrad train configs/diabetes.yaml --chart | less   # a regression; the chart in plain text
 
-    Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C).
+    Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C),
+    143 terminated (SIGTERM), 141 stdout closed (| head); the last two save with --save too.
     """
     from .. import train as training
 
@@ -86,6 +88,8 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
     log = _open_log(training, log_path)
     run = training.Run(trainer, save_path, save_every, log)
     stop = _run(run, table, out, every, quiet)
+    if stop.status == "output closed":  # nothing can be said on stdout any more; the state reached is saved
+        raise click.exceptions.Exit(stdout_closed())
     if stop.status == "diverged":
         if stop.saved:
             err_console().print(f"Saved the last good state (epoch {trainer.epoch}) to {save_path}.", markup=False)
@@ -104,7 +108,7 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
     if plotted is not None:
         out.print(f"Figure ({' and '.join(plotted)}) drawn to {plot_path}.", markup=False, soft_wrap=True)
     if stop.status == "interrupted":
-        raise click.exceptions.Exit(130)
+        raise click.exceptions.Exit(interrupt_status(stop.error))
     if graph_error is not None:
         raise MgradClickError(graph_error)
 
@@ -254,7 +258,8 @@ class Table:
             out.print(line, soft_wrap=True)
 
     def print_summary(self, out, stop):
-        for line in self._summary("stopped" if self.trainer.stopped else stop.status, stop.seconds):
+        word = interrupt_message(stop.error).rstrip(".") if stop.status == "interrupted" else None
+        for line in self._summary("stopped" if self.trainer.stopped else stop.status, stop.seconds, word):
             out.print(line, markup=False, soft_wrap=True)
 
     def _intro(self, resume_path):
@@ -277,11 +282,11 @@ class Table:
             lines.append(f"Resuming from {resume_path} after epoch {self.start} of {config['epochs']}.")
         return lines
 
-    def _summary(self, status, seconds):
+    def _summary(self, status, seconds, word="Interrupted"):
         trainer, total = self.trainer, self.trainer.config["epochs"]
         took = duration(seconds)
-        if status == "interrupted":
-            first = f"Interrupted after {trainer.epoch} of {plural(total, 'epoch')} ({took}): {self.what}."
+        if status == "interrupted":  # word: Interrupted (Ctrl-C) or Terminated (SIGTERM)
+            first = f"{word} after {trainer.epoch} of {plural(total, 'epoch')} ({took}): {self.what}."
         elif self.start:
             first = f"Trained {self.what} for epochs {self.start + 1} to {trainer.epoch} in {took}."
         else:
