@@ -132,14 +132,14 @@ def cli():
 def json_out(doc):
     """--json: the document alone on stdout, always valid JSON: inf and nan anywhere in it
     are written as the strings "inf", "-inf", "nan" (gradcheck.json_number)."""
-    click.echo(json.dumps(_json_safe(doc), indent=2, allow_nan=False))
+    click.echo(json.dumps(json_safe(doc), indent=2, allow_nan=False))
 
 
-def _json_safe(v):
+def json_safe(v):
     if isinstance(v, dict):
-        return {k: _json_safe(x) for k, x in v.items()}
+        return {k: json_safe(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        return [_json_safe(x) for x in v]
+        return [json_safe(x) for x in v]
     return _gradcheck.json_number(v)
 
 

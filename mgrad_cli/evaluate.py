@@ -88,32 +88,40 @@ class Model:
         cross_entropy's softmax), else None."""
         return losses.probabilities(self.loss, outputs)
 
-    def predictions(self, X):
-        """One dict per row: prediction (a class name or a number; None for a class when an
-        output is nan), class (index or None),
-        probabilities ({class: p} or None), outputs (the raw last layer)."""
-        out = self.outputs(X)
-        rows = []
+    def predict(self, X, backend=None):
+        """Predictions for raw inputs X (n × features), as arrays: {"outputs" (n × n_out),
+        "classes" (n class indices, -1 where an output is nan: no class wins; None for
+        regression), "probabilities" (n × classes for a loss with a link, else None), and
+        for regression "values" (the predictions in the target's units)}."""
+        out = self.outputs(X, backend)
         if self.task == "regression":
             with np.errstate(all="ignore"):
                 values = self.target_values(out)
-            for o, value in zip(out, values):
-                rows.append({"prediction": float(value), "class": None, "probabilities": None,
-                             "outputs": [float(v) for v in o]})
-            return rows
+            return {"outputs": out, "values": values, "classes": None, "probabilities": None}
         with np.errstate(all="ignore"):
-            classes = self.classes(out)
+            classes = np.asarray(self.classes(out), dtype=np.int64)
             probs = self.probabilities(out)
-        for i, (o, c) in enumerate(zip(out, classes)):
-            no_class = bool(np.isnan(o).any())  # nan compares false with everything: no class wins
-            rows.append({
-                "prediction": None if no_class else self.class_names[int(c)],
-                "class": None if no_class else int(c),
-                "probabilities": None if probs is None else {
-                    name: float(p) for name, p in zip(self.class_names, probs[i])},
-                "outputs": [float(v) for v in o],
-            })
-        return rows
+        classes[np.isnan(out).any(axis=1)] = -1  # nan compares false with everything
+        return {"outputs": out, "classes": classes, "probabilities": probs}
+
+    def predictions(self, X, backend=None):
+        """One dict per row: prediction (a class name or a number; None for a class when an
+        output is nan), class (index or None), probabilities ({class: p} or None), outputs
+        (the raw last layer)."""
+        return self.rows(self.predict(X, backend))
+
+    def rows(self, predicted):
+        """predict()'s arrays as predictions()' dicts."""
+        outputs = predicted["outputs"].tolist()
+        if self.task == "regression":
+            return [{"prediction": v, "class": None, "probabilities": None, "outputs": o}
+                    for v, o in zip(predicted["values"].tolist(), outputs)]
+        names = self.class_names
+        classes = predicted["classes"].tolist()
+        probs = [None] * len(outputs) if predicted["probabilities"] is None else [
+            dict(zip(names, p)) for p in predicted["probabilities"].tolist()]
+        return [{"prediction": None if c < 0 else names[c], "class": None if c < 0 else c,
+                 "probabilities": p, "outputs": o} for o, c, p in zip(outputs, classes, probs)]
 
 
 def fast_backend(model):

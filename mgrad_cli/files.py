@@ -11,6 +11,7 @@ never replaced by a file.
 """
 
 import errno
+import io
 import os
 import stat
 import tempfile
@@ -67,9 +68,22 @@ def read_bounded(f, path, error, kind):
 
 
 def bounded_lines(f, path, error, kind):
-    """The lines of an open text file, refused with `error` once past limits.read_limit(kind)
-    (a line is read in pieces no longer than what is left: /dev/zero has no newline)."""
+    """The lines of an open text file, refused with `error` once past limits.read_limit(kind).
+    A regular file is refused by its size and then read as it is (at C speed); anything
+    else (a pipe, /dev/zero) a line at a time, in pieces no longer than what is left."""
     limit, why = read_limit(kind)
+    try:
+        st = os.fstat(f.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode):
+        if st.st_size > limit:
+            raise error(f"{display_path(path)}: larger than {_size(limit)}, {why}")
+        return f
+    return _lines_within(f, limit, lambda: error(f"{display_path(path)}: larger than {_size(limit)}, {why}"))
+
+
+def _lines_within(f, limit, too_large):
     left = limit
     while True:
         line = f.readline(left + 1)
@@ -77,7 +91,7 @@ def bounded_lines(f, path, error, kind):
             return
         left -= len(line)
         if left < 0:
-            raise error(f"{display_path(path)}: larger than {_size(limit)}, {why}")
+            raise too_large()
         yield line
 
 

@@ -22,3 +22,12 @@ def test_scalar_benchmark_matches_micrograd(micrograd):
     assert any(line.startswith("micrograd ") for line in lines)
     assert any(line.startswith("mgrad ") for line in lines)
     assert "loss curves agree to" in lines[-1]
+
+
+def test_predict_benchmark_runs_and_counts_every_row():
+    proc = subprocess.run([sys.executable, "bench/bench_predict.py", "--rows", "300", "--runs", "1"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("mgrad predict, iris model (MLP 4-8-3), 300 rows, median of 1 runs")
+    assert [line.split()[0] for line in lines[1:]] == ["--json", "table"]

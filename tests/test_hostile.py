@@ -130,6 +130,9 @@ ROWS = [
         "scalar engine (680 graph nodes each)"), config("data: {name: moons, n_samples: 100000}\n")),
     # --- files: bounded reads, impossible paths
     Row("csv-endless", ["train", "c.yaml"], read_limit("/dev/zero", "CSV file"), config("data: {csv: /dev/zero}\n")),
+    Row("csv-over-the-read-limit", ["train", "c.yaml"], "d.csv: larger than 1 KB, the most a CSV file may hold with "
+        "the memory this run may use (set by MGRAD_MAX_MEMORY)", csv_data("a,b,t\n" + "1,2,x\n3,4,y\n" * 100),
+        env={"MGRAD_MAX_MEMORY": "24K"}),
     Row("checkpoint-endless", ["eval", "/dev/zero"], read_limit("/dev/zero", "checkpoint")),
     Row("csv-directory", ["train", "c.yaml"], ".: is a directory, not a CSV file", config("data: {csv: .}\n")),
     Row("csv-nul-in-path", ["train", "c.yaml"], "'a\\x00b.csv': a path cannot contain a NUL character",

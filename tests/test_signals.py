@@ -86,3 +86,19 @@ def test_a_closed_stdout_stops_quietly_saves_and_exits_141(tmp_path):
     assert proc.wait(timeout=60) == 141
     assert proc.stderr.read() == ""
     assert saved_epoch(tmp_path) >= 1
+
+
+def test_predict_into_a_closed_pipe_exits_141_quietly(tmp_path):
+    # as `mgrad predict m.json many.csv | head -1`: far more output than a pipe holds
+    trained = subprocess.run([sys.executable, "-m", "mgrad_cli", "train", str(REPO / "configs" / "tiny.yaml"),
+                              "--save", "m.json", "-q"], cwd=tmp_path, capture_output=True, timeout=60,
+                             env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert trained.returncode == 0
+    (tmp_path / "many.csv").write_text("x0,x1,x2\n" + "1,2,3\n" * 50_000)
+    proc = subprocess.Popen([sys.executable, "-m", "mgrad_cli", "predict", "m.json", "many.csv"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.stdout.readline().split()[0] == "line"
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 141
+    assert proc.stderr.read() == ""
