@@ -88,12 +88,7 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
     log = _open_log(training, log_path)
     run = training.Run(trainer, save_path, save_every, log)
     stop = _run(run, table, out, every, quiet)
-    if stop.status == "output closed":  # nothing can be said on stdout any more; the state reached is saved
-        raise click.exceptions.Exit(stdout_closed())
-    if stop.status == "diverged":
-        if stop.saved:
-            err_console().print(f"Saved the last good state (epoch {trainer.epoch}) to {save_path}.", markup=False)
-        raise MgradClickError(stop.error)
+    _end_early(stop, trainer, save_path)
     if chart or (chart is None and not quiet and out.is_terminal):
         table.print_chart(out, min(out.width, MAX_CHART_WIDTH))
     graph_nodes, graph_error = _draw_graph(trainer, graph_path, graph_max_nodes)
@@ -111,6 +106,17 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
         raise click.exceptions.Exit(interrupt_status(stop.error))
     if graph_error is not None:
         raise MgradClickError(graph_error)
+
+
+def _end_early(stop, trainer, save_path):
+    """Exit at once from a run that cannot go on to its summary: stdout closed (141, quietly:
+    nothing can be said there any more; the state reached is saved) or diverged (1)."""
+    if stop.status == "output closed":
+        raise click.exceptions.Exit(stdout_closed())
+    if stop.status == "diverged":
+        if stop.saved:
+            err_console().print(f"Saved the last good state (epoch {trainer.epoch}) to {save_path}.", markup=False)
+        raise MgradClickError(stop.error)
 
 
 def _check_paths(save_path, log_path, graph_path, plot_path, save_every, resume_path):
