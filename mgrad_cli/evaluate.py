@@ -226,7 +226,11 @@ def training_data(model):
 
     Raises CheckpointError when the data no longer fits the model (a CSV changed or moved)."""
     data_cfg = dict(model.config["data"], standardize=False)
-    if data_cfg["name"] in BUILTINS:  # refuse what cannot fit before generating it
+    stored = model.ckpt["data"].get("fingerprint")
+    if data_cfg["name"] in BUILTINS:  # refuse what cannot fit, or is not the data, before generating it
+        rows = builtin_shape(data_cfg)[0]
+        if stored is not None and stored["rows"] != rows:
+            raise _not_the_data(model, data_cfg["name"], f"{stored['rows']} rows then, {rows} now")
         limits.check(limits.data_costs(data_cfg, *builtin_shape(data_cfg)), f"{model.source}: config")
     try:
         ds = load_dataset(data_cfg, model.config["seed"])
@@ -239,11 +243,15 @@ def training_data(model):
     if (ds.class_names is None) != (model.class_names is None) or (
             ds.class_names is not None and list(ds.class_names) != model.class_names):
         raise CheckpointError(f"{model.source}: {ds.name} no longer has the classes the model was trained on")
-    change = changed(model.ckpt["data"].get("fingerprint"), ds)
+    change = changed(stored, ds)
     if change is not None:
-        raise CheckpointError(f"{model.source}: {ds.name} is not the data the model was trained on ({change}); "
-                              f"its held-out rows would not be the ones held out in training")
+        raise _not_the_data(model, ds.name, change)
     return ds, ds.X
+
+
+def _not_the_data(model, name, change):
+    return CheckpointError(f"{model.source}: {name} is not the data the model was trained on ({change}); "
+                           f"its held-out rows would not be the ones held out in training")
 
 
 SPLITS = ("test", "train", "all")

@@ -18,6 +18,7 @@ from .files import cannot_write, write_atomic
 
 SUFFIXES = (".png", ".svg")
 GRID_SIDE = 200  # the decision boundary is predicted on a 200×200 grid (on the tensor engine)
+MAX_POINTS = 5_000  # data points drawn at most (a seeded sample of bigger data sets)
 # Okabe and Ito's colour-blind-safe palette without its yellow, which is lost on white:
 # blue, orange, bluish green, vermillion, reddish purple, sky blue, black
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
@@ -130,16 +131,21 @@ def _boundary(ax, model, X, y, is_test=None):
     Z = model.classes(model.outputs(grid, backend)).reshape(xx.shape)
     ax.contourf(xx, yy, Z, levels=np.arange(k + 1) - 0.5, cmap=cmap, vmin=-0.5, vmax=k - 0.5, alpha=0.25)
     is_test = np.zeros(len(X), dtype=bool) if is_test is None else np.asarray(is_test, dtype=bool)
+    present = sorted(set(np.asarray(y, dtype=int).tolist()))
+    shown = np.arange(len(X))
+    if len(X) > MAX_POINTS:  # a seeded sample: matplotlib takes minutes over millions of markers
+        shown = np.sort(np.random.default_rng(0).choice(len(X), MAX_POINTS, replace=False))
     for rows, marker in ((~is_test, "o"), (is_test, "^")):  # training points round, held-out triangles
+        rows = shown[rows[shown]]
         ax.scatter(X[rows, 0], X[rows, 1], c=np.asarray(y)[rows], s=40, marker=marker, cmap=cmap,
                    vmin=-0.5, vmax=k - 0.5, edgecolors="k", linewidths=0.5)
-    present = sorted(set(np.asarray(y, dtype=int).tolist()))
     handles = [Line2D([], [], marker="s", linestyle="", color=colors[c], markeredgecolor="k",
                       label=model.class_names[c]) for c in present]
     if is_test.any():
         handles += [Line2D([], [], marker=m, linestyle="", color="white", markeredgecolor="k", label=what)
                     for m, what in (("o", "train"), ("^", "test"))]
-    ax.legend(handles=handles, title="class", loc="best", fontsize="small")
+    title = "class" if len(shown) == len(X) else f"class ({len(shown):,} of {len(X):,} points)"
+    ax.legend(handles=handles, title=title, loc="best", fontsize="small")
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
     ax.set_xlabel(model.feature_names[0])

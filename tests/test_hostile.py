@@ -189,7 +189,12 @@ ROWS = [
     Row("save-in-a-missing-directory", ["train", "c.yaml", "--save", "nowhere/m.json"], "cannot write nowhere/m.json: "
         "No such file or directory", config("model: {layers: [2, 1]}\n")),
     Row("checkpoint-data-billion-eval", ["eval", "m.json"], memory("m.json: config: data.n_samples",
-        "1,000,000,000 samples of xor with 2 features"), checkpoint_with(**{"data.n_samples": 10 ** 9})),
+        "1,000,000,000 samples of xor with 2 features"),
+        checkpoint_edited(lambda c: (c["config"]["data"].__setitem__("n_samples", 10 ** 9),
+                                     c["data"].__setitem__("fingerprint", None)))),  # (as a version 1 file)
+    Row("checkpoint-data-grown-eval", ["eval", "m.json"], "m.json: xor is not the data the model was trained on "
+        "(100 rows then, 10000000 now); its held-out rows would not be the ones held out in training",
+        checkpoint_with(**{"data.n_samples": 10 ** 7})),
 ]
 
 

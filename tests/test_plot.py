@@ -4,6 +4,7 @@ import json
 import re
 import sys
 
+import numpy as np
 import pytest
 
 from models import config_path, train_checkpoint
@@ -187,6 +188,7 @@ def test_a_checkpoint_whose_data_cannot_be_rebuilt_draws_the_curves_with_a_warni
     # its config asks for a billion samples: refused by the memory estimate, not generated
     ckpt = json.loads((models / "xor.json").read_text())
     ckpt["config"]["data"]["n_samples"] = 10 ** 9
+    ckpt["data"]["fingerprint"] = None  # (as a version 1 file: else the row count refuses it first)
     (tmp_path / "big.json").write_text(json.dumps(ckpt))
     result = run("plot", tmp_path / "big.json", "-o", tmp_path / "big.png", env={"MGRAD_MAX_MEMORY": "1G"})
     assert result.exit_code == 0, result.output
@@ -194,3 +196,24 @@ def test_a_checkpoint_whose_data_cannot_be_rebuilt_draws_the_curves_with_a_warni
                                     f"samples of xor with 2 features would need about 89.4 GB of memory")
     assert result.stderr.endswith("; drawing the curves only.\n")
     assert (tmp_path / "big.png").read_bytes().startswith(PNG)
+
+
+def test_a_big_data_set_draws_a_sample_of_its_points(models, tmp_path, monkeypatch):
+    import matplotlib.axes
+
+    from mgrad_cli import evaluate, plot
+
+    drawn = []
+    scatter = matplotlib.axes.Axes.scatter
+
+    def counting(self, x, *args, **kwargs):
+        drawn.append(len(x))
+        return scatter(self, x, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "scatter", counting)
+    model = evaluate.load_model(models / "xor.json")
+    X = np.random.default_rng(0).normal(size=(12_000, 2))
+    y, is_test = (X[:, 0] > 0).astype(int), np.arange(12_000) % 5 == 0
+    plot.plot_run(tmp_path / "x.png", model, model.history, (X, y, is_test))
+    assert sum(drawn) == plot.MAX_POINTS == 5_000
+    assert 0 < drawn[1] < drawn[0]  # held-out points among them
