@@ -213,7 +213,7 @@ def run_torch(wl, start, X, y, batches, threads, device="cpu", dtype="float64"):
 def run_torch_engine(wl, start, X, y, batches, threads, device="cpu", dtype="float64"):
     """mgrad's torch engine, step by step as the trainer drives it: the loss and gradient of
     the batch, the checks that they and the update are finite, torch.optim's SGD."""
-    from mgrad_cli.torch_engine import TorchBackend
+    from mgrad_cli.backends.torch import TorchBackend
 
     backend = TorchBackend(X.shape[1], wl.sizes, "relu", "linear", wl.loss(), L2, device=device, dtype=dtype)
     backend.set_threads(threads)

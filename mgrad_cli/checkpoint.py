@@ -44,6 +44,8 @@ Defaults for fields that older files may lack:
   standardized), "early_stopping" (version 2: null, none configured) and the records'
   val_loss, test_loss, val_acc and regression metrics (older records lack them: no
   such curves).
+- version 4 added config "device" and "dtype" (where the engine computed): version 3 files
+  get "auto", which is where they ran (the CPU, in float64).
 
 save_checkpoint writes through files.write_atomic: a reader sees the old file or the new
 one, never half, even if the writer is killed.
@@ -61,7 +63,7 @@ from .errors import CheckpointError, ConfigError, shorten
 from .files import display_path, open_user_file, read_bounded, write_atomic
 
 FORMAT = "mgrad-checkpoint"
-VERSION = 3
+VERSION = 4
 KEYS = ("format", "version", "config", "sizes", "weights", "optimizer", "epoch", "rng", "data", "metrics",
         "early_stopping")
 STOPPER_KEYS = ("best_epoch", "best_loss", "best_weights", "bad_epochs", "stopped")
@@ -81,9 +83,17 @@ def _from_version_2(ckpt, bad):
     return ckpt
 
 
+def _from_version_3(ckpt, bad):
+    """Version 3 computed on the CPU in float64, the engines' only place then."""
+    if isinstance(ckpt.get("config"), dict):
+        ckpt["config"].setdefault("device", "auto")
+        ckpt["config"].setdefault("dtype", "auto")
+    return ckpt
+
+
 # version v -> a function (ckpt of version v, bad) -> ckpt of version v + 1; `bad(message)`
 # makes the CheckpointError naming the file
-UPGRADES = {1: _from_version_1, 2: _from_version_2}
+UPGRADES = {1: _from_version_1, 2: _from_version_2, 3: _from_version_3}
 # (section or None for the top level, field) -> the default for a file that lacks it
 DEFAULTS = {(None, "history"): [], ("data", "target"): None}
 

@@ -24,7 +24,9 @@ from .nn import ACTIVATIONS
 
 DEFAULTS = {
     "seed": 0,                  # seeds everything: the data, the split, the weights, the batch order
-    "engine": "scalar",         # scalar (a Value per number, the lecture's engine), tensor (numpy): backends/
+    "engine": "scalar",         # scalar (a Value per number, the lecture's engine), tensor (numpy), torch: backends/
+    "device": "auto",           # where the engine computes: cpu, or cuda (a GPU, the torch engine); auto: a GPU if any
+    "dtype": "auto",            # float64, or float32 (the torch engine); auto: float64 on the CPU, float32 on a GPU
     "data": {
         "name": "moons",        # a built-in (tiny, xor, moons, ...) or csv; `mgrad datasets` lists them
         # every data set's settings, with their types, ranges and defaults, are declared with
@@ -54,6 +56,8 @@ DEFAULTS = {
 # loss falling below its best so far by more than `min_delta`, and keep the best weights
 EARLY_STOPPING = {"patience": 10, "min_delta": 0.0}
 
+DEVICES = ("auto", "cpu", "cuda")
+DTYPES = ("auto", "float64", "float32")
 # name -> the parameters it takes, with their defaults
 OPTIMIZERS = {
     "sgd": {"lr": 0.1},
@@ -150,6 +154,8 @@ def validate_config(raw, source):
     config = {
         "seed": v.integer(get("seed"), "seed", minimum=0, maximum=2 ** 32 - 1),  # numpy's RandomState takes 32 bits
         "engine": v.choice(get("engine"), "engine", backends.names()),
+        "device": v.choice(get("device"), "device", DEVICES),
+        "dtype": v.choice(get("dtype"), "dtype", DTYPES),
         "data": _data(v, raw.get("data", {})),
         "model": _model(v, raw.get("model", {})),
         "loss": _loss(v, raw.get("loss", {})),
@@ -164,7 +170,19 @@ def validate_config(raw, source):
     problem = losses.output_problem(config["loss"]["name"], config["model"]["output"])
     if problem is not None:
         v.fail("model.output", problem)
+    _where(v, config)
     return config
+
+
+def _where(v, config):
+    """Refuse a device or dtype the config's engine cannot compute on (its backend says)."""
+    engine = config["engine"]
+    for key, words in (("device", "on the"), ("dtype", "in")):
+        value, able = config[key], getattr(backends.backend_class(engine), key + "s")
+        if value != "auto" and value not in able:
+            others = [n for n in backends.names() if value in getattr(backends.backend_class(n), key + "s")]
+            v.fail(key, f"the {engine} engine computes {words} {' or '.join(able)} only; {value} needs engine "
+                        f"{' or '.join(others)}")
 
 
 def _data(v, raw):

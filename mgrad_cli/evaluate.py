@@ -16,7 +16,7 @@ from . import limits, losses, metrics
 from .backends import FAST, make_backend
 from .checkpoint import load_checkpoint
 from .datasets import BUILTINS, builtin_shape, changed, load_dataset, parse_columns, parse_number, read_table
-from .errors import CheckpointError, DataError
+from .errors import CheckpointError, DataError, UserInputError
 from .files import display_path
 
 
@@ -39,7 +39,7 @@ class Model:
         self.target_mean, self.target_std = data.get("target_mean"), data.get("target_std")
         self.epoch = ckpt["epoch"]
         self.history = list(ckpt.get("history") or [])
-        self.backend = make_backend(self.config, self.n_features)  # (the config was validated on load)
+        self.backend = _backend(self.config, self.n_features)
 
     @property
     def n_features(self):
@@ -122,6 +122,16 @@ class Model:
             dict(zip(names, p)) for p in predicted["probabilities"].tolist()]
         return [{"prediction": None if c < 0 else names[c], "class": None if c < 0 else c,
                  "probabilities": p, "outputs": o} for o, c, p in zip(outputs, classes, probs)]
+
+
+def _backend(config, nin):
+    """The checkpoint's engine (its config was validated on load), or the tensor engine (the
+    same numbers, in float64 on the CPU) when that one cannot run here: its extra is not
+    installed (PyTorch) or its device is not here (a GPU). Any engine's model runs on any other."""
+    try:
+        return make_backend(config, nin)
+    except UserInputError:
+        return make_backend(config, nin, FAST)
 
 
 def fast_backend(model):

@@ -33,7 +33,8 @@ ONNX_OPSET, ONNX_IR_VERSION = 17, 8  # opset 17 needs IR version 8: runtimes sin
 INPUT, OUTPUT = "input", "output"
 ONNX_OPS = {"tanh": "Tanh", "relu": "Relu", "sigmoid": "Sigmoid", "softmax": "Softmax"}
 # torch.nn's module for each, as (class name, keyword arguments)
-TORCH_MODULES = {"tanh": ("Tanh", {}), "relu": ("ReLU", {}), "sigmoid": ("Sigmoid", {}), "softmax": ("Softmax", {"dim": 1})}
+TORCH_MODULES = {"tanh": ("Tanh", {}), "relu": ("ReLU", {}), "sigmoid": ("Sigmoid", {}),
+                 "softmax": ("Softmax", {"dim": 1})}
 
 
 def check_path(path):
@@ -118,7 +119,7 @@ def require(fmt):
     """The package that writes fmt ('onnx' or 'pt'), or UserInputError naming the extra."""
     if fmt == "onnx":
         return extras.require("onnx", "exporting to .onnx", "onnx", "the onnx package")
-    from .torch_engine import require_torch
+    from .backends.torch import require_torch
 
     return require_torch("exporting to .pt")
 
@@ -184,7 +185,8 @@ def sequential_code(model, path="MODEL.pt"):
     for name, args, kwargs in modules(model):
         given = [str(a) for a in args] + [f"{k}={v}" for k, v in kwargs.items()]
         lines.append(f"    torch.nn.{name}({', '.join(given)}),")
-    lines += [").double()", f"saved = torch.load({json.dumps(str(path))})", 'model.load_state_dict(saved["state_dict"])']
+    lines += [").double()", f"saved = torch.load({json.dumps(str(path))})",
+              'model.load_state_dict(saved["state_dict"])']
     x = "x" if model.mean is None else '(x - saved["mean"]) / saved["std"]'
     lines += [f"# x: raw features, n x {model.n_features} float64 ({', '.join(model.feature_names)})",
               f"output = model({x})  # {describe_output(model)}"]

@@ -30,7 +30,7 @@ EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3  # torch.autograd.gradcheck's defaults
 
 OK, FAIL, NOT_DIFFERENTIABLE = "ok", "FAIL", "not differentiable"
 
-# the scalar and tensor engines' gradients agree when |s - t| <= ENGINE_ATOL + ENGINE_RTOL * max(|s|, |t|)
+# two engines' gradients agree when |s - t| <= ENGINE_ATOL + ENGINE_RTOL * max(|s|, |t|)
 ENGINE_RTOL, ENGINE_ATOL = 1e-9, 1e-12
 BOTH = ("scalar", "tensor")  # the engines --engine both compares
 
@@ -153,6 +153,7 @@ def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RT
     _check_tolerances(eps, atol, rtol)
     if samples < 1:
         raise UserInputError(f"--samples must be at least 1, not {samples}")
+    config = dict(config, dtype="float64")  # differences of eps 1e-6 need float64 (as torch.autograd.gradcheck)
     dataset = datasets.load_dataset(config["data"], config["seed"])
     train.check_fit(config, dataset, source)
     backend = backends.make_backend(config, dataset.n_features, engine)
@@ -261,14 +262,13 @@ def _check_flat(backend, params, X, T, chosen, kinked, eps, atol, rtol):
 
 @dataclass
 class EngineResult:
-    """One parameter checked on both engines: each engine's gradient, the central
-    difference (on the scalar engine), how far the engines are apart
-    (|scalar - tensor| / max(|scalar|, |tensor|)), and the larger of the two engines'
-    relative errors against the central difference."""
+    """One parameter checked on several engines: each engine's gradient (`grads`, by engine,
+    the first the reference), the central difference (on the reference), how far the
+    engines are apart (the largest |reference - other| / max(|gradients|)), and the
+    largest of the engines' relative errors against their central differences."""
 
     name: str
-    scalar: float
-    tensor: float
+    grads: dict
     numeric: float
     engine_error: float
     rel_error: float
@@ -276,36 +276,53 @@ class EngineResult:
     note: str = ""
 
     def to_dict(self):
-        return {k: json_number(v) for k, v in asdict(self).items()}
+        """As JSON: name, each engine's gradient under its name, then the rest."""
+        out = {"name": self.name, **self.grads}
+        out.update((k, v) for k, v in asdict(self).items() if k not in ("name", "grads"))
+        return {k: json_number(v) for k, v in out.items()}
 
 
-def check_engines(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RTOL, source="config"):
-    """check_config on the scalar and on the tensor engine, and the two compared with each
-    other: -> ({engine: loss}, [EngineResult], samples used). A parameter FAILs when the engines disagree
-    beyond float64 rounding, or when either engine disagrees with its central difference."""
-    checked = {e: check_config(config, samples, max_params, eps, atol, rtol, source, engine=e) for e in BOTH}
-    rows = []
-    for s, t in zip(checked["scalar"][1], checked["tensor"][1]):  # (loss, results, samples)
-        a, b = s.analytic, t.analytic
-        scale = max(abs(a), abs(b))
-        if a == b:
-            engine_error, agree = 0.0, True
+def engines_for(choice):
+    """The engines `--engine` names: both (the scalar and the tensor engine), all (every
+    registered engine), or one."""
+    from . import backends
+
+    return {"both": BOTH, "all": backends.names()}.get(choice, (choice,))
+
+
+def check_engines(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RTOL, source="config",
+                  engines=BOTH):
+    """check_config on each engine, and the engines compared with the first: -> ({engine:
+    loss}, [EngineResult], the batch). A parameter FAILs when an engine disagrees with the
+    first beyond float64 rounding, or when any engine disagrees with its central difference."""
+    checked = {e: check_config(config, samples, max_params, eps, atol, rtol, source, engine=e) for e in engines}
+    rows = [_compare(dict(zip(engines, results))) for results in zip(*(c[1] for c in checked.values()))]
+    return {e: loss for e, (loss, _, _) in checked.items()}, rows, checked[engines[0]][2]
+
+
+def _compare(results):
+    """One parameter's EngineResult from its Result on each engine ({engine: Result})."""
+    ref = next(iter(results.values()))
+    grads = {e: r.analytic for e, r in results.items()}
+    scale = max(abs(g) for g in grads.values())
+    apart = [abs(ref.analytic - g) for g in grads.values() if g != ref.analytic]  # nan != nan: counted
+    engine_error = max(apart) / max(scale, ENGINE_ATOL) if apart else 0.0
+    agree = all(d <= ENGINE_ATOL + ENGINE_RTOL * scale for d in apart)  # False for nan
+    rel_error = max(r.rel_error for r in results.values())
+    failing = [e for e, r in results.items() if r.status == FAIL]
+    if not agree:
+        status, note = FAIL, "the engines disagree: " + ", ".join(f"{e} {g:.17g}" for e, g in grads.items())
+    elif ref.status == NOT_DIFFERENTIABLE:  # the node-by-node check finds kinks; the flat one cannot
+        status, note = NOT_DIFFERENTIABLE, ref.note
+    elif failing:
+        if len(failing) == len(results):
+            which = "both engines disagree" if len(results) == 2 else "every engine disagrees"
         else:
-            engine_error = abs(a - b) / max(scale, ENGINE_ATOL)
-            agree = abs(a - b) <= ENGINE_ATOL + ENGINE_RTOL * scale  # False for nan
-        rel_error = max(s.rel_error, t.rel_error)
-        if not agree:
-            status, note = FAIL, f"the engines disagree: scalar {a:.17g}, tensor {b:.17g}"
-        elif s.status == NOT_DIFFERENTIABLE:  # the scalar check finds kinks; the tensor one cannot
-            status, note = NOT_DIFFERENTIABLE, s.note
-        elif FAIL in (s.status, t.status):
-            which = "both engines disagree" if s.status == t.status else (
-                f"the {'scalar' if s.status == FAIL else 'tensor'} engine disagrees")
-            status, note = FAIL, "; ".join([f"{which} with the central difference"] + [n for n in (s.note,) if n])
-        else:
-            status, note = OK, ""
-        rows.append(EngineResult(s.name, a, b, s.numeric, engine_error, rel_error, status, note))
-    return {e: loss for e, (loss, _, _) in checked.items()}, rows, checked["scalar"][2]
+            which = f"the {' and '.join(failing)} engine{'s disagree' if len(failing) > 1 else ' disagrees'}"
+        status, note = FAIL, "; ".join([f"{which} with the central difference"] + [n for n in (ref.note,) if n])
+    else:
+        status, note = OK, ""
+    return EngineResult(ref.name, grads, ref.numeric, engine_error, rel_error, status, note)
 
 
 # --- helpers ----------------------------------------------------------------------

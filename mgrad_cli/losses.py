@@ -57,7 +57,9 @@ def one_per_class_or_score(name, k, n, what, last):
 class Loss:
     """One loss. scalar(outputs, t): one sample's loss as a Value, from its outputs (a list of
     Values) and its targets (a list of floats). tensor(scores, T): the batch's mean loss as a
-    Tensor, from the scores (n x outputs) and the targets (a float64 array, n x columns)."""
+    Tensor, from the scores (n x outputs) and the targets (a float64 array, n x columns).
+    torch(torch, scores, T): the same on PyTorch tensors (the torch module is passed in: it
+    is an optional extra); None when the torch engine cannot train with it."""
 
     name: str
     scalar: Callable
@@ -67,6 +69,7 @@ class Loss:
     regression: bool = False    # it can fit a number (a regression target: 1 output unit)
     link: str = None            # "sigmoid" or "softmax": applied by the loss, giving probabilities
     refuses: tuple = ()         # (output activation, why it cannot train with it) pairs
+    torch: Callable = None
 
 
 # --- the scalar engine's forms: one sample ---------------------------------------------------
@@ -125,13 +128,36 @@ def _cross_entropy_tensor(scores, T):
     return -(scores.log_softmax(axis=1) * Tensor(onehot, "onehot", requires_grad=False)).sum() / labels.size
 
 
+# --- the torch engine's forms: the tensor engine's, on PyTorch tensors --------------------------
+
+def _mse_torch(torch, scores, T):
+    diff = scores - T
+    return (diff * diff).mean()
+
+
+def _hinge_torch(torch, scores, T):
+    return torch.relu(1.0 - T * scores).mean()
+
+
+def _bce_torch(torch, scores, T):
+    # log(1 + e^-m) as logaddexp(-m, 0): no overflow, and exact where F.softplus returns -m
+    # itself (past -m = 20)
+    m = T * scores
+    return torch.logaddexp(-m, torch.zeros_like(m)).mean()
+
+
+def _cross_entropy_torch(torch, scores, T):
+    return torch.nn.functional.cross_entropy(scores, T[:, 0].long())
+
+
 LOSSES = {loss.name: loss for loss in [
-    Loss("mse", _mse, _mse_tensor, "signs", one_per_class_or_score, regression=True),
+    Loss("mse", _mse, _mse_tensor, "signs", one_per_class_or_score, regression=True, torch=_mse_torch),
     Loss("hinge", _hinge, _hinge_tensor, "signs", one_score,
          refuses=(("sigmoid", "the hinge loss needs scores of either sign (targets ±1), which a sigmoid output "
-                              "(0 to 1) cannot give; use output linear or tanh, or loss mse"),)),
-    Loss("bce", _bce, _bce_tensor, "signs", one_score, link="sigmoid"),
-    Loss("cross_entropy", _cross_entropy, _cross_entropy_tensor, "index", one_per_class, link="softmax"),
+                              "(0 to 1) cannot give; use output linear or tanh, or loss mse"),), torch=_hinge_torch),
+    Loss("bce", _bce, _bce_tensor, "signs", one_score, link="sigmoid", torch=_bce_torch),
+    Loss("cross_entropy", _cross_entropy, _cross_entropy_tensor, "index", one_per_class, link="softmax",
+         torch=_cross_entropy_torch),
 ]}
 
 
@@ -174,6 +200,13 @@ def tensor_loss(name, scores, T, params=(), l2=0.0):
         return loss
     params = list(params)
     return loss + Tensor(l2, "l2", requires_grad=False) * (sumsq(params) if params else constant(0.0))
+
+
+def torch_loss(name, torch, scores, T, flat, l2=0.0):
+    """The loss of a batch as a PyTorch scalar: the scores (n x outputs), the encoded targets
+    (a tensor, n x columns), and every parameter in one flat tensor under l2."""
+    loss = LOSSES[name].torch(torch, scores, T)
+    return loss + l2 * torch.dot(flat, flat) if l2 else loss
 
 
 # --- targets, classes and probabilities: the same numbers for every engine ---------------------

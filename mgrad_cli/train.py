@@ -2,7 +2,8 @@
 epochs, and a Run is a whole run as `mgrad train` makes it.
 
 The backend works on a flat float64 vector of parameters (backends.mlp's order); T holds
-the targets encoded by losses.encode_targets. The optimizer (optim.py) and the
+the targets encoded by losses.encode_targets. The optimizer (optim.py's, or the backend's
+own with the same formulas and state: torch.optim on the torch engine) and the
 learning-rate schedule see only flat vectors, so every backend gets the same updates.
 
 Trainer.run() (and train()) yields one record per epoch. Run.start() drives it to the end
@@ -90,7 +91,7 @@ class Trainer:
         self.config, self.dataset = config, dataset
         self.backend = backend or make_backend(config, dataset.n_features)
         self.params = self.backend.init_params(random.Random(config["seed"]))
-        self.optimizer = optim.make_optimizer(config["optimizer"], len(self.params))
+        self.optimizer = self.backend.make_optimizer(config["optimizer"], len(self.params))
         self.epoch = 0  # epochs completed
         self.rng = np.random.default_rng([config["seed"], 2])  # the order of minibatches
         self.last = None  # the last epoch's record

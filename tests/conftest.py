@@ -5,6 +5,9 @@ The CI rule, in one place: outside CI a test that needs a reference tool (torch,
 Graphviz `dot` program, micrograd, threadpoolctl, scikit-learn) is skipped when it is missing; in CI
 (CI=1/true/yes) it fails instead, so the reference tests really run. Set
 MGRAD_TEST_WITHOUT_TORCH=1 to run CI without torch (the other-Pythons matrix).
+
+The tests run on the CPU: PyTorch is shown no GPU (CUDA_VISIBLE_DEVICES is emptied before
+it is imported), so device auto is the CPU and the torch engine's numbers are float64's.
 """
 
 import importlib
@@ -15,7 +18,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mgrad_cli.cli import cli
+os.environ["CUDA_VISIBLE_DEVICES"] = ""  # before anything imports torch
+
+from mgrad_cli.cli import cli  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REPO = Path(__file__).resolve().parent.parent  # the checkout's root

@@ -13,7 +13,7 @@ from mgrad_cli.backends import mlp
 from mgrad_cli.nn import MLP
 from mgrad_cli.tensor import constant
 
-from conftest import write
+from conftest import need_module, write
 
 CONFIG = """\
 seed: 3
@@ -70,8 +70,10 @@ def fd(monkeypatch):
 
 @pytest.mark.parametrize("engine", backends.names())
 def test_every_engine_draws_nn_mlps_network_and_names_it_alike(engine):
+    if engine == "torch":
+        need_module("torch")
     config = {"model": {"layers": [4, 3, 2], "activation": "relu", "output": "linear"},
-              "loss": {"name": "mse", "l2": 0.0}, "engine": engine}
+              "loss": {"name": "mse", "l2": 0.0}, "engine": engine, "device": "auto", "dtype": "auto"}
     backend = backends.make_backend(config, 3)
     params = backend.init_params(random.Random(5))
     lecture = MLP(3, [4, 3, 2], activation="relu", rng=random.Random(5))
@@ -114,4 +116,4 @@ def test_an_unregistered_engine_is_a_config_error(run, tmp_path):
     cfg = write(tmp_path, "c.yaml", CONFIG.format(engine="fd"))
     result = run("train", cfg)
     assert result.exit_code == 2
-    assert result.stderr == f"Error: {cfg}: engine: expected one of scalar, tensor, got 'fd'\n"
+    assert result.stderr == f"Error: {cfg}: engine: expected one of scalar, tensor, torch, got 'fd'\n"

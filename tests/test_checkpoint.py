@@ -90,3 +90,12 @@ def test_an_upgrade_that_cannot_fill_a_field_says_what_the_old_file_lacks(tmp_pa
         checkpoint.load_checkpoint(write(tmp_path, saved))
     assert str(e.value) == (f"{tmp_path / 'm.json'}: older checkpoints lack the notes; "
                             f"train again to use this mgrad")
+
+
+def test_a_version_3_file_loads_with_the_engine_on_the_cpu_in_float64(tmp_path, saved):
+    old = json.loads(json.dumps(saved))
+    old["version"] = 3
+    del old["config"]["device"], old["config"]["dtype"]
+    loaded = checkpoint.load_checkpoint(write(tmp_path, old))
+    assert loaded["version"] == checkpoint.VERSION
+    assert (loaded["config"]["device"], loaded["config"]["dtype"]) == ("auto", "auto")

@@ -57,7 +57,7 @@ def test_overrides_and_csv_paths_relative_to_the_config(tmp_path, monkeypatch):
      "x: optimizer.schedule.end: not a setting of schedule step (it takes every, gamma)"),
     ({"batch_size": 0}, "x: batch_size: expected a positive integer, got 0"),
     ({"seed": 2 ** 32}, "x: seed: expected an integer from 0 to 4294967295, got 4294967296"),
-    ({"engine": "numpy"}, "x: engine: expected one of scalar, tensor, got 'numpy'"),
+    ({"engine": "numpy"}, "x: engine: expected one of scalar, tensor, torch, got 'numpy'"),
 ])
 def test_schema_messages(raw, message):
     with pytest.raises(ConfigError) as e:

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from mgrad_cli import gradcheck, ops
 from mgrad_cli.engine import Value
 
+from conftest import need_module
+
 LECTURE = ["e = a*b; d = e + c; L = d * f", "a=2", "b=-3", "c=10", "f=-2"]
 NEURON = ["n = x1*w1 + x2*w2 + b; o = tanh(n)", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
 
@@ -284,18 +286,22 @@ def test_missing_config_is_exit_2(run, tmp_path):
 
 # --- --engine: the tensor engine, and both engines against each other -----------------------
 
-@pytest.mark.parametrize("engine", ["tensor", "both"])
-def test_every_shipped_config_passes_on_the_tensor_engine_and_on_both(run, repo, engine):
+@pytest.mark.parametrize("engine", ["tensor", "both", "torch", "all"])
+def test_every_shipped_config_passes_on_each_engine_and_on_both_and_all(run, repo, engine):
+    if engine in ("torch", "all"):
+        need_module("torch")
     for path in _shipped_configs(repo):
         result = run("gradcheck", "--config", path, "--engine", engine, "--max-params", "12", "--json")
         assert result.exit_code == 0, (path, result.output)
         doc = json.loads(result.stdout)
         assert doc["passed"] and doc["engine"] == engine and len(doc["results"]) == 12
         assert all(r["status"] in ("ok", "not differentiable") for r in doc["results"])
-        if engine == "both":
-            assert doc["loss"]["scalar"] == pytest.approx(doc["loss"]["tensor"], rel=1e-12)
+        if engine in ("both", "all"):
+            engines = ["scalar", "tensor"] + (["torch"] if engine == "all" else [])
+            assert doc["engines"] == engines
+            assert all(doc["loss"][e] == pytest.approx(doc["loss"]["scalar"], rel=1e-12) for e in engines)
             assert all(r["engine_error"] <= 1e-9 for r in doc["results"])
-            assert all(r["scalar"] == pytest.approx(r["tensor"], rel=1e-9, abs=1e-12) for r in doc["results"])
+            assert all(r[e] == pytest.approx(r["scalar"], rel=1e-9, abs=1e-12) for r in doc["results"] for e in engines)
 
 
 def test_engine_defaults_to_the_configs_and_can_be_overridden(run, repo):
@@ -335,6 +341,32 @@ def test_both_engines_catch_a_broken_tensor_op(run, repo, monkeypatch):
     result = run("gradcheck", "--config", path, "--engine", "both")
     assert result.exit_code == 1
     assert "w1.0.0: the engines disagree: scalar " in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("FAIL: 41 of 41 gradients disagree")
+
+
+def test_all_engines_table_and_a_broken_torch_loss(run, repo, monkeypatch, torch):
+    import dataclasses
+    import os
+
+    from mgrad_cli import losses
+
+    path = os.path.join(repo, "configs", "tiny.yaml")
+    result = run("gradcheck", "--config", path, "--engine", "all")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"Gradient check of {path} on the scalar, tensor and torch engines: loss = 0.8976 "
+                               "on 4 samples")
+    assert lines[2].split() == ["┃", "parameter", "┃", "scalar", "┃", "tensor", "┃", "torch", "┃", "numeric", "┃",
+                                "engines", "apart", "┃", "vs", "numeric", "┃", "status", "┃"]
+    assert lines[-1].startswith("ok: 41 of 41 gradients agree on the scalar, tensor and torch engines (engines apart")
+    # mse's torch form off by one part in a million: finite differences miss it, the engines do not
+    mse = losses.LOSSES["mse"]
+    monkeypatch.setitem(losses.LOSSES, "mse", dataclasses.replace(
+        mse, torch=lambda torch, scores, T: mse.torch(torch, scores, T) * (1 + 1e-6)))
+    assert run("gradcheck", "--config", path, "--engine", "torch").exit_code == 0
+    result = run("gradcheck", "--config", path, "--engine", "all")
+    assert result.exit_code == 1
+    assert "w1.0.0: the engines disagree: scalar " in result.stdout and ", torch " in result.stdout
     assert result.stdout.splitlines()[-1].startswith("FAIL: 41 of 41 gradients disagree")
 
 
@@ -379,9 +411,10 @@ def test_config_reports_the_samples_it_used(run, repo, monkeypatch, engine):
 
 def test_worst_takes_any_error_attribute_nan_first():
     """The one `worst` both gradcheck tables use (the --engine both one had its own copy)."""
-    rows = [gradcheck.EngineResult("a", 1.0, 1.0, 1.0, 1e-3, 0.5, "ok"),
-            gradcheck.EngineResult("b", 1.0, 1.0, 1.0, math.nan, 0.1, "FAIL"),
-            gradcheck.EngineResult("c", 1.0, 1.0, 1.0, 1e-2, 0.9, "ok")]
+    grads = {"scalar": 1.0, "tensor": 1.0}
+    rows = [gradcheck.EngineResult("a", grads, 1.0, 1e-3, 0.5, "ok"),
+            gradcheck.EngineResult("b", grads, 1.0, math.nan, 0.1, "FAIL"),
+            gradcheck.EngineResult("c", grads, 1.0, 1e-2, 0.9, "ok")]
     assert [r.name for r in gradcheck.worst(rows, "engine_error", "rel_error")] == ["b", "c"]
     assert [r.name for r in gradcheck.worst(rows, "engine_error")] == ["b"]
 

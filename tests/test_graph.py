@@ -257,7 +257,7 @@ def test_choices_come_from_their_source():
         return tuple(next(p for p in cli.commands[command].params if p.name == name).type.choices)
 
     assert choices("train", "engine") == backends.names()
-    assert choices("gradcheck", "engine") == backends.names() + ("both",)
+    assert choices("gradcheck", "engine") == backends.names() + ("both", "all")
     assert choices("eval", "split") == evaluate.SPLITS
 
 

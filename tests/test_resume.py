@@ -295,3 +295,46 @@ def test_resume_with_a_damaged_state_names_the_field(tmp_path, field, value, mes
     with pytest.raises(CheckpointError) as e:
         training.Trainer(config, ds).resume(ckpt, "m.json")
     assert str(e.value) == f"m.json: cannot resume from this checkpoint: {message}"
+
+
+# --- any engine's checkpoint on any other --------------------------------------------------------
+
+@pytest.mark.parametrize("first, then", [("torch", "tensor"), ("tensor", "torch"), ("torch", "scalar")])
+def test_a_checkpoint_resumes_on_another_engine_as_one_run(run, tmp_path, torch, first, then):
+    """3 epochs on one engine, 3 more on another: the 6 epochs of one run on the second."""
+    cfg = write(tmp_path, "c.yaml", SHUFFLED)  # adam's moments, shuffled minibatches, a test split
+    whole, half = tmp_path / "whole.json", tmp_path / "half.json"
+    assert run("train", cfg, "--engine", then, "--save", whole, "-q", "--threads", "1").exit_code == 0
+    assert run("train", cfg, "--engine", first, "--epochs", "3", "--save", half, "-q", "--threads", "1").exit_code == 0
+    result = run("train", cfg, "--engine", then, "--resume", half, "-q", "--threads", "1")
+    assert result.exit_code == 0, result.output
+    one, two = load_checkpoint(whole), load_checkpoint(half)
+    assert two["config"]["engine"] == then and two["epoch"] == 6
+    np.testing.assert_allclose(two["weights"], one["weights"], rtol=1e-9, atol=1e-12)
+    for key in ("m", "v"):
+        np.testing.assert_allclose(two["optimizer"][key], one["optimizer"][key], rtol=1e-9, atol=1e-15)
+    assert two["optimizer"]["t"] == one["optimizer"]["t"] and two["rng"] == one["rng"]
+    np.testing.assert_allclose([r["loss"] for r in two["history"]], [r["loss"] for r in one["history"]], rtol=1e-9)
+
+
+def test_a_torch_checkpoint_predicts_evaluates_and_plots_without_pytorch(run, tmp_path, torch, monkeypatch):
+    """Without PyTorch, a model the torch engine trained runs on the tensor engine: the same numbers."""
+    pytest.importorskip("matplotlib")
+    model = tmp_path / "xor.json"
+    assert run("train", config_path("xor"), "--engine", "torch", "--epochs", "5", "--save", model, "-q").exit_code == 0
+    asked = [("predict", model, "-i", "0.5,-0.5", "-i", "-1,1", "--json"), ("eval", model, "--json")]
+    with_torch = [json.loads(run(*args).stdout) for args in asked]
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` raises ImportError
+    without = [run(*args) for args in asked]
+    assert all(r.exit_code == 0 for r in without), [r.output for r in without]
+    predicted, evaluated = (json.loads(r.stdout) for r in without)
+    for a, b in zip(predicted["predictions"], with_torch[0]["predictions"]):
+        assert a["prediction"] == b["prediction"]
+        np.testing.assert_allclose(a["outputs"], b["outputs"], rtol=1e-12)
+    assert evaluated["accuracy"] == with_torch[1]["accuracy"]
+    assert evaluated["loss"] == pytest.approx(with_torch[1]["loss"], rel=1e-12)
+    result = run("plot", model, "-o", tmp_path / "xor.png")
+    assert result.exit_code == 0, result.output
+    result = run("train", config_path("xor"), "--engine", "torch", "--resume", model, "-q")
+    assert result.exit_code == 2  # training on the torch engine does need it
+    assert result.stderr.startswith("Error: the torch engine needs PyTorch, an optional extra")

@@ -19,7 +19,7 @@ OPTIMIZERS = [{"name": "sgd", "lr": 0.1}, {"name": "momentum", "lr": 0.1, "momen
 
 
 def backends(loss, output, n_out, activation="relu", l2=1e-3):
-    from mgrad_cli.torch_engine import TorchBackend
+    from mgrad_cli.backends.torch import TorchBackend
 
     args = (4, [8, 5, n_out], activation, output, loss, l2)
     return TensorBackend(*args), TorchBackend(*args, device="cpu", dtype="float64")
@@ -121,7 +121,7 @@ def test_an_overflowing_update_makes_the_state_not_finite(torch):
 
 
 def test_float32_runs_in_float32_and_stays_close(torch):
-    from mgrad_cli.torch_engine import TorchBackend
+    from mgrad_cli.backends.torch import TorchBackend
 
     tensor, _ = backends("cross_entropy", "linear", 3)
     f32 = TorchBackend(4, [8, 5, 3], "relu", "linear", "cross_entropy", 1e-3, device="cpu", dtype="float32")
@@ -135,7 +135,7 @@ def test_float32_runs_in_float32_and_stays_close(torch):
 
 
 def test_auto_is_float64_on_the_cpu(torch, monkeypatch):
-    from mgrad_cli.torch_engine import resolve
+    from mgrad_cli.backends.torch import resolve
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert resolve("auto", "auto") == ("cpu", "float64")
@@ -146,7 +146,7 @@ def test_auto_is_float64_on_the_cpu(torch, monkeypatch):
 
 
 def test_cuda_without_a_gpu_is_a_one_line_error(torch, monkeypatch):
-    from mgrad_cli.torch_engine import resolve
+    from mgrad_cli.backends.torch import resolve
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(UserInputError) as e:
@@ -156,7 +156,7 @@ def test_cuda_without_a_gpu_is_a_one_line_error(torch, monkeypatch):
 
 
 def test_without_pytorch_the_error_names_the_extra(monkeypatch):
-    from mgrad_cli.torch_engine import require_torch
+    from mgrad_cli.backends.torch import require_torch
 
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
     with pytest.raises(UserInputError) as e:

@@ -4,6 +4,7 @@ import importlib.util
 import json
 import os
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -214,7 +215,7 @@ def test_checkpoint_contents(run, tmp_path):
     assert result.exit_code == 0
     assert f"Checkpoint saved to {save}." in result.output
     ckpt = load_checkpoint(save)
-    assert ckpt["format"] == "mgrad-checkpoint" and ckpt["version"] == 3
+    assert ckpt["format"] == "mgrad-checkpoint" and ckpt["version"] == 4
     assert ckpt["sizes"] == [4, 8, 3]
     assert len(ckpt["weights"]) == 4 * 8 + 8 + 8 * 3 + 3
     assert ckpt["epoch"] == 3
@@ -413,14 +414,16 @@ SHIPPED = sorted(os.path.splitext(name)[0] for name in os.listdir(CONFIGS) if na
 
 
 def run_engine(name, engine, epochs=3, rows=128):
-    """Train a shipped config for a few epochs on one engine, on at most `rows` of its
-    training rows (and half as many test rows): -> (initial weights, records, final weights)."""
+    """Train a shipped config for a few epochs on one engine (on the CPU), on at most `rows`
+    of its training rows (and half as many test rows; None: all of them): -> (initial
+    weights, records, final weights)."""
     from mgrad_cli.config import load_config
     from mgrad_cli.datasets import load_dataset
 
-    cfg = load_config(config(name), {"epochs": epochs, "engine": engine})
+    cfg = load_config(config(name), {"epochs": epochs, "engine": engine, "device": "cpu"})
     ds = load_dataset(cfg["data"], cfg["seed"])
-    ds.train_idx, ds.test_idx = ds.train_idx[:rows], ds.test_idx[:rows // 2]  # digits: scalar is slow
+    if rows is not None:  # digits: scalar is slow
+        ds.train_idx, ds.test_idx = ds.train_idx[:rows], ds.test_idx[:rows // 2]
     trainer = training.Trainer(cfg, ds)
     assert trainer.backend.name == engine
     start = trainer.params.copy()
@@ -434,15 +437,25 @@ def test_every_config_is_shipped_and_digits_among_them():
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "digits" else n for n in SHIPPED])
 def test_both_engines_give_the_same_weights_and_losses(name):
-    s_start, s_log, s_end = run_engine(name, "scalar")
-    t_start, t_log, t_end = run_engine(name, "tensor")
-    assert np.array_equal(s_start, t_start)  # the same initial weights, bit for bit
-    assert [list(r) for r in s_log] == [list(r) for r in t_log]
-    for key in s_log[0]:  # losses, accuracies, errors, lr: every number of the records
+    assert_same_runs(run_engine(name, "scalar"), run_engine(name, "tensor"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_torch_engine_gives_the_tensor_engines_weights_and_losses(name, torch):
+    assert_same_runs(run_engine(name, "tensor", rows=None), run_engine(name, "torch", rows=None))
+
+
+def assert_same_runs(one, other):
+    """Two engines' runs of a config (run_engine's): the same initial weights bit for bit, and
+    every number of the records (losses, accuracies, errors, lr) and the final weights to 1e-9."""
+    (a_start, a_log, a_end), (b_start, b_log, b_end) = one, other
+    assert np.array_equal(a_start, b_start)
+    assert [list(r) for r in a_log] == [list(r) for r in b_log]
+    for key in a_log[0]:
         if key != "seconds":
-            s_values, t_values = ([np.nan if r[key] is None else r[key] for r in log] for log in (s_log, t_log))
-            np.testing.assert_allclose(t_values, s_values, rtol=1e-9, atol=1e-12, err_msg=key)
-    np.testing.assert_allclose(t_end, s_end, rtol=1e-9, atol=1e-12)
+            a_values, b_values = ([np.nan if r[key] is None else r[key] for r in log] for log in (a_log, b_log))
+            np.testing.assert_allclose(b_values, a_values, rtol=1e-9, atol=1e-12, err_msg=key)
+    np.testing.assert_allclose(b_end, a_end, rtol=1e-9, atol=1e-12)
 
 
 def test_train_engine_tensor_end_to_end(run, tmp_path):
@@ -480,7 +493,81 @@ def test_engine_option_overrides_the_config(run, tmp_path):
     assert load_checkpoint(save)["config"]["engine"] == "scalar"
     result = run("train", cfg, "--engine", "numpy")
     assert result.exit_code == 2
-    assert "'numpy' is not one of 'scalar', 'tensor'" in result.output
+    assert "'numpy' is not one of 'scalar', 'tensor', 'torch'" in result.output
+
+
+# --- the torch engine on the command line ------------------------------------------------------
+
+def test_train_engine_torch_says_where_it_ran_and_gives_the_tensor_engines_numbers(run, tmp_path, torch):
+    logs = {e: tmp_path / f"{e}.jsonl" for e in ("tensor", "torch")}
+    for engine, log in logs.items():
+        result = run("train", config("moons"), "--epochs", "4", "--engine", engine, "--threads", "1", "--log", log)
+        assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].endswith("seed 1337; torch engine (cpu, float64, 1 thread).")
+    summary = next(line for line in lines if line.startswith("Trained "))
+    assert re.fullmatch(r"Trained MLP 2-16-16-1 \(337 parameters\) on moons for 4 epochs in \S+ \S+ "
+                        r"on the torch engine \(cpu, float64, 1 thread\)\.", summary), summary
+    np.testing.assert_allclose([r["loss"] for r in read_log(logs["torch"])],
+                               [r["loss"] for r in read_log(logs["tensor"])], rtol=1e-9)
+    result = run("train", config("moons"), "--epochs", "1", "--engine", "torch", "--threads", "2", "-q")
+    assert result.output.startswith("Trained MLP 2-16-16-1 (337 parameters) on moons for 1 epoch in ")
+    assert result.output.splitlines()[0].endswith(" on the torch engine (cpu, float64, 2 threads).")
+    torch.set_num_threads(1)  # as the other tests found it
+
+
+def test_without_pytorch_engine_torch_is_one_line_and_the_rest_works(run, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` raises ImportError
+    result = run("train", config("moons"), "--engine", "torch")
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: the torch engine needs PyTorch, an optional extra; install it with: "
+                             "pip install torch (or, in mgrad's checkout: pip install -e '.[torch]')\n")
+    assert run("train", config("moons"), "--epochs", "2", "-q").exit_code == 0  # the README's first command
+    result = run("gradcheck", "--config", config("tiny"), "--engine", "all")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: the torch engine needs PyTorch")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("engine: tensor\ndtype: float32\n", "dtype: the tensor engine computes in float64 only; float32 needs engine torch"),
+    ("device: cuda\n", "device: the scalar engine computes on the cpu only; cuda needs engine torch"),
+    ("engine: torch\ndtype: float16\n", "dtype: expected one of auto, float64, float32, got 'float16' (did you mean 'float64'?)"),
+])
+def test_device_and_dtype_must_suit_the_engine(run, tmp_path, text, message):
+    cfg = write(tmp_path, "d.yaml", "data: tiny\nmodel: {layers: [4, 1]}\nloss: mse\n" + text)
+    result = run("train", cfg)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {cfg}: {message}\n"
+
+
+def test_cuda_without_a_gpu_is_one_line(run, tmp_path, torch):
+    cfg = write(tmp_path, "d.yaml", "engine: torch\ndevice: cuda\ndata: tiny\nmodel: {layers: [4, 1]}\nloss: mse\n")
+    result = run("train", cfg)  # the tests see no GPU (conftest)
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: device cuda: PyTorch sees no GPU here (torch.cuda.is_available() is False); "
+                             "use device cpu or auto\n")
+
+
+def test_threads_for_numpy_and_for_the_torch_engine(torch):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from mgrad_cli.blas_threads import cores, use_threads
+
+    def blas():
+        return max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+
+    cfg = {"model": {"layers": [4, 1], "activation": "relu", "output": "linear"}, "loss": {"name": "mse", "l2": 0.0},
+           "device": "cpu", "dtype": "auto"}
+    tensor, torch_ = (make_backend(dict(cfg, engine=e), 2) for e in ("tensor", "torch"))
+    before = blas()
+    try:
+        assert use_threads(2, tensor) is None and blas() == 2  # numpy's BLAS; the tensor engine has no threads
+        assert use_threads(1, torch_) == 1 == torch.get_num_threads() and blas() == 1
+        assert use_threads(None, torch_, held_to_one=True) == cores() == torch.get_num_threads()
+        torch.set_num_threads(1)
+        assert use_threads(None, torch_, held_to_one=False) == 1  # the user's own setting is kept
+    finally:
+        threadpool_limits(before, user_api="blas")
+        torch.set_num_threads(1)
 
 
 def test_digits_reaches_95_percent_on_the_tensor_engine(run, elsewhere):

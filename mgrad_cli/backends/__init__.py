@@ -18,15 +18,25 @@ every engine because it sees only this protocol and flat float64 vectors. A back
                                    parameter, are gradchecked node by node)
     graph_clusters(root)        -> {node: title} of the nodes a drawing boxes together
                                 (a neuron's), or None
+    make_optimizer(cfg, n)      -> the optimizer of a config's `optimizer` section for n
+                                   parameters, with optim.py's interface and state_dict
+    set_threads(n=None)         -> the engine's own threads, set to n (None: as they are),
+                                   or None when it has none (it runs on numpy's BLAS)
+    runs_on()                   -> where it computes ("cpu, float64, 2 threads") when the
+                                   engine can choose, for the table and summary; or None
     name                        the registry's name for it
     graph_samples               how many samples `train --graph` draws the loss on:
                                 1 for a node per number, None for the whole first batch
+    devices, dtypes             the config's `device` and `dtype` choices it accepts
+                                (besides auto)
+    settings(config)            (a classmethod) its own keyword arguments from a config
 
 X holds standardized inputs (n x nin) and T the targets as losses.encode_targets gives
 them; params is the flat vector in backends.mlp's order (which also names the numbers
 and draws the initial weights, so one seed gives the same network on every engine).
-MLPBackend (backends.mlp) provides from_config, init_params, parameter_names and
-graph_clusters (none).
+MLPBackend (backends.mlp) provides from_config, init_params, parameter_names, the
+optim.py optimizers, the CPU in float64 with no threads of its own, and graph_clusters
+(none).
 
 Adding an engine is a module with its backend class and an entry in BACKENDS:
 "module:Class" (imported when first used, so an engine's own dependencies load only
@@ -40,6 +50,7 @@ from ..errors import ConfigError
 BACKENDS = {
     "scalar": "mgrad_cli.backends.scalar:ScalarBackend",   # a Value per number: the lecture's engine
     "tensor": "mgrad_cli.backends.tensor:TensorBackend",   # numpy arrays: the same numbers, much faster
+    "torch": "mgrad_cli.backends.torch:TorchBackend",      # PyTorch: more cores, a GPU (an optional extra)
 }
 FAST = "tensor"  # the engine for many predictions at once (plot's 200x200 grid), whichever trained
 

@@ -16,6 +16,7 @@ and its initial weights, drawn once for every engine.
 
 import numpy as np
 
+from .. import optim
 from ..nn import layer_activations
 
 
@@ -65,6 +66,7 @@ class MLPBackend:
 
     name = None
     graph_samples = None  # how many samples `train --graph` draws the loss on; None: the first batch
+    devices, dtypes = ("cpu",), ("float64",)  # where it can compute (the config's device and dtype)
 
     def __init__(self, nin, layers, activation, output, loss, l2=0.0):
         self.nin, self.layers = nin, list(layers)
@@ -78,13 +80,33 @@ class MLPBackend:
     def from_config(cls, config, nin):
         """The backend for a resolved config's model and loss, on inputs of nin features."""
         model, loss = config["model"], config["loss"]
-        return cls(nin, model["layers"], model["activation"], model["output"], loss["name"], loss["l2"])
+        return cls(nin, model["layers"], model["activation"], model["output"], loss["name"], loss["l2"],
+                   **cls.settings(config))
+
+    @classmethod
+    def settings(cls, config):
+        """The engine's own settings from a resolved config, as keyword arguments."""
+        return {}
 
     def init_params(self, rng):
         return init_params(self.sizes, rng)
 
     def parameter_names(self):
         return parameter_names(self.sizes)
+
+    def make_optimizer(self, cfg, n):
+        """The optimizer for a resolved config's `optimizer` section and n parameters."""
+        return optim.make_optimizer(cfg, n)
+
+    def set_threads(self, n=None):
+        """Threads of the engine's own (None: as they are) -> how many, or None: it has none
+        (numpy's BLAS threads are set for every engine, by blas_threads)."""
+        return None
+
+    def runs_on(self):
+        """Where the engine computes, for the table and summary, when it can choose; None:
+        on the CPU in float64."""
+        return None
 
     def graph_clusters(self, root):
         """{node: box title} for the nodes of a loss_graph() drawing that belong together

@@ -25,9 +25,9 @@ from ..backends import names as engine_names
 @click.option("--atol", type=float, default=_gradcheck.ATOL, show_default=True, help="Absolute tolerance.")
 @click.option("--rtol", type=float, default=_gradcheck.RTOL, show_default=True, help="Relative tolerance.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON, for scripts.")
-@click.option("--engine", type=click.Choice(engine_names() + ("both",)),
-              help="With --config: the engine to check (default: the config's); both: each engine against "
-                   "finite differences and the two engines against each other.")
+@click.option("--engine", type=click.Choice(engine_names() + ("both", "all")),
+              help="With --config: the engine to check (default: the config's); both: the scalar and the "
+                   "tensor engine, each against finite differences and against each other; all: every engine.")
 @translate_errors
 def gradcheck_command(expression, bindings, config_path, samples, max_params, eps, atol, rtol, as_json,
                       engine=None):
@@ -46,13 +46,14 @@ def gradcheck_command(expression, bindings, config_path, samples, max_params, ep
       mgrad gradcheck "relu(x) * y" x=0 y=3
       mgrad gradcheck --config configs/moons.yaml --max-params 50
       mgrad gradcheck --config configs/digits.yaml --engine both --max-params 40
+      mgrad gradcheck --config configs/iris.yaml --engine all
 
     With --config: every parameter's gradient of the config's loss, on a batch of
     --samples training samples drawn with the config's seed (none at a kink), at the
     initial weights; the summary gives the
     worst absolute and relative error and where they occur. --engine both checks the
     scalar and the tensor engine, and fails where their gradients differ by more than
-    float64 rounding (relative 1e-9).
+    float64 rounding (relative 1e-9); --engine all checks every engine (torch too) so.
     """
     if engine is not None and config_path is None:
         raise click.UsageError("--engine needs --config (an expression is checked on the scalar engine)")
@@ -85,8 +86,8 @@ def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json, engin
     from ..config import load_config
 
     config = load_config(path)
-    if engine == "both":
-        return _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json)
+    if engine in ("both", "all"):
+        return _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json, engine)
     engine = engine or config["engine"]
     loss, results, batch = _gradcheck.check_config(config, samples, max_params, eps, atol, rtol, source=path,
                                                    engine=engine)
@@ -106,16 +107,18 @@ def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json, engin
         raise SystemExit(1)
 
 
-def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json):
-    """--engine both: a row per parameter with both engines' gradients and the central difference."""
+def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json, choice):
+    """--engine both or all: a row per parameter with each engine's gradient and the central difference."""
     from rich.table import Table
 
-    losses, rows, batch = _gradcheck.check_engines(config, samples, max_params, eps, atol, rtol, source=path)
+    engines = _gradcheck.engines_for(choice)
+    losses, rows, batch = _gradcheck.check_engines(config, samples, max_params, eps, atol, rtol, source=path,
+                                                   engines=engines)
     ok = _gradcheck.passed(rows)
     if as_json:
         json_out({
-            "config": path, "engine": "both", **_samples_json(batch), "max_params": max_params,
-            "loss": losses,
+            "config": path, "engine": choice, "engines": list(engines), **_samples_json(batch),
+            "max_params": max_params, "loss": losses,
             "eps": eps, "atol": atol, "rtol": rtol,
             "engine_rtol": _gradcheck.ENGINE_RTOL, "engine_atol": _gradcheck.ENGINE_ATOL,
             "passed": ok,
@@ -126,28 +129,29 @@ def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_js
         return
     console = out_console()
     shown = {e: _render.format_number(v) for e, v in losses.items()}
-    loss_text = shown["scalar"] if losses["scalar"] == losses["tensor"] else \
-        f"{shown['scalar']} (scalar), {shown['tensor']} (tensor)"
-    console.print(f"Gradient check of {path} on both engines: loss = {loss_text} on {_samples_text(batch)}  "
+    loss_text = shown[engines[0]] if len(set(shown.values())) == 1 else \
+        ", ".join(f"{v} ({e})" for e, v in shown.items())
+    which = "both engines" if len(engines) == 2 else f"the {', '.join(engines[:-1])} and {engines[-1]} engines"
+    console.print(f"Gradient check of {path} on {which}: loss = {loss_text} on {_samples_text(batch)}  "
                   f"(eps {eps:g}, atol {atol:g}, rtol {rtol:g}; engines within rtol "
                   f"{_gradcheck.ENGINE_RTOL:g})", markup=False, soft_wrap=True)
     table, g = Table(), _digits(console)
     table.add_column("parameter")
-    for col in ("scalar", "tensor", "numeric", "scalar vs tensor", "vs numeric"):
+    for col in (*engines, "numeric", " vs ".join(engines) if len(engines) == 2 else "engines apart", "vs numeric"):
         table.add_column(col, justify="right", overflow="fold")
     table.add_column("status")
     for r in rows:
-        table.add_row(r.name, f"{r.scalar:.{g}g}", f"{r.tensor:.{g}g}", f"{r.numeric:.{g}g}",
+        table.add_row(r.name, *[f"{v:.{g}g}" for v in r.grads.values()], f"{r.numeric:.{g}g}",
                       f"{r.engine_error:.1e}", f"{r.rel_error:.1e}", r.status)
     console.print(table)
 
     def describe_worst(rows, differentiable):
-        engines, = _gradcheck.worst(rows, "engine_error")
+        apart, = _gradcheck.worst(rows, "engine_error")
         numeric, = _gradcheck.worst(differentiable, "rel_error")
-        return (f"engines apart by at most {engines.engine_error:.1e} at {engines.name}, "
+        return (f"engines apart by at most {apart.engine_error:.1e} at {apart.name}, "
                 f"worst rel error against the central difference {numeric.rel_error:.1e} at {numeric.name}")
 
-    _print_gradcheck_verdict(console, rows, describe_worst, agree=" on both engines", soft_wrap=True)
+    _print_gradcheck_verdict(console, rows, describe_worst, agree=f" on {which}", soft_wrap=True)
     if not ok:
         raise SystemExit(1)
 

@@ -10,6 +10,7 @@ import click
 from .. import render as _render
 from .. import report
 from ..backends import names as engine_names
+from ..blas_threads import use_threads
 from ..cli import (CONTEXT_SETTINGS, MgradClickError, cli, err_console, interrupt_message, interrupt_status,
                    out_console, stdout_closed, translate_errors)
 from ..errors import GraphTooLarge, MgradError
@@ -26,8 +27,12 @@ MAX_CHART_WIDTH = 120  # wider, a curve's steps get hard to follow
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate (overrides optimizer.lr).")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (overrides the config).")
 @click.option("--engine", type=click.Choice(engine_names()),
-              help="scalar: a Value per number (the lecture's engine); tensor: numpy arrays, much faster. "
-                   "Both give the same numbers (overrides the config's engine).")
+              help="scalar: a Value per number (the lecture's engine); tensor: numpy arrays, much faster; "
+                   "torch: PyTorch (pip install torch), for more cores or a GPU. All give the same numbers "
+                   "(overrides the config's engine).")
+@click.option("--threads", type=click.IntRange(min=1), metavar="N",
+              help="Threads for numpy's BLAS and for PyTorch (default: one for numpy, every core for the "
+                   "torch engine).")
 @click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically).")
 @click.option("--log", "log_path", metavar="PATH", help="Write one JSON line per epoch here.")
 @click.option("--graph", "graph_path", metavar="PATH",
@@ -50,7 +55,8 @@ MAX_CHART_WIDTH = 120  # wider, a curve's steps get hard to follow
               help="Draw the loss and accuracy curves in the terminal after the table  [default: on a terminal]")
 @translate_errors
 def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes,
-                  every, quiet, resume_path=None, save_every=None, plot_path=None, engine=None, chart=None):
+                  every, quiet, resume_path=None, save_every=None, plot_path=None, engine=None, chart=None,
+                  threads=None):
     """Train an MLP as the YAML file CONFIG says, and print a table of the epochs.
 
     A row per epoch: the loss and accuracy of the training rows and of any held-out ones
@@ -66,6 +72,7 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
       mgrad train configs/moons.yaml --save moons.json --save-every 10 --plot moons.png
       mgrad train configs/moons.yaml --resume moons.json --epochs 200
       mgrad train configs/moons.yaml --engine tensor   # the same numbers, 100x faster
+      mgrad train configs/digits.yaml --engine torch --threads 2
       mgrad train configs/digits.yaml --graph digits.svg
       mgrad train configs/diabetes.yaml --chart | less   # a regression; the chart in plain text
 
@@ -78,6 +85,7 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
     overrides = {k: v for k, v in (("epochs", epochs), ("optimizer.lr", lr), ("seed", seed), ("engine", engine))
                  if v is not None}
     trainer, source = _trainer(config_path, overrides, resume_path)
+    use_threads(threads, trainer.backend)
     if resume_path is not None and save_path is None:  # saved back to the checkpoint it resumed
         check_writable(resume_path)
         save_path = resume_path
@@ -248,6 +256,7 @@ class Table:
         self.table = report.Table(ds.task, {s for s, n in self.counts.items() if n}, config["epochs"])
         self.start = trainer.epoch
         self.what = f"{training.describe(config, ds, len(trainer.params))} on {ds.name}"
+        self.runs_on = trainer.backend.runs_on()  # device, dtype and threads, where the engine chooses them
 
     def row(self, record):
         return self.table.row(record)
@@ -281,6 +290,7 @@ class Table:
         stops = "" if stopping is None else f"; early stopping after {plural(stopping['patience'], 'epoch')} " \
                                             f"without a better validation loss"
         engine = "" if config["engine"] == DEFAULTS["engine"] else f"; {config['engine']} engine"
+        engine += "" if self.runs_on is None else f" ({self.runs_on})"
         lines = [f"Training {self.what}: {', '.join([plural(n['train'], 'training sample')] + [h for h in held if h])}"
                  f"; {config['loss']['name']} loss, {opt['name']} lr {opt['lr']:g}{sched}, {batch}, seed "
                  f"{config['seed']}{engine}{stops}."]
@@ -291,6 +301,8 @@ class Table:
     def _summary(self, status, seconds, word="Interrupted"):
         trainer, total = self.trainer, self.trainer.config["epochs"]
         took = duration(seconds)
+        if self.runs_on is not None:
+            took += f" on the {trainer.config['engine']} engine ({self.runs_on})"
         if status == "interrupted":  # word: Interrupted (Ctrl-C) or Terminated (SIGTERM)
             first = f"{word} after {trainer.epoch} of {plural(total, 'epoch')} ({took}): {self.what}."
         elif self.start:

@@ -1,0 +1,182 @@
+"""The torch engine's backend: the same MLP, losses and optimizers on PyTorch, for bigger
+data, more cores or a GPU.
+
+PyTorch is an optional extra (pip install torch): the registry imports this module only
+when the torch engine is asked for, and torch itself is imported through require_torch(),
+which says what to install.
+
+The flat parameter vector (backends.mlp's order) is one leaf tensor on the device, and
+each layer's weight (out x in, as torch.nn.Linear holds it) and bias are views of its
+block, so backward() leaves the gradient in the flat order with no copying. The losses
+are the torch forms of the loss records (losses.LOSSES). In float64 on the CPU the
+engine gives the tensor engine's numbers to float64 rounding.
+
+The optimizers are torch.optim's: SGD (p -= lr*g), SGD with momentum and no dampening
+(v = m*v + g; p -= lr*v) and Adam (bias-corrected, no weight decay, no amsgrad) are
+optim.py's formulas, only grouped differently, so they stand in for optim.py's here.
+Their state converts to and from optim.py's state_dict, so a checkpoint moves between
+engines. The learning rate of each epoch is optim.learning_rate's, as on every engine.
+"""
+
+import numpy as np
+
+from .. import extras, losses, optim
+from ..errors import UserInputError
+from .mlp import MLPBackend, blocks
+
+
+def require_torch(what="the torch engine"):
+    """Import torch, or raise UserInputError naming the extra to install (exit 2)."""
+    return extras.require("torch", what, "torch", "PyTorch")
+
+
+def resolve(device="auto", dtype="auto"):
+    """(device, dtype) that will run: auto picks cuda when PyTorch sees a GPU, and float64
+    on the CPU, float32 on CUDA (a GPU's float64 is many times slower)."""
+    torch = require_torch()
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    elif device == "cuda" and not torch.cuda.is_available():
+        raise UserInputError("device cuda: PyTorch sees no GPU here (torch.cuda.is_available() is False); "
+                             "use device cpu or auto")
+    if dtype == "auto":
+        dtype = "float32" if device == "cuda" else "float64"
+    return device, dtype
+
+
+class TorchBackend(MLPBackend):
+    """PyTorch: one flat parameter tensor on `device` in `dtype`, torch.optim's optimizers."""
+
+    name = "torch"
+    devices, dtypes = ("cpu", "cuda"), ("float64", "float32")
+
+    def __init__(self, *args, device="auto", dtype="auto", **kwargs):
+        super().__init__(*args, **kwargs)
+        torch = self.torch = require_torch()
+        if losses.get(self.loss).torch is None:
+            raise UserInputError(f"loss.name: {self.loss} has no form for the torch engine")
+        self.device_name, self.dtype_name = resolve(device, dtype)
+        self.device, self.dtype = torch.device(self.device_name), getattr(torch, self.dtype_name)
+        self.threads = None  # set_threads() says
+
+    @classmethod
+    def settings(cls, config):
+        return {"device": config["device"], "dtype": config["dtype"]}
+
+    def tensor(self, array):
+        """A numpy array (or list) as a tensor on the device, in the engine's dtype."""
+        return self.torch.as_tensor(np.asarray(array), dtype=self.dtype, device=self.device)
+
+    def numpy(self, t):
+        """A float64 numpy array of t (no copy for a float64 tensor on the CPU)."""
+        return t.detach().to("cpu", self.torch.float64).numpy()
+
+    def forward(self, flat, X):
+        """The scores (n x outputs) of the MLP whose parameters are the flat tensor."""
+        x = X
+        for block, act in zip(blocks(flat, self.sizes), self.activations):
+            n_in = block.shape[1] - 1
+            x = self.torch.nn.functional.linear(x, block[:, :n_in], block[:, n_in])  # a row per neuron
+            if act != "linear":
+                x = getattr(self.torch, act)(x)
+        return x
+
+    def loss_and_grad(self, params, X, T):
+        flat = self.tensor(params).requires_grad_()
+        X = self.tensor(X).reshape(-1, self.nin)
+        scores = self.forward(flat, X)
+        loss = losses.torch_loss(self.loss, self.torch, scores, self.tensor(T).reshape(len(X), -1), flat, self.l2)
+        loss.backward()
+        return loss.item(), self.numpy(flat.grad), self.numpy(scores)
+
+    def predict(self, params, X):
+        with self.torch.no_grad():
+            return self.numpy(self.forward(self.tensor(params), self.tensor(X).reshape(-1, self.nin)))
+
+    def loss_graph(self, params, X, T, feature_names=None):
+        """PyTorch's graph is not made of mgrad's nodes: this draws the tensor engine's graph
+        of the same computation (the same numbers, in float64)."""
+        from .tensor import TensorBackend
+
+        tensor = TensorBackend(self.nin, self.layers, self.activation, self.output, self.loss, self.l2)
+        return tensor.loss_graph(params, X, T, feature_names)
+
+    def set_threads(self, n=None):
+        """Let PyTorch use n threads on the CPU (None: as it is). -> the threads it uses."""
+        if n is not None:
+            self.torch.set_num_threads(n)
+        self.threads = self.torch.get_num_threads()
+        return self.threads
+
+    def runs_on(self):
+        where = f"{self.device_name}, {self.dtype_name}"
+        if self.threads is None or self.device_name != "cpu":
+            return where
+        return f"{where}, {self.threads} thread{'s' if self.threads > 1 else ''}"
+
+    def make_optimizer(self, cfg, n):
+        """torch.optim's optimizer for a resolved config's `optimizer` section."""
+        return TorchOptimizer(self, cfg, n)
+
+
+class TorchOptimizer:
+    """torch.optim.SGD or Adam on one flat tensor, with optim.py's interface and state_dict:
+    step(params, grad, lr) updates the numpy vector params in place."""
+
+    def __init__(self, backend, cfg, n):
+        torch = backend.torch
+        self.backend, self.cfg, self.name, self.n, self.t = backend, cfg, cfg["name"], n, 0
+        self.flat = torch.zeros(n, dtype=backend.dtype, device=backend.device, requires_grad=True)
+        # on the CPU in float64 the tensor is the trainer's numpy vector itself (no copies)
+        self.shared = backend.device.type == "cpu" and backend.dtype == torch.float64
+        if self.name == "adam":
+            self.opt = torch.optim.Adam([self.flat], lr=cfg["lr"], betas=tuple(cfg["betas"]), eps=cfg["eps"],
+                                        foreach=False)
+        else:
+            self.opt = torch.optim.SGD([self.flat], lr=cfg["lr"], foreach=False,
+                                       momentum=cfg["momentum"] if self.name == "momentum" else 0.0)
+
+    def step(self, params, grad, lr):
+        torch = self.backend.torch
+        if self.shared:
+            self.flat.data = torch.from_numpy(params)
+            self.flat.grad = torch.from_numpy(np.ascontiguousarray(grad, dtype=np.float64))
+        else:
+            with torch.no_grad():
+                self.flat.copy_(self.backend.tensor(params))
+            self.flat.grad = self.backend.tensor(grad)
+        self.opt.param_groups[0]["lr"] = lr
+        self.opt.step()
+        self.t += 1
+        if not self.shared:
+            params[:] = self.backend.numpy(self.flat)
+        return params
+
+    def _state(self):
+        return self.opt.state.get(self.flat, {})
+
+    def is_finite(self):
+        """False when an update overflowed the state (a checkpoint could not store it)."""
+        torch = self.backend.torch
+        return all(bool(torch.isfinite(v).all()) for k, v in self._state().items() if k != "step")
+
+    def state_dict(self):
+        """optim.py's state_dict: {name, t} and momentum's v, or adam's m and v."""
+        state, out = self._state(), {"name": self.name, "t": self.t}
+        for ours, theirs in {"momentum": (("v", "momentum_buffer"),),
+                             "adam": (("m", "exp_avg"), ("v", "exp_avg_sq"))}.get(self.name, ()):
+            out[ours] = self.backend.numpy(state[theirs]).tolist() if theirs in state else [0.0] * self.n
+        return out
+
+    def load_state_dict(self, state):
+        """Restore optim.py's state_dict (of any engine); ValueError naming a damaged field."""
+        ref = optim.make_optimizer(self.cfg, self.n)
+        ref.load_state_dict(state)  # the same checks, the same messages
+        self.t = ref.t
+        self.opt.state.clear()
+        if self.name == "momentum" and ref.t:
+            self.opt.state[self.flat] = {"momentum_buffer": self.backend.tensor(ref.v)}
+        elif self.name == "adam" and ref.t:
+            self.opt.state[self.flat] = {"step": self.backend.torch.tensor(float(ref.t)),
+                                         "exp_avg": self.backend.tensor(ref.m),
+                                         "exp_avg_sq": self.backend.tensor(ref.v)}
