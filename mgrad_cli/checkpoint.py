@@ -155,7 +155,7 @@ def _upgrade(ckpt, bad):
     version = ckpt.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= VERSION:
         reads = f"version {VERSION}" if VERSION == 1 else f"versions 1 to {VERSION}"
-        raise bad(f"checkpoint version {version!r} is not supported (this mgrad reads {reads})")
+        raise bad(f"checkpoint version {shorten(version)} is not supported (this mgrad reads {reads})")
     for v in range(version, VERSION):
         ckpt = UPGRADES[v](ckpt, bad)
         ckpt["version"] = v + 1
@@ -171,9 +171,10 @@ def _check_model(ckpt, bad):
     sizes, weights = ckpt["sizes"], ckpt["weights"]
     if (not isinstance(sizes, list) or len(sizes) < 2
             or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)):
-        raise bad(f"sizes: expected a list of positive integers, got {sizes!r}")
+        raise bad(f"sizes: expected a list of positive integers, got {shorten(sizes)}")
     if sizes[1:] != ckpt["config"]["model"]["layers"]:
-        raise bad(f"sizes {sizes} do not match the config's model.layers {ckpt['config']['model']['layers']}")
+        raise bad(f"sizes {shorten(sizes)} do not match the config's model.layers "
+                  f"{shorten(ckpt['config']['model']['layers'])}")
     if not isinstance(weights, list) or not all(_number(w) for w in weights):
         raise bad("weights: expected a list of numbers")
     try:  # the model is built from it next: refuse what cannot fit
@@ -197,7 +198,7 @@ def _check_data(ckpt, bad):
         raise bad(f"data.feature_names: {len(data['feature_names'])} names for {sizes[0]} inputs")
     task = data.get("task")
     if task not in ("classification", "regression"):
-        raise bad(f"data.task: expected classification or regression, got {task!r}")
+        raise bad(f"data.task: expected classification or regression, got {shorten(task)}")
     names = data.get("class_names")
     if task == "classification":
         if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
@@ -216,7 +217,7 @@ def _check_data(ckpt, bad):
             data.get("std") is not None and not all(v > 0 for v in data["std"])):
         raise bad("data.std: expected positive numbers, with a mean")
     if data["target"] is not None and not isinstance(data["target"], str):
-        raise bad(f"data.target: expected a column name or null, got {data['target']!r}")
+        raise bad(f"data.target: expected a column name or null, got {shorten(data['target'])}")
     identity = data.get("fingerprint")
     if identity is not None and not (
             isinstance(identity, dict) and set(identity) == {"rows", "sha256"}
@@ -234,7 +235,7 @@ def _check_state(ckpt, bad):
     """epoch, optimizer, rng and metrics (their contents are checked on resume)."""
     epoch = ckpt["epoch"]
     if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
-        raise bad(f"epoch: expected a non-negative integer, got {epoch!r}")
+        raise bad(f"epoch: expected a non-negative integer, got {shorten(epoch)}")
     if not isinstance(ckpt["optimizer"], dict) or ckpt["optimizer"].get("name") != ckpt["config"]["optimizer"]["name"]:
         raise bad(f"optimizer: expected the state of a {ckpt['config']['optimizer']['name']} optimizer")
     if not isinstance(ckpt["rng"], dict):

@@ -26,7 +26,7 @@ import warnings
 from dataclasses import dataclass
 
 from . import engine, ops
-from .errors import ExpressionError
+from .errors import ExpressionError, shorten
 
 MAX_LENGTH = 2000  # characters: far more than any expression a person types
 MAX_DEPTH = 100  # levels of nesting (parentheses, calls, unary signs, powers)
@@ -121,14 +121,14 @@ def parse_bindings(args):
         if not sep:
             if arg.startswith("-"):
                 raise ExpressionError(f"no such option: {arg}")
-            raise ExpressionError(f"expected NAME=VALUE, got {arg!r}", source=arg, column=len(arg))
+            raise ExpressionError(f"expected NAME=VALUE, got {shorten(arg)}", source=arg, column=len(arg))
         if not name_s.isidentifier():
-            raise ExpressionError(f"{name_s!r} is not a valid name in {arg!r}", source=arg, column=0)
+            raise ExpressionError(f"{shorten(name_s)} is not a valid name in {shorten(arg)}", source=arg, column=0)
         try:
             number = float(value)
         except ValueError:
             raise ExpressionError(
-                f"the value of {name_s} is not a number: {value!r}", source=arg, column=len(name) + 1) from None
+                f"the value of {name_s} is not a number: {shorten(value)}", source=arg, column=len(name) + 1) from None
         if name_s in bindings:
             also = f" ({name.strip()!r} is {name_s} once normalised)" if name_s != name.strip() else ""
             raise ExpressionError(f"{name_s} is bound twice{also}", source=arg, column=0)

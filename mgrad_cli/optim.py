@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from .errors import shorten
+
 
 class SGD:
     """p -= lr * g"""
@@ -36,14 +38,14 @@ class SGD:
         self._check(state)
         t = _field(state, "t")
         if isinstance(t, bool) or not isinstance(t, int) or t < 0:
-            raise ValueError(f"optimizer state 't' is {t!r}, not a number of updates")
+            raise ValueError(f"optimizer state 't' is {shorten(t)}, not a number of updates")
         self.t = t
 
     def _check(self, state):
         if not isinstance(state, dict):
             raise ValueError("optimizer state is not a mapping")
         if state.get("name") != self.name:
-            raise ValueError(f"optimizer state is for {state.get('name')!r}, not {self.name!r}")
+            raise ValueError(f"optimizer state is for {shorten(state.get('name'))}, not {self.name!r}")
 
 
 class Momentum(SGD):
