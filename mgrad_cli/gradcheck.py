@@ -15,9 +15,9 @@ no derivative to agree with: the engine picks one side's, as PyTorch does, while
 central difference averages both. Such a leaf is reported as "not differentiable",
 not as a failure.
 
-check_engines() checks a config on both engines and compares them with each other too:
-they compute the same sums in other orders, so their gradients may differ only by
-float64 rounding (ENGINE_RTOL).
+check_engines() checks a config on several engines (the scalar and the tensor one, or
+every one) and compares each with the first: they compute the same sums in other orders,
+so their gradients may differ only by float64 rounding (ENGINE_RTOL).
 """
 
 import math

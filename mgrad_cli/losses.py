@@ -1,4 +1,4 @@
-"""Every loss, one record each in LOSSES: its math on both engines, the targets it compares
+"""Every loss, one record each in LOSSES: its math on each engine, the targets it compares
 the outputs with, how classes and probabilities come from the outputs, and what it needs
 of the model and the data. Config validation, the fit check, training, evaluation and
 the CLI all read LOSSES; a new loss is one record.
