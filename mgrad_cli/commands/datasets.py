@@ -27,14 +27,8 @@ def datasets_command(as_json):
     if as_json:
         json_out({"builtin": builtins, "csv": csvs})
         return
-    from rich.table import Table
-
     out = out_console()
-    table = Table(title="Built-in data sets (data.name)", title_justify="left")
-    table.add_column("name")
-    for col in ("samples", "features", "classes"):
-        table.add_column(col, justify="right")
-    table.add_column("parameters (defaults)")
+    table = _table("Built-in data sets (data.name)", ("samples", "features", "classes"), "parameters (defaults)")
     for b in builtins:
         params = ", ".join(f"{k}={v:g}" for k, v in b["params"].items()) or "-"
         table.add_row(b["name"], str(b["samples"]), str(b["features"]), str(b["classes"]), params)
@@ -42,13 +36,20 @@ def datasets_command(as_json):
     for b in builtins:
         out.print(f"  {b['name']}: {b['description']}", markup=False, soft_wrap=True)
     out.print()
-    table = Table(title="Shipped CSV data sets (data.name)", title_justify="left")
-    table.add_column("name")
-    for col in ("rows", "columns", "classes"):
-        table.add_column(col, justify="right")
-    table.add_column("target (last column)")
+    table = _table("Shipped CSV data sets (data.name)", ("rows", "columns", "classes"), "target (last column)")
     for c in csvs:
         classes = "-" if c["classes"] is None else str(c["classes"])
         table.add_row(c["name"], str(c["rows"]), str(c["columns"]), classes, c["target"])
     out.print(table)
 
+
+def _table(title, counts, last):
+    """A table of data sets: their name, right-justified counts, and one text column."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("name")
+    for col in counts:
+        table.add_column(col, justify="right")
+    table.add_column(last)
+    return table
