@@ -23,9 +23,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mgrad_cli.datasets import moons  # noqa: E402
-from mgrad_cli.engine import Value, vsum  # noqa: E402
-from mgrad_cli.nn import MLP  # noqa: E402
+from mgrad_cli.data.datasets import moons  # noqa: E402
+from mgrad_cli.autograd.value import Value, vsum  # noqa: E402
+from mgrad_cli.nn.mlp import MLP  # noqa: E402
 
 
 def mgrad_loss(model, X, y):

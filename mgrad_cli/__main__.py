@@ -18,7 +18,7 @@ _STARTUP_MESSAGES = {signal.SIGINT: b"Interrupted.\n", signal.SIGTERM: b"Termina
 def main():
     for signum in _STARTUP_MESSAGES:
         signal.signal(signum, _stop_during_startup)
-    from .cli import main as run_cli  # click, rich and numpy load here
+    from .cli.app import main as run_cli  # click, rich and numpy load here
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 os.environ["CUDA_VISIBLE_DEVICES"] = ""  # before anything imports torch
 
-from mgrad_cli.cli import cli  # noqa: E402
+from mgrad_cli.cli.app import cli  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REPO = Path(__file__).resolve().parent.parent  # the checkout's root

@@ -21,7 +21,10 @@ import time
 import traceback
 
 from mgrad_cli import __main__ as entry
-from mgrad_cli import checkpoint, cli, config, datasets, evaluate, train  # noqa: F401  (loaded once, here)
+from mgrad_cli.training import checkpoint, config, trainer as train  # noqa: F401  (loaded once, here)
+from mgrad_cli import cli
+from mgrad_cli.data import datasets
+from mgrad_cli.models import evaluate
 
 
 def _child(job):

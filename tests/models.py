@@ -3,10 +3,10 @@ library directly (no CLI round trip) so a module trains each one once."""
 
 import os
 
-from mgrad_cli import train as training
-from mgrad_cli.checkpoint import save_checkpoint
-from mgrad_cli.config import load_config
-from mgrad_cli.datasets import load_dataset
+from mgrad_cli.training import trainer as training
+from mgrad_cli.training.checkpoint import save_checkpoint
+from mgrad_cli.training.config import load_config
+from mgrad_cli.data.datasets import load_dataset
 
 from conftest import REPO as _ROOT
 

@@ -8,10 +8,11 @@ import random
 import numpy as np
 import pytest
 
-from mgrad_cli import backends, losses
+from mgrad_cli import backends
+from mgrad_cli.nn import losses
 from mgrad_cli.backends import mlp
-from mgrad_cli.nn import MLP
-from mgrad_cli.tensor import constant
+from mgrad_cli.nn.mlp import MLP
+from mgrad_cli.autograd.tensor import constant
 
 from conftest import need_module, write
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from mgrad_cli import checkpoint
+from mgrad_cli.training import checkpoint
 from mgrad_cli.errors import CheckpointError
 
 from models import config_path, train_checkpoint

@@ -56,7 +56,7 @@ def test_ci_runs_the_readme_test_command():
 
 def test_ctrl_c_exits_130(run, monkeypatch):
     """Any command interrupted by Ctrl-C stops with exit code 130, not click's 'Aborted!' (1)."""
-    from mgrad_cli import expr
+    from mgrad_cli.inspect import expr
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from mgrad_cli.config import DEFAULTS, load_config, validate_config
+from mgrad_cli.training.config import DEFAULTS, load_config, validate_config
 from mgrad_cli.errors import ConfigError
-from mgrad_cli.optim import Adam, Momentum, SGD, learning_rate
+from mgrad_cli.nn.optim import Adam, Momentum, SGD, learning_rate
 
 import numpy as np
 
@@ -109,7 +109,7 @@ def test_an_override_does_not_hide_an_invalid_section(tmp_path):
 
 
 def test_anchors_and_merge_keys_within_the_limit_are_read():
-    from mgrad_cli import strict_yaml
+    from mgrad_cli.training import strict_yaml
 
     text = ("base: &base {lr: 0.05, name: adam}\n"
             "optimizer: {<<: *base, lr: 0.02}\n"        # a merged key may be overridden

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from mgrad_cli.datasets import BUILTINS, Builtin, Param, load_dataset, read_csv
+from mgrad_cli.data.datasets import BUILTINS, Builtin, Param, load_dataset, read_csv
 from mgrad_cli.errors import DataError
 
 from conftest import write

@@ -37,7 +37,7 @@ import numpy as np
 import pytest
 
 from conftest import IN_CI
-from mgrad_cli import engine, ops, tensor
+from mgrad_cli.autograd import value as engine, ops, tensor
 from test_ops import TORCH as SCALAR_TORCH  # tests/ is on sys.path under pytest
 from test_tensor import TORCH as TENSOR_TORCH
 
@@ -419,9 +419,9 @@ def shrink(torch, eng, steps):
 def program_text(eng, steps):
     """The steps as Python a reader can paste."""
     if eng.module is engine:
-        lines = ["from math import inf, nan", "from mgrad_cli.engine import Value, vsum"]
+        lines = ["from math import inf, nan", "from mgrad_cli.autograd.value import Value, vsum"]
     else:
-        lines = ["from math import inf, nan", "import numpy as np", "from mgrad_cli.tensor import Tensor, sumsq"]
+        lines = ["from math import inf, nan", "import numpy as np", "from mgrad_cli.autograd.tensor import Tensor, sumsq"]
     for i, s in enumerate(steps):
         if s.op is None:
             lines.append(f"x{i} = {eng.leaf.__name__}({_literal(s.value)})")

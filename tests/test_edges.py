@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import IN_CI
-from mgrad_cli import engine, tensor
-from mgrad_cli.ops import OPS
+from mgrad_cli.autograd import value as engine, tensor
+from mgrad_cli.autograd.ops import OPS
 from test_ops import TORCH as SCALAR_TORCH  # tests/ is on sys.path under pytest
 from test_tensor import TORCH as TENSOR_TORCH
 

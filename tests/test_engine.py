@@ -5,9 +5,9 @@ import random
 
 import pytest
 
-from mgrad_cli.engine import Value, vsum
-from mgrad_cli.nn import MLP, Layer, Neuron
-from mgrad_cli.ops import BY_NAME
+from mgrad_cli.autograd.value import Value, vsum
+from mgrad_cli.nn.mlp import MLP, Layer, Neuron
+from mgrad_cli.autograd.ops import BY_NAME
 
 
 def test_lecture_expression():

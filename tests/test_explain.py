@@ -6,8 +6,10 @@ import random
 
 import pytest
 
-from mgrad_cli import display, explain, expr, ops
-from mgrad_cli.engine import Value
+from mgrad_cli.inspect import view as display, explain, expr
+from mgrad_cli import numbers
+from mgrad_cli.autograd import ops
+from mgrad_cli.autograd.value import Value
 
 LECTURE = "e = a*b; d = e + c; L = d * f"
 LECTURE_INPUTS = {"a": 2.0, "b": -3.0, "c": 10.0, "f": -2.0}
@@ -144,7 +146,7 @@ def test_nudging_the_inputs_along_their_gradients_raises_the_output():
 
 
 def test_a_tensor_graph_has_a_view_too():
-    from mgrad_cli.tensor import Tensor
+    from mgrad_cli.autograd.tensor import Tensor
 
     x = Tensor([[1.0, -2.0], [3.0, 0.5]], "x", requires_grad=False)
     w = Tensor([[0.5], [-1.0]], "w")
@@ -155,7 +157,7 @@ def test_a_tensor_graph_has_a_view_too():
 
 
 def test_literal_text():
-    assert [display.literal_text(x) for x in (2.0, -1.0, 0.5, 1e-8, float("inf"), 6.8813735870195432)] == [
+    assert [numbers.literal_text(x) for x in (2.0, -1.0, 0.5, 1e-8, float("inf"), 6.8813735870195432)] == [
         "2", "-1", "0.5", "1e-08", "inf", "6.88137"]
 
 

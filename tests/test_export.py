@@ -132,7 +132,7 @@ def test_every_shipped_config_exports_predicts_numbers_and_classes(run, models, 
     model = models / f"{name}.json"
     ckpt = json.loads(model.read_text())
     data = tmp_path / "data.csv"  # the model's own data, raw, as a CSV for predict
-    from mgrad_cli import evaluate
+    from mgrad_cli.models import evaluate
 
     ds, X = evaluate.training_data(evaluate.load_model(str(model)))
     with open(data, "w", newline="") as f:

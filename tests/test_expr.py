@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mgrad_cli import engine, expr, ops
+from mgrad_cli.autograd import value as engine, ops
+from mgrad_cli.inspect import expr
 from mgrad_cli.errors import ExpressionError
 
 LECTURE = "e = a*b; d = e + c; L = d * f"

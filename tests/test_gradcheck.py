@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mgrad_cli import gradcheck, ops
-from mgrad_cli.engine import Value
+from mgrad_cli.inspect import gradcheck
+from mgrad_cli.autograd import ops
+from mgrad_cli.autograd.value import Value
 
 from conftest import need_module
 
@@ -192,7 +193,7 @@ def _expr(depth):
 @settings(max_examples=60, deadline=None)
 @given(_expr(3), st.floats(-2, 2), st.floats(-2, 2), st.floats(-2, 2))
 def test_random_smooth_expressions_pass(text, x, y, z):
-    from mgrad_cli import expr
+    from mgrad_cli.inspect import expr
 
     program = expr.parse(text)
     bindings = {n: v for n, v in {"x": x, "y": y, "z": z}.items() if n in program.inputs}
@@ -332,7 +333,7 @@ def test_both_engines_catch_a_broken_tensor_op(run, repo, monkeypatch):
     # the comparison of the engines does not
     import os
 
-    from mgrad_cli import tensor
+    from mgrad_cli.autograd import tensor
 
     tanh = tensor.BY_NAME["tanh"]
     monkeypatch.setattr(tanh, "deriv", (lambda g, a, o: g * (1.0 - o * o) * (1 + 1e-6),))
@@ -348,7 +349,7 @@ def test_all_engines_table_and_a_broken_torch_loss(run, repo, monkeypatch, torch
     import dataclasses
     import os
 
-    from mgrad_cli import losses
+    from mgrad_cli.nn import losses
 
     path = os.path.join(repo, "configs", "tiny.yaml")
     result = run("gradcheck", "--config", path, "--engine", "all")

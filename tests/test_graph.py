@@ -9,10 +9,11 @@ import sys
 
 import pytest
 
-from mgrad_cli import render
-from mgrad_cli.engine import Value
+from mgrad_cli import numbers
+from mgrad_cli.inspect import dot as render
+from mgrad_cli.autograd.value import Value
 from mgrad_cli.errors import GraphTooLarge, GraphvizMissing, UserInputError
-from mgrad_cli.expr import run as run_expr
+from mgrad_cli.inspect.expr import run as run_expr
 
 LECTURE = ["e = a*b; d = e + c; L = d * f", "a=2", "b=-3", "c=10", "f=-2"]
 NEURON = ["x1w1 = x1*w1; x2w2 = x2*w2; x1w1x2w2 = x1w1 + x2w2; n = x1w1x2w2 + b; o = tanh(n)",
@@ -206,7 +207,7 @@ def test_write_graph_raises_graphviz_missing(tmp_path, monkeypatch):
     (float("inf"), "inf"), (float("-inf"), "-inf"), (float("nan"), "nan"),
 ])
 def test_format_number(x, text):
-    assert render.format_number(x) == text
+    assert numbers.format_number(x) == text
 
 
 def test_record_special_characters_are_escaped(dot, tmp_path):
@@ -250,8 +251,9 @@ def test_graph_and_train_accept_the_same_suffixes_gv_too(run, repo, tmp_path, co
 
 
 def test_choices_come_from_their_source():
-    from mgrad_cli import backends, evaluate
-    from mgrad_cli.cli import cli
+    from mgrad_cli import backends
+    from mgrad_cli.models import evaluate
+    from mgrad_cli.cli.app import cli
 
     def choices(command, name):
         return tuple(next(p for p in cli.commands[command].params if p.name == name).type.choices)

@@ -202,7 +202,7 @@ ROWS = [
 def reference_checkpoint(tmp_path_factory):
     """A small trained model's checkpoint, as a dict."""
     from click.testing import CliRunner
-    from mgrad_cli.cli import cli
+    from mgrad_cli.cli.app import cli
 
     path = tmp_path_factory.mktemp("ref") / "xor.json"
     result = CliRunner().invoke(cli, ["train", os.path.join(REPO, "configs", "xor.yaml"), "--epochs", "2",

@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO
 
 from mgrad_cli import limits
-from mgrad_cli.config import validate_config
+from mgrad_cli.training.config import validate_config
 from mgrad_cli.errors import UserInputError
 
 

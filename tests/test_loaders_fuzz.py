@@ -9,10 +9,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mgrad_cli.checkpoint import load_checkpoint, save_checkpoint
-from mgrad_cli.config import DEFAULTS, load_config, validate_config
+from mgrad_cli.training.checkpoint import load_checkpoint, save_checkpoint
+from mgrad_cli.training.config import DEFAULTS, load_config, validate_config
 from mgrad_cli.errors import CheckpointError, ConfigError, MgradError
-from mgrad_cli.evaluate import Model
+from mgrad_cli.models.evaluate import Model
 from models import config_path, train_checkpoint
 
 FUZZ = settings(max_examples=150, deadline=None,

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from mgrad_cli import losses
-from mgrad_cli.engine import vsum
-from mgrad_cli.nn import ACTIVATIONS
+from mgrad_cli.nn import losses
+from mgrad_cli.autograd.value import vsum
+from mgrad_cli.nn.mlp import ACTIVATIONS
 
 from conftest import write
 

@@ -10,8 +10,8 @@ import math
 
 import pytest
 
-from mgrad_cli.engine import Value, apply
-from mgrad_cli.ops import OPS
+from mgrad_cli.autograd.value import Value, apply
+from mgrad_cli.autograd.ops import OPS
 
 # How PyTorch computes each op: the reference, and the only table kept in the tests.
 TORCH = {

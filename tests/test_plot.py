@@ -145,7 +145,7 @@ def test_train_plot_write_error_is_one_line_after_saving(run, tmp_path, monkeypa
 
 
 def test_check_path_raises_the_librarys_error():
-    from mgrad_cli import plot
+    from mgrad_cli.models import plot
     from mgrad_cli.errors import UserInputError
 
     assert plot.check_path("a.PNG") == "png"
@@ -156,7 +156,7 @@ def test_check_path_raises_the_librarys_error():
 def test_the_boundary_grid_is_200_by_200_on_the_tensor_engine(models, tmp_path, monkeypatch):
     """As the README says, whatever engine trained the model (xor is scalar): the scalar-only
     grid budget was dead code (fast_backend always gives the tensor engine)."""
-    from mgrad_cli import evaluate, plot
+    from mgrad_cli.models import evaluate, plot
     from mgrad_cli.backends.tensor import TensorBackend
 
     model = evaluate.load_model(models / "xor.json")
@@ -201,7 +201,7 @@ def test_a_checkpoint_whose_data_cannot_be_rebuilt_draws_the_curves_with_a_warni
 def test_a_big_data_set_draws_a_sample_of_its_points(models, tmp_path, monkeypatch):
     import matplotlib.axes
 
-    from mgrad_cli import evaluate, plot
+    from mgrad_cli.models import evaluate, plot
 
     drawn = []
     scatter = matplotlib.axes.Axes.scatter

@@ -10,12 +10,12 @@ import time
 import numpy as np
 import pytest
 
-from mgrad_cli import checkpoint as ckpt_mod
-from mgrad_cli import train as training
+from mgrad_cli.training import checkpoint as ckpt_mod
+from mgrad_cli.training import trainer as training
 from mgrad_cli.backends.scalar import ScalarBackend
-from mgrad_cli.checkpoint import load_checkpoint, save_checkpoint
-from mgrad_cli.config import load_config
-from mgrad_cli.datasets import load_dataset
+from mgrad_cli.training.checkpoint import load_checkpoint, save_checkpoint
+from mgrad_cli.training.config import load_config
+from mgrad_cli.data.datasets import load_dataset
 from mgrad_cli.errors import CheckpointError, UserInputError
 from conftest import write
 from models import REPO, config_path
@@ -205,7 +205,7 @@ def test_killed_between_write_and_rename(tmp_path):
     before = ckpt.read_bytes()
     next(t.run())
     script = ("import json, os, sys, time\n"
-              "from mgrad_cli.checkpoint import save_checkpoint\n"
+              "from mgrad_cli.training.checkpoint import save_checkpoint\n"
               "os.replace = lambda a, b: (print('written', flush=True), time.sleep(60))\n"
               "save_checkpoint(sys.argv[1], **json.loads(sys.stdin.read()))\n")
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))

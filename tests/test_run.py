@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from mgrad_cli import train as training
-from mgrad_cli.checkpoint import load_checkpoint
-from mgrad_cli.config import load_config
-from mgrad_cli.datasets import load_dataset
+from mgrad_cli.training import trainer as training
+from mgrad_cli.training.checkpoint import load_checkpoint
+from mgrad_cli.training.config import load_config
+from mgrad_cli.data.datasets import load_dataset
 from mgrad_cli.errors import TrainingDiverged, UserInputError
 
 from conftest import write

@@ -57,7 +57,7 @@ def start_training(tmp_path, *args):
 
 
 def saved_epoch(tmp_path):
-    from mgrad_cli.checkpoint import load_checkpoint
+    from mgrad_cli.training.checkpoint import load_checkpoint
 
     return load_checkpoint(str(tmp_path / "m.json"))["epoch"]
 

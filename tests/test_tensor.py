@@ -9,10 +9,10 @@ import warnings
 import numpy as np
 import pytest
 
-from mgrad_cli import losses
-from mgrad_cli.nn import MLP
-from mgrad_cli.tensor import BY_NAME, TENSOR_OPS, Tensor, apply, sumsq, unbroadcast
-from mgrad_cli.tensor_nn import TensorMLP, total_loss
+from mgrad_cli.nn import losses
+from mgrad_cli.nn.mlp import MLP
+from mgrad_cli.autograd.tensor import BY_NAME, TENSOR_OPS, Tensor, apply, sumsq, unbroadcast
+from mgrad_cli.nn.tensor_mlp import TensorMLP, total_loss
 
 from conftest import REPO
 
@@ -291,7 +291,7 @@ def test_apply_checks_arity():
 
 
 def test_an_op_added_at_run_time_gets_its_node_class_on_first_use():
-    from mgrad_cli.ops import Op
+    from mgrad_cli.autograd.ops import Op
     square = Op("square", 1, "sq", np.square, (lambda g, a, o: 2.0 * g * a,), doc="a^2")
     x = Tensor([1.0, -3.0])
     y = apply(square, x)
@@ -328,7 +328,7 @@ def test_unknown_activation_is_refused_as_in_nn():
 
 
 def scalar_loss(name, model, X, y, l2):
-    """The scalar engine's loss (mgrad_cli.losses) of an nn.MLP: the reference."""
+    """The scalar engine's loss (mgrad_cli.nn.losses) of an nn.MLP: the reference."""
     outs = [model(list(row)) for row in X]
     outs = [o if isinstance(o, list) else [o] for o in outs]
     targets = np.asarray(y, dtype=np.float64).reshape(len(outs), -1)
@@ -364,7 +364,7 @@ def test_loss_and_every_gradient_equal_the_scalar_engine(name, activation):
 
 def test_training_curves_equal_the_scalar_engine():
     """micrograd's demo for 20 SGD steps: the losses agree to 1e-9 at every step."""
-    from mgrad_cli.datasets import moons
+    from mgrad_cli.data.datasets import moons
 
     X, labels = moons(40, 0.1, np.random.default_rng(5))
     y = 2.0 * labels - 1
@@ -415,7 +415,7 @@ def test_digits_csv_is_the_8x8_digits():
 
 @pytest.mark.parametrize("name", ["bce", "hinge", "mse"])
 def test_losses_equal_the_scalar_engine_at_large_scores(name):
-    from mgrad_cli.engine import Value
+    from mgrad_cli.autograd.value import Value
 
     s = np.array([-800.0, -30.0, -1.0, 0.0, 2.0, 40.0, 800.0])
     t = np.array([1.0, -1.0, 1.0, -1.0, -1.0, 1.0, -1.0])

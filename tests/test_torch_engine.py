@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from mgrad_cli import losses, optim
+from mgrad_cli.nn import losses, optim
 from mgrad_cli.errors import UserInputError
 from mgrad_cli.backends.tensor import TensorBackend
 

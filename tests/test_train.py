@@ -10,10 +10,10 @@ import warnings
 import numpy as np
 import pytest
 
-from mgrad_cli import train as training
+from mgrad_cli.training import trainer as training
 from mgrad_cli.backends import make_backend
 from mgrad_cli.backends.scalar import ScalarBackend
-from mgrad_cli.checkpoint import load_checkpoint
+from mgrad_cli.training.checkpoint import load_checkpoint
 
 from conftest import need_module, write
 
@@ -232,8 +232,8 @@ def test_checkpoint_contents(run, tmp_path):
 
 def test_checkpoint_weights_reproduce_the_metrics(run, tmp_path):
     # the stored weights are the trained ones: predicting with them gives the test accuracy
-    from mgrad_cli.config import load_config
-    from mgrad_cli.datasets import load_dataset
+    from mgrad_cli.training.config import load_config
+    from mgrad_cli.data.datasets import load_dataset
     save = tmp_path / "x.json"
     run("train", config("xor"), "--save", save, "-q")
     ckpt = load_checkpoint(save)
@@ -417,8 +417,8 @@ def run_engine(name, engine, epochs=3, rows=128):
     """Train a shipped config for a few epochs on one engine (on the CPU), on at most `rows`
     of its training rows (and half as many test rows; None: all of them): -> (initial
     weights, records, final weights)."""
-    from mgrad_cli.config import load_config
-    from mgrad_cli.datasets import load_dataset
+    from mgrad_cli.training.config import load_config
+    from mgrad_cli.data.datasets import load_dataset
 
     cfg = load_config(config(name), {"epochs": epochs, "engine": engine, "device": "cpu"})
     ds = load_dataset(cfg["data"], cfg["seed"])
@@ -550,7 +550,7 @@ def test_cuda_without_a_gpu_is_one_line(run, tmp_path, torch):
 def test_threads_for_numpy_and_for_the_torch_engine(torch):
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from mgrad_cli.blas_threads import cores, use_threads
+    from mgrad_cli.cli.threads import cores, use_threads
 
     def blas():
         return max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
@@ -604,7 +604,7 @@ def test_graph_of_a_big_model_on_the_tensor_engine(run, tmp_path, dot):
 
 
 def test_one_blas_thread_unless_the_user_chose(repo):
-    from mgrad_cli.blas_threads import THREAD_VARIABLES, default_to_one_thread
+    from mgrad_cli.cli.threads import THREAD_VARIABLES, default_to_one_thread
 
     env = {}
     assert default_to_one_thread(env) and env == {v: "1" for v in THREAD_VARIABLES}
@@ -614,7 +614,7 @@ def test_one_blas_thread_unless_the_user_chose(repo):
     import subprocess
     import sys
 
-    probe = ("import mgrad_cli.cli, numpy, threadpoolctl; "
+    probe = ("import mgrad_cli.cli.app, numpy, threadpoolctl; "
              "print(max(p['num_threads'] for p in threadpoolctl.threadpool_info() if p['user_api'] == 'blas'))")
     clean = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
     for extra, want in (({}, "1"), ({"OPENBLAS_NUM_THREADS": "2"}, "2")):
@@ -660,7 +660,7 @@ def test_test_loss_is_the_loss_without_the_l2_term(run, tmp_path):
     log, save = tmp_path / "x.jsonl", tmp_path / "x.json"
     assert run("train", cfg, "--log", log, "--save", save, "-q").exit_code == 0
     last = read_log(log)[-1]
-    from mgrad_cli import evaluate
+    from mgrad_cli.models import evaluate
 
     model = evaluate.load_model(str(save))
     X, y, _, _ = evaluate.split_rows(model, "test")
@@ -776,7 +776,7 @@ def test_early_stopping_keeps_the_best_weights_and_survives_a_resume(run, tmp_pa
 
 
 def test_times_and_counts_read_naturally(run):
-    from mgrad_cli.report import duration, plural
+    from mgrad_cli.numbers import duration, plural
 
     assert [duration(s) for s in (0.0004, 0.0123, 0.4126, 1.0, 12.34, 125)] == \
         ["0.4 ms", "12 ms", "413 ms", "1.0 s", "12.3 s", "2 min 05 s"]

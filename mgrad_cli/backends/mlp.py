@@ -16,8 +16,8 @@ and its initial weights, drawn once for every engine.
 
 import numpy as np
 
-from .. import optim
-from ..nn import layer_activations
+from ..nn import optim
+from ..nn.mlp import layer_activations
 
 
 def n_parameters(sizes):

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from .. import losses
-from ..engine import Value
-from ..nn import MLP, neuron_clusters
+from ..nn import losses
+from ..autograd.value import Value
+from ..nn.mlp import MLP, neuron_clusters
 from .mlp import MLPBackend
 
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from .. import losses
-from ..tensor import constant
-from ..tensor_nn import TensorMLP
+from ..nn import losses
+from ..autograd.tensor import constant
+from ..nn.tensor_mlp import TensorMLP
 from .mlp import MLPBackend
 
 

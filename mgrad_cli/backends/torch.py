@@ -20,7 +20,8 @@ engines. The learning rate of each epoch is optim.learning_rate's, as on every e
 
 import numpy as np
 
-from .. import extras, losses, optim
+from .. import extras
+from ..nn import losses, optim
 from ..errors import UserInputError
 from .mlp import MLPBackend, blocks
 

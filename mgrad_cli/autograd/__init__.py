@@ -1,0 +1,3 @@
+"""The autograd engines: a node of a computation graph (node.py), the scalar op table
+(ops.py), the scalar engine's Value (value.py) and the tensor engine's Tensor with its own
+op table (tensor.py). Backpropagation walks the graph in topological order."""

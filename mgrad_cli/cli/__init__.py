@@ -1,0 +1,4 @@
+"""The command line, the only layer that prints, reads the terminal or chooses exit codes:
+the `mgrad` group (app.py), what the commands share (console.py), the commands
+(commands/), the training table (tables.py), the terminal chart (chart.py) and the
+thread settings applied before numpy loads (threads.py)."""

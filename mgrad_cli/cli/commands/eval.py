@@ -1,0 +1,84 @@
+"""`mgrad eval`: a trained model's loss and accuracy (or errors) on held-out rows or a CSV file."""
+
+import click
+
+from ...models import evaluate as _evaluate
+from ..console import CONTEXT_SETTINGS, err_console, json_out, out_console, translate_errors
+from ...numbers import number
+
+
+@click.command("eval", context_settings=CONTEXT_SETTINGS)
+@click.argument("model_path", metavar="MODEL.json")
+@click.argument("csv_path", metavar="[CSV]", required=False)
+@click.option("--split", type=click.Choice(_evaluate.SPLITS), default="test", show_default=True,
+              help="Without CSV: which rows of the model's own data (test = those held out by test_split; "
+                   "the training rows when nothing was held out).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON, for scripts.")
+@translate_errors
+def eval_command(model_path, csv_path, split, as_json):
+    """Measure a trained model: loss, and accuracy with a confusion matrix (or the
+    MSE, MAE and R² for a regression target).
+
+    Without CSV it rebuilds the data set the model was trained on (from the config in
+    the checkpoint) and uses the rows held out for testing. A CSV needs the model's
+    feature columns and the target column.
+
+    \b
+    Examples:
+      mgrad eval iris.json
+      mgrad eval iris.json datasets/iris.csv
+      mgrad eval moons.json --split train --json
+
+    The loss is the training loss (l2 term included), so it compares with the table of
+    `mgrad train`; a regression target's MSE, MAE and R² are in its own units.
+    Exit codes: 0 done, 2 bad input.
+    """
+    from ...models import evaluate as ev
+
+    ctx = click.get_current_context()
+    if csv_path is not None and ctx.get_parameter_source("split") != click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--split chooses rows of the model's own data; it does not apply to a CSV")
+    model = ev.load_model(model_path)
+    note = None
+    if csv_path is not None:
+        X, y, _ = ev.read_rows(csv_path, model, need_target=True)
+        what = f"{len(X)} samples of {csv_path}"
+    else:
+        X, y, what, note = ev.split_rows(model, split)
+    result = ev.evaluate(model, X, y)
+    if as_json:
+        json_out(dict({"model": model_path, "data": what, "note": note, "task": model.task}, **result))
+        return
+    out = out_console()
+    if note:
+        err_console().print(f"Note: {note}; evaluating on the training rows.", markup=False, soft_wrap=True)
+    out.print(f"{model_path}: {model.title}; evaluated on {what}.", markup=False, soft_wrap=True)
+    out.print(f"loss      {number(result['loss'])}", markup=False)
+    if model.task == "regression":  # in the target's units
+        out.print(f"mse       {number(result['mse'])}", markup=False)
+        out.print(f"mae       {number(result['mae'])}", markup=False)
+        out.print(f"r²        {number(result['r2'], digits=4)}", markup=False)
+        return
+    out.print(f"accuracy  {100 * result['accuracy']:.1f}% ({result['correct']} of {result['samples']})",
+              markup=False)
+    out.print(_confusion_table(result))
+
+
+def _confusion_table(result):
+    """The confusion matrix with each class's recall, as a rich Table."""
+    from rich.table import Table
+
+    table = Table(title="confusion matrix (rows: true class, columns: predicted)", title_justify="left")
+    table.add_column("true \\ predicted")
+    for name in result["classes"]:
+        table.add_column(name, justify="right")
+    nan_rows = any(result["no_class"])  # samples whose output is nan: no class, counted wrong
+    if nan_rows:
+        table.add_column("no class (nan)", justify="right")
+    table.add_column("recall", justify="right")
+    for i, (name, counts) in enumerate(zip(result["classes"], result["confusion"])):
+        missed = [result["no_class"][i]] if nan_rows else []
+        total = sum(counts) + sum(missed)
+        recall = "-" if total == 0 else f"{100 * counts[i] / total:.1f}%"
+        table.add_row(name, *[str(c) for c in counts + missed], recall)
+    return table

@@ -1,0 +1,368 @@
+"""`mgrad train`: train an MLP as a config says and print a table of the epochs.
+
+The run itself is the library's (train.Run: the epochs, the log, checkpoints, Ctrl-C and
+divergence); this module checks the options, prints the table and the progress bar as the
+run reports each epoch, draws the graph and the figure, and prints the summary.
+"""
+
+import click
+
+from ...inspect import dot as _render
+from .. import tables as report
+from ...backends import names as engine_names
+from ..threads import use_threads
+from ..console import (
+    CONTEXT_SETTINGS,
+    MgradClickError,
+    err_console,
+    interrupt_message,
+    interrupt_status,
+    out_console,
+    stdout_closed,
+    translate_errors,
+)
+from ...errors import GraphTooLarge, MgradError
+from ...files import check_writable, display_path
+from ...training.metrics import SPLITS
+from ...numbers import duration, number, percent, plural
+
+MAX_CHART_WIDTH = 120  # wider, a curve's steps get hard to follow
+
+
+@click.command("train", context_settings=CONTEXT_SETTINGS)
+@click.argument("config_path", metavar="CONFIG")
+@click.option("--epochs", type=click.IntRange(min=1), help="Train this many epochs (overrides the config).")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate (overrides optimizer.lr).")
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed (overrides the config).")
+@click.option("--engine", type=click.Choice(engine_names()),
+              help="scalar: a Value per number (the lecture's engine); tensor: numpy arrays, much faster; "
+                   "torch: PyTorch (pip install torch), for more cores or a GPU. All give the same numbers "
+                   "(overrides the config's engine).")
+@click.option("--threads", type=click.IntRange(min=1), metavar="N",
+              help="Threads for numpy's BLAS and for PyTorch (default: one for numpy, every core for the "
+                   "torch engine).")
+@click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically).")
+@click.option("--log", "log_path", metavar="PATH", help="Write one JSON line per epoch here.")
+@click.option("--graph", "graph_path", metavar="PATH",
+              help="Draw the loss on one sample after training (.svg, .png, .pdf, .dot, or .html: a page "
+                   "to step through its forward and backward passes).")
+@click.option("--graph-max-nodes", type=click.IntRange(min=1), default=5000, show_default=True,
+              help="Refuse to draw a bigger graph.")
+@click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Show every Nth epoch in the table (the first and last always).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the final summary.")
+@click.option("--resume", "resume_path", metavar="MODEL.json",
+              help="Carry on from this checkpoint (weights, optimizer state, epoch, RNG) up to --epochs; "
+                   "saved back to it unless --save names another file.")
+@click.option("--save-every", type=click.IntRange(min=1), metavar="N",
+              help="Also save the checkpoint every N epochs (needs --save or --resume).")
+@click.option("--plot", "plot_path", metavar="PATH",
+              help="After training, draw the loss and accuracy curves (and for 2-D data the decision "
+                   "boundary) to a .png or .svg (needs matplotlib).")
+@click.option("--chart/--no-chart", default=None,
+              help="Draw the loss and accuracy curves in the terminal after the table  [default: on a terminal]")
+@translate_errors
+def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes,
+                  every, quiet, resume_path=None, save_every=None, plot_path=None, engine=None, chart=None,
+                  threads=None):
+    """Train an MLP as the YAML file CONFIG says, and print a table of the epochs.
+
+    A row per epoch: the loss and accuracy of the training rows and of any held-out ones
+    (data.val_split, data.test_split; a regression's MSE, MAE and R² in the target's
+    units), the lr and the time; a chart of the curves on a terminal; the same numbers
+    for the same config and seed.
+
+    \b
+    Examples:
+      mgrad train configs/moons.yaml
+      mgrad train configs/iris.yaml --epochs 20 --lr 0.05 --save iris.json
+      mgrad train configs/tiny.yaml --graph tiny.svg --log tiny.jsonl -q
+      mgrad train configs/moons.yaml --save moons.json --save-every 10 --plot moons.png
+      mgrad train configs/moons.yaml --resume moons.json --epochs 200
+      mgrad train configs/moons.yaml --engine tensor   # the same numbers, 100x faster
+      mgrad train configs/digits.yaml --engine torch --threads 2
+      mgrad train configs/digits.yaml --graph digits.svg
+      mgrad train configs/diabetes.yaml --chart | less   # a regression; the chart in plain text
+
+    Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C),
+    143 terminated (SIGTERM), 141 stdout closed (| head); the last two save with --save too.
+    """
+    from ...training import trainer as training
+
+    _check_paths(save_path, log_path, graph_path, plot_path, save_every, resume_path)
+    overrides = {k: v for k, v in (("epochs", epochs), ("optimizer.lr", lr), ("seed", seed), ("engine", engine))
+                 if v is not None}
+    trainer, source = _trainer(config_path, overrides, resume_path)
+    use_threads(threads, trainer.backend)
+    if resume_path is not None and save_path is None:  # saved back to the checkpoint it resumed
+        check_writable(resume_path)
+        save_path = resume_path
+    graph_what = None if graph_path is None else _check_graph(trainer, graph_max_nodes)
+    out, table = out_console(), Table(trainer)
+    if not quiet:
+        table.print_intro(out, resume_path)
+    log = _open_log(training, log_path)
+    run = training.Run(trainer, save_path, save_every, log)
+    stop = _run(run, table, out, every, quiet)
+    _end_early(stop, trainer, save_path)
+    if chart or (chart is None and not quiet and out.is_terminal):
+        table.print_chart(out, min(out.width, MAX_CHART_WIDTH))
+    graph_nodes, graph_error = _draw_graph(trainer, graph_path, graph_max_nodes)
+    plotted = _draw_plot(trainer, source, plot_path)
+    table.print_summary(out, stop)
+    for done, what in ((stop.saved, f"Checkpoint saved to {save_path}."), (log_path, f"Log written to {log_path}.")):
+        if done:
+            out.print(what, markup=False, soft_wrap=True)
+    if graph_nodes is not None:
+        out.print(f"Graph of the loss on {graph_what} ({graph_nodes} nodes) drawn to {graph_path}.",
+                  markup=False, soft_wrap=True)
+    if plotted is not None:
+        out.print(f"Figure ({' and '.join(plotted)}) drawn to {plot_path}.", markup=False, soft_wrap=True)
+    if stop.status == "interrupted":
+        raise click.exceptions.Exit(interrupt_status(stop.error))
+    if graph_error is not None:
+        raise MgradClickError(graph_error)
+
+
+def _end_early(stop, trainer, save_path):
+    """Exit at once from a run that cannot go on to its summary: stdout closed (141, quietly:
+    nothing can be said there any more; the state reached is saved) or diverged (1)."""
+    if stop.status == "output closed":
+        raise click.exceptions.Exit(stdout_closed())
+    if stop.status == "diverged":
+        if stop.saved:
+            err_console().print(f"Saved the last good state (epoch {trainer.epoch}) to {save_path}.", markup=False)
+        raise MgradClickError(stop.error)
+
+
+def _check_paths(save_path, log_path, graph_path, plot_path, save_every, resume_path):
+    """Refuse, before any training, the options that could only fail after it."""
+    if graph_path is not None and not graph_path.lower().endswith(_render.SUFFIXES):
+        raise click.BadParameter(f"expected a file ending in .svg, .png, .pdf, .html or .dot, got '{graph_path}'",
+                                 param_hint="--graph")
+    if plot_path is not None:
+        from ...models import plot as plotting
+        try:
+            plotting.check_path(plot_path)
+        except MgradError as e:  # a UserInputError: named after the option
+            raise click.BadParameter(str(e), param_hint="--plot") from None
+        plotting.require_matplotlib()
+    if save_every is not None and save_path is None and resume_path is None:
+        raise click.BadParameter("needs --save PATH (or --resume) to know where to save", param_hint="--save-every")
+    for path in (save_path, log_path, graph_path, plot_path):  # fail now, not after the training
+        if path is not None:
+            check_writable(path)
+
+
+def _trainer(config_path, overrides, resume_path):
+    """The Trainer for the config (resumed from the checkpoint, if any) -> (trainer, the config's name)."""
+    from ... import limits
+    from ...training import trainer as training
+    from ...training.checkpoint import load_checkpoint
+    from ...training.config import load_config
+    from ...data.datasets import load_dataset
+
+    source = display_path(config_path)
+    config = load_config(config_path, overrides)
+    dataset = load_dataset(config["data"], config["seed"])
+    training.check_fit(config, dataset, source)
+    # a CSV's size is known now (a built-in's was checked with the config)
+    limits.check(limits.training_costs(config, len(dataset.X), dataset.n_features), source)
+    trainer = training.Trainer(config, dataset)
+    if resume_path is not None:
+        trainer.resume(load_checkpoint(resume_path), display_path(resume_path), source)
+    return trainer, source
+
+
+def _check_graph(trainer, max_nodes):
+    """Refuse a graph too big to draw, before training. -> what it draws: 'one sample', 'a batch of N samples'."""
+    n = len(trainer.graph_batch()[0])
+    what = "one sample" if n == 1 else f"a batch of {n} samples"
+    size = len(trainer.loss_graph().topo())
+    if size > max_nodes:
+        raise GraphTooLarge(f"the graph of the loss on {what} has {size} nodes, more than "
+                            f"--graph-max-nodes {max_nodes}; draw a smaller model or raise the limit")
+    return what
+
+
+def _open_log(training, log_path):
+    if log_path is None:
+        return None
+    try:
+        return training.JsonLog(log_path)
+    except MgradError as e:  # cannot write PATH: named after the option
+        raise click.BadParameter(str(e), param_hint="--log") from None
+
+
+def _run(run, table, out, every, quiet):
+    """run.start(), printing the table's rows (every `every`th epoch, the first and the last)
+    and, on a terminal, a progress bar. -> the run's Stop."""
+    trainer, total = run.trainer, run.trainer.config["epochs"]
+    start, err = trainer.epoch, err_console()
+    progress = None
+    if not quiet and err.is_terminal:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        progress = Progress(TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TextColumn("{task.fields[loss]}"),
+                            TimeRemainingColumn(), console=err, transient=True)
+        task = progress.add_task("train", total=total, completed=start, loss="")
+        run.on_epoch.append(lambda r: progress.update(task, completed=r["epoch"], loss=f"loss {r['loss']:.4f}"))
+    rows_to = progress.console if (progress is not None and out.is_terminal) else out
+
+    def print_row(r):
+        if r["epoch"] % every == 0 or r["epoch"] in (start + 1, total) or trainer.stopped:
+            rows_to.print(table.row(r), markup=False, soft_wrap=True, highlight=False)
+
+    if not quiet:
+        run.on_epoch.insert(0, print_row)
+    if progress is None:
+        return run.start()
+    with progress:  # gone before anything else is printed
+        return run.start()
+
+
+def _draw_graph(trainer, graph_path, max_nodes):
+    """Draw the loss's graph after training, each neuron boxed when the engine can say which
+    nodes it made. -> (values drawn or None, the error to report after the summary)."""
+    from .graph import print_drawing_notes
+
+    if graph_path is None or trainer.epoch == 0:
+        return None, None
+    root = trainer.loss_graph()
+    clusters = trainer.backend.graph_clusters(root)
+    try:
+        drawing = _render.write_graph(root, graph_path, rankdir="LR", max_nodes=max_nodes, clusters=clusters)
+    except MgradError as e:
+        return None, e
+    print_drawing_notes(drawing, graph_path, ", or train with --engine tensor (a node per array)" if clusters else "")
+    return drawing.values, None
+
+
+def _draw_plot(trainer, source, plot_path):
+    if plot_path is None or trainer.epoch == 0:
+        return None
+    from ...models import plot as plotting
+    from ...models.evaluate import Model
+
+    dataset = trainer.dataset
+    return plotting.plot_run(plot_path, Model(trainer.checkpoint(), source), trainer.history,
+                             (dataset.X_raw, dataset.y, dataset.is_test))
+
+
+def _r2(value):
+    return number(value, digits=4)
+
+
+class Table:
+    """The words of a run: the introduction and the header, a row per epoch (report.Table's
+    columns), the chart and the summary."""
+
+    def __init__(self, trainer):
+        from ...training import trainer as training
+
+        self.trainer, config, ds = trainer, trainer.config, trainer.dataset
+        self.counts = {split: len(ds.rows(split)[0]) for split in SPLITS}
+        self.table = report.Table(ds.task, {s for s, n in self.counts.items() if n}, config["epochs"])
+        self.start = trainer.epoch
+        self.what = f"{training.describe(config, ds, len(trainer.params))} on {ds.name}"
+        self.runs_on = trainer.backend.runs_on()  # device, dtype and threads, where the engine chooses them
+
+    def row(self, record):
+        return self.table.row(record)
+
+    def print_intro(self, out, resume_path):
+        for line in self._intro(resume_path):
+            out.print(line, markup=False, soft_wrap=True)
+        out.print(self.table.header(), style="bold", markup=False, soft_wrap=True)
+
+    def print_chart(self, out, width):
+        from .. import chart
+
+        for line in chart.run_chart(self.trainer.history, self.trainer.dataset.task, width):  # a resumed run's too
+            out.print(line, soft_wrap=True)
+
+    def print_summary(self, out, stop):
+        word = interrupt_message(stop.error).rstrip(".") if stop.status == "interrupted" else None
+        for line in self._summary("stopped" if self.trainer.stopped else stop.status, stop.seconds, word):
+            out.print(line, markup=False, soft_wrap=True)
+
+    def _intro(self, resume_path):
+        from ...training.config import DEFAULTS
+
+        config, n = self.trainer.config, self.counts
+        held = [f"{plural(n['val'], 'validation sample')}" if n["val"] else "",
+                f"{n['test']} held out for testing" if n["test"] else ""]
+        opt = config["optimizer"]
+        sched = "" if opt["schedule"]["name"] == "constant" else f", {opt['schedule']['name']} schedule"
+        batch = "full batch" if not config["batch_size"] else f"batches of {config['batch_size']}"
+        stopping = config["early_stopping"]
+        stops = "" if stopping is None else f"; early stopping after {plural(stopping['patience'], 'epoch')} " \
+                                            f"without a better validation loss"
+        engine = "" if config["engine"] == DEFAULTS["engine"] else f"; {config['engine']} engine"
+        engine += "" if self.runs_on is None else f" ({self.runs_on})"
+        lines = [f"Training {self.what}: {', '.join([plural(n['train'], 'training sample')] + [h for h in held if h])}"
+                 f"; {config['loss']['name']} loss, {opt['name']} lr {opt['lr']:g}{sched}, {batch}, seed "
+                 f"{config['seed']}{engine}{stops}."]
+        if self.start:
+            lines.append(f"Resuming from {resume_path} after epoch {self.start} of {config['epochs']}.")
+        return lines
+
+    def _summary(self, status, seconds, word="Interrupted"):
+        trainer, total = self.trainer, self.trainer.config["epochs"]
+        took = duration(seconds)
+        if self.runs_on is not None:
+            took += f" on the {trainer.config['engine']} engine ({self.runs_on})"
+        if status == "interrupted":  # word: Interrupted (Ctrl-C) or Terminated (SIGTERM)
+            first = f"{word} after {trainer.epoch} of {plural(total, 'epoch')} ({took}): {self.what}."
+        elif self.start:
+            first = f"Trained {self.what} for epochs {self.start + 1} to {trainer.epoch} in {took}."
+        else:
+            first = f"Trained {self.what} for {plural(trainer.epoch, 'epoch')} in {took}."
+        lines = [first]
+        if trainer.last is None:
+            return lines
+        last = trainer.last
+        if status == "stopped":
+            best = trainer.stopper.best_epoch
+            lines.append(f"Stopped early at epoch {trainer.epoch} of {total}: the validation loss has not improved for "
+                         f"{plural(trainer.stopper.bad_epochs, 'epoch')}, since epoch {best}; the weights of epoch "
+                         f"{best} are kept.")
+            last = next(r for r in trainer.history if r["epoch"] == best)
+        lines.append(("At epoch " + str(last["epoch"]) + ": l" if status == "stopped" else "Final l")
+                     + self._metrics(last)[1:] + ".")
+        bests = self._bests()
+        if bests:
+            lines.append("Best " + "; best ".join(bests) + ".")
+        return lines
+
+    def _metrics(self, r):
+        """'loss 0.1, train accuracy 97.5% (80 samples), ...' for a record."""
+        parts = [f"loss {number(r['loss'])}"]
+        for split in SPLITS:
+            if not self.counts[split]:
+                continue
+            name, n = {"train": "train", "val": "validation", "test": "test"}[split], self.counts[split]
+            loss = "" if split == "train" else f"{name} loss {number(r.get(split + '_loss'))}, "
+            if self.trainer.dataset.task == "regression":
+                parts.append(f"{loss}{name} MSE {number(r.get(split + '_mse'))}, MAE {number(r.get(split + '_mae'))}, "
+                             f"R² {_r2(r.get(split + '_r2'))} ({plural(n, 'sample')})")
+            else:
+                parts.append(f"{loss}{name} accuracy {percent(r.get(split + '_acc'))} ({plural(n, 'sample')})")
+        return ", ".join(parts)
+
+    def _bests(self):
+        """'test loss 0.0123 at epoch 40', ...: the best held-out loss and accuracy (or R²) of the run."""
+        bests, history = [], self.trainer.history
+        other = "r2" if self.trainer.dataset.task == "regression" else "acc"
+        for split in ("val", "test"):
+            if not self.counts[split] or not history:
+                continue
+            name = {"val": "validation", "test": "test"}[split]
+            for key, pick, show in ((f"{split}_loss", min, number), (f"{split}_{other}", max,
+                                                                       percent if other == "acc" else _r2)):
+                values = [r.get(key) for r in history if r.get(key) is not None]
+                if values:
+                    value = pick(values)
+                    epoch = next(r["epoch"] for r in history if r.get(key) == value)
+                    label = {"loss": "loss", "acc": "accuracy", "r2": "R²"}[key.split("_")[1]]
+                    bests.append(f"{name} {label} {show(value)} at epoch {epoch}")
+        return bests

@@ -1,0 +1,3 @@
+"""Looking inside a computation: the expression language (expr.py), the graph as the
+lecture draws it (view.py), Graphviz output (dot.py), the explorable HTML page (page.py),
+backpropagation spelled out (explain.py) and gradient checks (gradcheck.py)."""

@@ -1,0 +1,319 @@
+"""Using a trained model: load it from a checkpoint, read new inputs, predict, evaluate.
+
+A Model is a checkpoint made usable: the backend its config describes, the weights, and
+the data's names and standardization. Inputs are always raw (as in the CSV the model was
+trained on); the model applies the stored (x - mean) / std itself.
+
+    model = load_model("iris.json")
+    X, y, lines = read_rows("new.csv", model)      # errors name the file, line and column
+    model.predictions(X)                           # [{"prediction": "setosa", ...}, ...]
+    evaluate(model, X_raw, y)                      # loss, accuracy or mse, confusion matrix
+"""
+
+import numpy as np
+
+from .. import limits
+from ..nn import losses
+from ..training import metrics
+from ..backends import FAST, make_backend
+from ..training.checkpoint import load_checkpoint
+from ..data.datasets import BUILTINS, builtin_shape, changed, load_dataset, parse_columns, parse_number, read_table
+from ..errors import CheckpointError, DataError, UserInputError
+from ..files import display_path
+
+
+class Model:
+    """A trained MLP from a checkpoint dict (as load_checkpoint returns, or Trainer.checkpoint())."""
+
+    def __init__(self, ckpt, source="model"):
+        self.ckpt, self.source = ckpt, source
+        self.config = ckpt["config"]
+        self.sizes = list(ckpt["sizes"])
+        self.params = np.asarray(ckpt["weights"], dtype=np.float64)
+        data = ckpt["data"]
+        self.task = data["task"]
+        self.feature_names = list(data["feature_names"])
+        self.class_names = None if data.get("class_names") is None else list(data["class_names"])
+        self.target = data.get("target")
+        self.mean = None if data.get("mean") is None else np.asarray(data["mean"], dtype=np.float64)
+        self.std = None if data.get("std") is None else np.asarray(data["std"], dtype=np.float64)
+        # a regression target standardized for training: predictions are turned back into its units
+        self.target_mean, self.target_std = data.get("target_mean"), data.get("target_std")
+        self.epoch = ckpt["epoch"]
+        self.history = list(ckpt.get("history") or [])
+        self.backend = _backend(self.config, self.n_features)
+
+    @property
+    def n_features(self):
+        return self.sizes[0]
+
+    @property
+    def title(self):
+        """How eval and the figures name the model: 'MLP 2-8-1 (33 parameters) trained 60
+        epochs on xor'."""
+        sizes = "-".join(str(s) for s in self.sizes)
+        epochs = f"{self.epoch} epoch" + ("" if self.epoch == 1 else "s")
+        return f"MLP {sizes} ({len(self.params)} parameters) trained {epochs} on {self.ckpt['data'].get('name', '?')}"
+
+    @property
+    def loss(self):
+        return self.config["loss"]["name"]
+
+    def standardize(self, X):
+        X = np.asarray(X, dtype=np.float64).reshape(-1, self.n_features)
+        return X if self.mean is None else (X - self.mean) / self.std
+
+    def outputs(self, X, backend=None):
+        """The last layer's outputs (n × n_out) for raw inputs X (n × features).
+        Inputs near the float64 limits may give inf or nan: returned as they are, silently."""
+        with np.errstate(all="ignore"):
+            X = self.standardize(X)
+            if len(X) == 0:
+                return np.empty((0, self.sizes[-1]))
+            return (backend or self.backend).predict(self.params, X)
+
+    def target_values(self, outputs):
+        """A regression model's predictions in the target's units, from its outputs."""
+        values = np.asarray(outputs, dtype=np.float64)[:, 0]
+        return values if self.target_mean is None else values * self.target_std + self.target_mean
+
+    def scaled_target(self, y):
+        """Regression targets as the model was trained on them (standardized if they were)."""
+        y = np.asarray(y, dtype=np.float64)
+        return y if self.target_mean is None else (y - self.target_mean) / self.target_std
+
+    def classes(self, outputs):
+        return losses.predict_classes(outputs, self.config["model"]["output"])
+
+    def probabilities(self, outputs):
+        """Class probabilities (n × classes) for a loss with a link (bce's sigmoid,
+        cross_entropy's softmax), else None."""
+        return losses.probabilities(self.loss, outputs)
+
+    def predict(self, X, backend=None):
+        """Predictions for raw inputs X (n × features), as arrays: {"outputs" (n × n_out),
+        "classes" (n class indices, -1 where an output is nan: no class wins; None for
+        regression), "probabilities" (n × classes for a loss with a link, else None), and
+        for regression "values" (the predictions in the target's units)}."""
+        out = self.outputs(X, backend)
+        if self.task == "regression":
+            with np.errstate(all="ignore"):
+                values = self.target_values(out)
+            return {"outputs": out, "values": values, "classes": None, "probabilities": None}
+        with np.errstate(all="ignore"):
+            classes = np.asarray(self.classes(out), dtype=np.int64)
+            probs = self.probabilities(out)
+        classes[np.isnan(out).any(axis=1)] = -1  # nan compares false with everything
+        return {"outputs": out, "classes": classes, "probabilities": probs}
+
+    def predictions(self, X, backend=None):
+        """One dict per row: prediction (a class name or a number; None for a class when an
+        output is nan), class (index or None), probabilities ({class: p} or None), outputs
+        (the raw last layer)."""
+        return self.rows(self.predict(X, backend))
+
+    def rows(self, predicted):
+        """predict()'s arrays as predictions()' dicts."""
+        outputs = predicted["outputs"].tolist()
+        if self.task == "regression":
+            return [{"prediction": v, "class": None, "probabilities": None, "outputs": o}
+                    for v, o in zip(predicted["values"].tolist(), outputs)]
+        names = self.class_names
+        classes = predicted["classes"].tolist()
+        probs = [None] * len(outputs) if predicted["probabilities"] is None else [
+            dict(zip(names, p)) for p in predicted["probabilities"].tolist()]
+        return [{"prediction": None if c < 0 else names[c], "class": None if c < 0 else c,
+                 "probabilities": p, "outputs": o} for o, c, p in zip(outputs, classes, probs)]
+
+
+def _backend(config, nin):
+    """The checkpoint's engine (its config was validated on load), or the tensor engine (the
+    same numbers, in float64 on the CPU) when that one cannot run here: its extra is not
+    installed (PyTorch) or its device is not here (a GPU). Any engine's model runs on any other."""
+    try:
+        return make_backend(config, nin)
+    except UserInputError:
+        return make_backend(config, nin, FAST)
+
+
+def fast_backend(model):
+    """The quickest engine for many predictions (backends.FAST), whichever engine trained the model."""
+    return make_backend(model.config, model.n_features, FAST)
+
+
+def load_model(path):
+    """A Model from a checkpoint file. Raises CheckpointError (exit 2)."""
+    return Model(load_checkpoint(path), display_path(path))
+
+
+# --- inputs -----------------------------------------------------------------------------
+
+def read_rows(path, model, need_target=False):
+    """Read a CSV whose header names the model's features (in any order) and, optionally,
+    its target column. Returns (X raw n × features, y or None, line numbers).
+
+    y holds class indices (classification) or numbers (regression). Missing or extra
+    columns, ragged rows, non-numbers and unknown classes are DataErrors naming the
+    file, the line and the column."""
+    shown = display_path(path)
+    header_line, header, body = read_table(path)
+    where = f"{shown}, line {header_line}"
+    features = ", ".join(model.feature_names)  # (read_table has refused repeated names)
+    position = {name: j for j, name in enumerate(header)}
+    known = set(model.feature_names)
+    missing = [f for f in model.feature_names if f not in position]
+    if missing:
+        raise DataError(f"{where}: missing column{'s' if len(missing) > 1 else ''} "
+                        f"{', '.join(repr(m) for m in missing)} (the model's features are {features})")
+    extra = [h for h in header if h not in known]
+    target = model.target
+    if target is None and len(extra) == 1:  # a checkpoint that does not name its target
+        target = extra[0]
+    for name in extra:
+        if name != target:
+            also = f"; the target column '{target}' may be present" if target else ""
+            raise DataError(f"{where}, column '{name}': not a feature of the model "
+                            f"(its features are {features}{also})")
+    has_target = target is not None and target in position
+    if need_target and not has_target:
+        name = f"'{target}'" if target else "column"
+        raise DataError(f"{where}: no target {name} to compare the predictions with "
+                        f"(the columns are {', '.join(header)})")
+    t = position[target] if has_target else None
+    X = parse_columns(body, header, [position[f] for f in model.feature_names], shown)
+    labels = [(line, row[t].strip()) for line, row in body] if t is not None else []
+    lines = [line for line, _ in body]
+    y = None
+    if has_target and need_target:
+        y = _labels(model, labels, shown, target)
+    return X, y, lines
+
+
+def _labels(model, labels, shown, column):
+    if model.task == "regression":
+        return np.array([parse_number(s, shown, line, column) for line, s in labels])
+    names = model.class_names
+    numeric = {}
+    for i, n in enumerate(names):
+        try:
+            numeric.setdefault(float(n), i)
+        except ValueError:
+            pass
+    y = []
+    for line, s in labels:
+        if s in names:
+            y.append(names.index(s))
+            continue
+        try:
+            y.append(numeric[float(s)])  # "1.0" is the class "1"
+        except (ValueError, KeyError):
+            raise DataError(f"{shown}, line {line}, column '{column}': unknown class "
+                            f"'{s}' (the model knows {', '.join(names)})") from None
+    return np.array(y, dtype=int)
+
+
+def parse_inputs(texts, model):
+    """--input "2.0,3.0,-1.0" values (one sample each) as an array (n × features)."""
+    X = np.empty((len(texts), model.n_features))
+    for i, text in enumerate(texts):
+        cells = text.split(",")
+        if len(cells) != model.n_features:
+            raise DataError(f"--input {i + 1} '{text}': expected {model.n_features} comma-separated numbers "
+                            f"({', '.join(model.feature_names)}), got {len(cells)}")
+        for c, cell in enumerate(cells):
+            try:
+                X[i, c] = parse_number(cell, "--input", i + 1, model.feature_names[c])
+            except DataError:
+                cell = cell.strip()
+                got = f"'{cell}'" if cell else "nothing"
+                raise DataError(f"--input {i + 1} '{text}', column '{model.feature_names[c]}': expected a "
+                                f"finite number, got {got}") from None
+    return X
+
+
+# --- the data a model was trained on ------------------------------------------------------
+
+def training_data(model):
+    """Rebuild the model's data set from its config, unstandardized: (Dataset, X raw).
+
+    Raises CheckpointError when the data no longer fits the model (a CSV changed or moved)."""
+    data_cfg = dict(model.config["data"], standardize=False)
+    stored = model.ckpt["data"].get("fingerprint")
+    if data_cfg["name"] in BUILTINS:  # refuse what cannot fit, or is not the data, before generating it
+        rows = builtin_shape(data_cfg)[0]
+        if stored is not None and stored["rows"] != rows:
+            raise _not_the_data(model, data_cfg["name"], f"{stored['rows']} rows then, {rows} now")
+        limits.check(limits.data_costs(data_cfg, *builtin_shape(data_cfg)), f"{model.source}: config")
+    try:
+        ds = load_dataset(data_cfg, model.config["seed"])
+    except DataError as e:
+        raise DataError(f"{model.source}: cannot rebuild the data it was trained on: {e}") from None
+    if ds.n_features != model.n_features or list(ds.feature_names) != model.feature_names:
+        raise CheckpointError(f"{model.source}: the model takes {model.n_features} inputs "
+                              f"({', '.join(model.feature_names)}), but {ds.name} now has {ds.n_features} "
+                              f"({', '.join(ds.feature_names)})")
+    if (ds.class_names is None) != (model.class_names is None) or (
+            ds.class_names is not None and list(ds.class_names) != model.class_names):
+        raise CheckpointError(f"{model.source}: {ds.name} no longer has the classes the model was trained on")
+    change = changed(stored, ds)
+    if change is not None:
+        raise _not_the_data(model, ds.name, change)
+    return ds, ds.X
+
+
+def _not_the_data(model, name, change):
+    return CheckpointError(f"{model.source}: {name} is not the data the model was trained on ({change}); "
+                           f"its held-out rows would not be the ones held out in training")
+
+
+SPLITS = ("test", "train", "all")
+
+
+def split_rows(model, split="test"):
+    """(X raw, y, what) for the held-out rows of the model's own data (or train/all).
+    The test split falls back to the training rows, saying so, when nothing was held out."""
+    ds, X = training_data(model)
+    note = None
+    if split == "test" and len(ds.test_idx) == 0:
+        split, note = "train", "nothing was held out (data.test_split is 0)"
+    idx = {"test": ds.test_idx, "train": ds.train_idx, "all": np.arange(len(X))}[split]
+    what = {"test": f"the {len(idx)} held-out", "train": f"the {len(idx)} training", "all": f"all {len(idx)}"}[split]
+    return X[idx], ds.y[idx], f"{what} samples of {ds.name}", note
+
+
+# --- evaluation ---------------------------------------------------------------------
+
+def evaluate(model, X, y):
+    """Loss (as training reports it, l2 term included; on a standardized target when it
+    was trained on one), and accuracy with a confusion matrix (rows: the true class,
+    columns: the predicted one), or the MSE, MAE and R² in the target's units.
+
+    A sample with a nan output has no class (as in predict): it counts as wrong, and
+    `no_class` counts such samples per true class, beside the confusion matrix."""
+    if len(X) == 0:
+        raise DataError(f"{model.source}: no samples to evaluate on")
+    n_out = model.sizes[-1]
+    regression = model.task == "regression"
+    T = losses.encode_targets(model.loss, model.scaled_target(y) if regression else y, n_out,
+                              model.config["model"]["output"])
+    with np.errstate(all="ignore"):  # inputs near the float64 limits: inf and nan, reported as they are
+        Xs = model.standardize(X)
+        loss, _, outputs = model.backend.loss_and_grad(model.params, Xs, T)
+        result = {"samples": int(len(X)), "loss": float(loss)}
+        if regression:
+            result.update(metrics.regression(model.target_values(outputs), y))
+            return result
+        pred = model.classes(outputs)
+    y = np.asarray(y, dtype=int)
+    k = len(model.class_names)
+    no_class = np.isnan(outputs).any(axis=1)  # argmax or a threshold would make nan a class
+    confusion = np.zeros((k, k), dtype=int)
+    np.add.at(confusion, (y[~no_class], pred[~no_class]), 1)
+    correct = (pred == y) & ~no_class
+    result["accuracy"] = float(np.mean(correct))
+    result["correct"] = int(np.sum(correct))
+    result["classes"] = list(model.class_names)
+    result["confusion"] = confusion.tolist()
+    result["no_class"] = np.bincount(y[no_class], minlength=k).tolist()
+    return result
+

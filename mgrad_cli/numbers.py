@@ -1,0 +1,81 @@
+"""How numbers read, everywhere mgrad shows one: in the terminal's tables, on a graph's
+nodes, in the HTML page, in explanations and in JSON. One module, so a number reads the
+same wherever it appears; a width or a number of digits is a parameter, not a copy.
+"""
+
+import math
+
+
+def format_number(x):
+    """4 decimals as in the lecture (2.0000, -0.7071); scientific when that would hide
+    the value (1.0000e-08, 3.8742e+08); inf, -inf, nan and -0.0000 as themselves."""
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x != 0 and not 1e-4 <= abs(x) < 1e9:
+        return f"{x:.4e}"
+    return f"{x:.4f}"
+
+
+def number(x, width=12, digits=6):
+    """x with `digits` significant digits (fixed-point from 1e-4 up to 10**digits, else
+    with an exponent), in at most `width` characters: a table column that any value fits,
+    whatever its magnitude (a loss of 4937.654736 or 1.2e+300 alike)."""
+    if x is None:
+        return "-"
+    if not math.isfinite(x) or x == 0:
+        return str(x) if x else "0"
+    for d in range(digits, 0, -1):
+        magnitude = math.floor(math.log10(abs(float(f"{x:.{d - 1}e}"))))  # after rounding: 99999.99 is 1e5
+        text = f"{x:.{d - 1 - magnitude}f}" if -4 <= magnitude < d else f"{x:.{d - 1}e}"
+        if len(text) <= width:
+            return text
+    return text
+
+
+def literal_text(x):
+    """A constant as a person writes it: 2, -1, 0.5, 1e-08, inf (6 significant digits)."""
+    x = float(x)
+    if math.isfinite(x) and x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.6g}"
+
+
+def percent(fraction):
+    return "-" if fraction is None else f"{100 * fraction:.1f}%"
+
+
+def duration(seconds):
+    """'412 ms' under a second, '3.2 s' under a minute, then '2 min 05 s'."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms" if seconds >= 0.0095 else f"{seconds * 1000:.1g} ms"
+    if seconds < 59.95:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def plural(n, word, words=None):
+    """'1 epoch', '3 epochs'; `words` for an irregular plural."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def shape_text(shape):
+    """(64, 32) -> '64×32'; a single number: 'scalar'."""
+    return "×".join(str(n) for n in shape) if shape else "scalar"
+
+
+def summarize(array):
+    """An array's numbers in a few characters: the value of a single number, else the
+    Euclidean norm between bars (‖x‖ = sqrt of the sum of squares)."""
+    if array.size == 1:
+        return format_number(float(array.reshape(())))
+    return f"‖{format_number(math.sqrt(float((array * array).sum())))}‖"
+
+
+def json_number(v):
+    """JSON has no inf or nan: -> v, or for those the strings "inf", "-inf", "nan"."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return v

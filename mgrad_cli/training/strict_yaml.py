@@ -1,0 +1,118 @@
+"""YAML parsed strictly and within bounds: what the config loader reads files with.
+
+PyYAML's safe loader, with the document checked between composing its nodes and
+constructing Python objects from them:
+
+- A key written twice in one mapping is an error naming the key and both lines (PyYAML
+  would keep the last one silently). Keys merged in with `<<: *name` may be overridden.
+- Aliases (`*name`, `<<: *name`) may add at most limits.YAML_ALIAS_NODES nodes to the
+  document. Ten levels of `&aN [*aM, *aM, ...]` (the "billion laughs" shape) are 500 bytes
+  of text and 10**9 nodes once expanded; every use of the result (validating it, saving it
+  in a checkpoint, quoting it in a message) would expand it.
+- Nesting deeper than limits.YAML_DEPTH levels is refused (a config needs four).
+- An alias inside its own anchor (a document that contains itself) is refused, and so is
+  an integer too long for Python to convert.
+
+The caller bounds the text's length (limits.CONFIG_BYTES) before parsing it: the pure
+Python loader reads about 50 KB a second, and its messages are the same on every install
+(libyaml's, 20 times faster, word its errors otherwise). Errors are ConfigError("SOURCE:
+...") in one line, naming the line and column where there is one.
+"""
+
+import yaml
+
+from ..errors import ConfigError, shorten
+from ..limits import YAML_ALIAS_NODES, YAML_DEPTH
+
+_MERGE = "tag:yaml.org,2002:merge"
+_INT = "tag:yaml.org,2002:int"
+_INT_DIGITS = 4300  # sys.get_int_max_str_digits()'s default
+
+
+def load(text, source):
+    """The Python value of one YAML document (None for an empty one)."""
+    try:
+        loader = yaml.SafeLoader(text)  # (checks the characters)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check(node, source)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        problem = e.problem or e.context or "cannot parse"
+        raise ConfigError(f"{source}: invalid YAML{_at(mark)}: {problem}") from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow (its message spans lines)
+        code = e.character if isinstance(e.character, int) else ord(e.character)
+        raise ConfigError(f"{source}: invalid YAML at character {e.position + 1}: "
+                          f"unacceptable character #x{code:04x}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{source}: invalid YAML: {' '.join(str(e).split())[:200]}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
+    except ValueError as e:  # a value PyYAML recognises but cannot build (2001-13-01)
+        raise ConfigError(f"{source}: invalid YAML: cannot read a value ({shorten(str(e))})") from None
+
+
+def _at(mark):
+    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+
+
+def _children(node):
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _check(root, source):
+    """Refuse repeated keys, self-containing anchors, and aliases that add more than
+    YAML_ALIAS_NODES nodes. Iterative (depth-first, post-order): a node's expanded size is
+    1 + its children's, each counted once per use; a node met again is an alias's."""
+    size = {}                     # id(node) -> nodes it stands for, expanded
+    added = 0                     # nodes the aliases add
+    stack = [(root, False, 1)]
+    open_nodes = set()            # ids of the nodes on the path from the root to this one
+    while stack:
+        node, done, depth = stack.pop()
+        key = id(node)
+        if done:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in _children(node))
+            continue
+        if key in open_nodes:
+            raise ConfigError(f"{source}: invalid YAML{_at(node.start_mark)}: an alias inside its own "
+                              f"anchor (the document would contain itself)")
+        if key in size:  # met before: an alias of it
+            added += size[key]
+            if added > YAML_ALIAS_NODES:
+                raise ConfigError(f"{source}: invalid YAML{_at(node.start_mark)}: aliases expand the "
+                                  f"document by more than {YAML_ALIAS_NODES:,} nodes (the limit); "
+                                  f"write the settings out instead")
+            continue
+        if depth > YAML_DEPTH:
+            raise ConfigError(f"{source}: invalid YAML{_at(node.start_mark)}: nested more than "
+                              f"{YAML_DEPTH} levels deep (the limit)")
+        if isinstance(node, yaml.MappingNode):
+            _no_repeated_keys(node, source)
+        elif node.tag == _INT and len(node.value) > _INT_DIGITS:
+            raise ConfigError(f"{source}: invalid YAML{_at(node.start_mark)}: a number of "
+                              f"{len(node.value):,} digits (Python reads integers of up to {_INT_DIGITS:,})")
+        open_nodes.add(key)
+        stack.append((node, True, depth))
+        stack.extend((c, False, depth + 1) for c in reversed(_children(node)))
+
+
+def _no_repeated_keys(node, source):
+    seen = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE:
+            continue
+        first = seen.setdefault((key.tag, key.value), key)
+        if first is not key:
+            raise ConfigError(f"{source}: invalid YAML{_at(key.start_mark)}: the key {shorten(key.value)} "
+                              f"appears twice in one mapping (first on line {first.start_mark.line + 1})")

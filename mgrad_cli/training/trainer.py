@@ -1,0 +1,443 @@
+"""Training: a backend (backends/) computes loss and gradients, the Trainer loops over
+epochs, and a Run is a whole run as `mgrad train` makes it.
+
+The backend works on a flat float64 vector of parameters (backends.mlp's order); T holds
+the targets encoded by losses.encode_targets. The optimizer (optim.py's, or the backend's
+own with the same formulas and state: torch.optim on the torch engine) and the
+learning-rate schedule see only flat vectors, so every backend gets the same updates.
+
+Trainer.run() (and train()) yields one record per epoch. Run.start() drives it to the end
+and owns what happens around the epochs: the JSONL log, a checkpoint every N epochs and
+when the run stops (finished, interrupted by Ctrl-C, or diverged: the last good state),
+and it reports each epoch to the callbacks it is given. The library never prints.
+"""
+
+import json
+import math
+import random
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import checkpoint, metrics
+from ..data import datasets
+from ..nn import losses, optim
+from ..backends import make_backend
+from ..errors import CheckpointError, ConfigError, MgradError, TrainingDiverged
+from ..files import cannot_write
+from .stopping import EarlyStopping
+
+
+def check_fit(config, dataset, source="config"):
+    """Raise ConfigError when the loss or the last layer does not fit the data (the loss's
+    record says what it needs: losses.LOSSES)."""
+    name, n_out = config["loss"]["name"], config["model"]["layers"][-1]
+    loss, last = losses.get(name), f"model.layers[{len(config['model']['layers']) - 1}]"
+    if dataset.task == "regression":
+        if not loss.regression:
+            fits = " or ".join(n for n, other in losses.LOSSES.items() if other.regression)
+            raise ConfigError(f"{source}: loss.name: {name} needs class labels, but the target of "
+                              f"{dataset.name} is a number to predict (regression); use {fits}")
+        if n_out != 1:
+            raise ConfigError(f"{source}: {last}: a regression target needs 1 output unit, got {n_out}")
+        return
+    problem = loss.units(name, dataset.n_classes, n_out, dataset.name, last)
+    if problem is not None:
+        raise ConfigError(f"{source}: {problem[0]}: {problem[1]}")
+
+
+def accuracy(outputs, y, config):
+    """Fraction of correct classes, or None for regression (or no samples)."""
+    if len(y) == 0 or np.asarray(y).dtype.kind == "f":
+        return None
+    pred = losses.predict_classes(outputs, config["model"]["output"])
+    return float(np.mean(pred == y))
+
+
+def data_loss(config, outputs, T):
+    """The loss of outputs against encoded targets T, without the l2 term: what held-out
+    rows report (the same formula as training, on the tensor engine's form)."""
+    from ..autograd.tensor import Tensor
+
+    with np.errstate(all="ignore"):  # a diverging model: inf or nan, reported as it is
+        return float(losses.tensor_loss(config["loss"]["name"], Tensor(outputs, requires_grad=False), T).data)
+
+
+def split_metrics(config, dataset, split, outputs, loss=None):
+    """An epoch record's entries for one split: {split}_loss (unless given as `loss`, the
+    training one) and {split}_acc, or for regression {split}_mse, _mae, _r2 in the
+    target's units. All None when the split has no rows."""
+    _, y = dataset.rows(split)
+    out = {} if split == "train" else {f"{split}_loss": loss}
+    if dataset.task == "regression":
+        scores = metrics.regression(dataset.raw_target(outputs[:, 0]), dataset.raw_target(y))
+        out.update({f"{split}_{k}": v for k, v in scores.items()})
+    else:
+        out[f"{split}_acc"] = accuracy(outputs, y, config)
+    return out
+
+
+# inputs or targets past this size make a diverging run the data's fault, not the learning rate's
+HUGE = 1e6
+
+
+class Trainer:
+    """All a run's state: parameters, optimizer, epochs done, and the batch-order RNG.
+
+    `run()` trains from `epoch` to config['epochs'], yielding a record per epoch.
+    state_dict()/load_state_dict() hold everything needed to carry on later.
+    """
+
+    def __init__(self, config, dataset, backend=None):
+        self.config, self.dataset = config, dataset
+        self.backend = backend or make_backend(config, dataset.n_features)
+        self.params = self.backend.init_params(random.Random(config["seed"]))
+        self.optimizer = self.backend.make_optimizer(config["optimizer"], len(self.params))
+        self.epoch = 0  # epochs completed
+        self.rng = np.random.default_rng([config["seed"], 2])  # the order of minibatches
+        self.last = None  # the last epoch's record
+        self.history = []  # every epoch's record so far, without the timing (for plots)
+        self.updates = 0  # made by this trainer: none yet means the weights are those it started from
+        n_out = config["model"]["layers"][-1]
+        out = config["model"]["output"]
+        # the targets of each split as the loss compares them
+        self.T = {split: losses.encode_targets(config["loss"]["name"], dataset.rows(split)[1], n_out, out)
+                  for split in metrics.SPLITS}
+        self.T_train = self.T["train"]
+        stopping = config.get("early_stopping")
+        self.stopper = None if stopping is None else EarlyStopping(stopping["patience"], stopping["min_delta"])
+
+    @property
+    def stopped(self):
+        """Whether early stopping has ended the run (the best weights are back)."""
+        return self.stopper is not None and self.stopper.stopped
+
+    @property
+    def sizes(self):
+        return [self.dataset.n_features] + list(self.config["model"]["layers"])
+
+    def graph_batch(self):
+        """The training samples `train --graph` draws the loss on: as many as the backend
+        draws (graph_samples), else the first batch. -> (X, T)"""
+        n = len(self.dataset.X_train)
+        k = min(self.backend.graph_samples or self.config["batch_size"] or n, n)
+        return self.dataset.X_train[:k], self.T_train[:k]
+
+    def loss_graph(self):
+        """The loss on graph_batch() at the current parameters, as the backend's graph."""
+        X, T = self.graph_batch()
+        return self.backend.loss_graph(self.params, X, T, self.dataset.feature_names)
+
+    def state_dict(self):
+        return {
+            "params": self.params.tolist(),
+            "optimizer": self.optimizer.state_dict(),
+            "epoch": self.epoch,
+            "rng": self.rng.bit_generator.state,
+            "last": self.last,
+            "history": [dict(r) for r in self.history],
+            "early_stopping": None if self.stopper is None else self.stopper.state_dict(),
+        }
+
+    def load_state_dict(self, state):
+        params = np.asarray(state["params"], dtype=np.float64)
+        if params.shape != self.params.shape:
+            raise ValueError(f"{params.size} parameters given for a model of {self.params.size}")
+        self.params = params
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.epoch = int(state["epoch"])
+        try:
+            self.rng.bit_generator.state = state["rng"]
+        except (KeyError, TypeError, ValueError) as e:  # numpy names only the key it missed
+            why = f"no {e}" if isinstance(e, KeyError) else str(e)
+            raise ValueError(f"batch-order RNG state (rng) is damaged: {why}") from None
+        self.last = state.get("last")
+        self.history = [dict(r) for r in state.get("history") or []]
+        if self.stopper is not None:
+            self.stopper = EarlyStopping(self.stopper.patience, self.stopper.min_delta)
+            self.stopper.load_state_dict(state.get("early_stopping"))
+
+    def resume(self, ckpt, source="checkpoint", config_source="config"):
+        """Carry on from a loaded checkpoint (checkpoint.load_checkpoint): its weights,
+        optimizer state, epoch, batch-order RNG and history. Raises CheckpointError when it
+        was not made by this config on this data (the model, loss, optimizer, seed or data
+        differ, or the shapes do not fit)."""
+        check_resumable(self.config, self.dataset, ckpt, source, config_source)
+        try:
+            self.load_state_dict({"params": ckpt["weights"], "optimizer": ckpt["optimizer"],
+                                  "epoch": ckpt["epoch"], "rng": ckpt["rng"], "last": ckpt["metrics"],
+                                  "history": ckpt.get("history", []), "early_stopping": ckpt.get("early_stopping")})
+        except (ValueError, TypeError, KeyError) as e:
+            raise CheckpointError(f"{source}: cannot resume from this checkpoint: {e}") from None
+        if self.stopper is not None and self.stopper.stopped:
+            raise CheckpointError(
+                f"{source}: early stopping ended this run at epoch {self.epoch} (the best validation loss was at "
+                f"epoch {self.stopper.best_epoch}); raise early_stopping.patience above "
+                f"{self.stopper.bad_epochs} to train on")
+
+    def checkpoint(self):
+        """The keyword arguments of checkpoint.save_checkpoint for the current state."""
+        ds = self.dataset
+        state = self.state_dict()
+        return {
+            "config": self.config,
+            "sizes": self.sizes,
+            "weights": state["params"],
+            "optimizer": state["optimizer"],
+            "epoch": self.epoch,
+            "rng": state["rng"],
+            "data": {
+                "name": ds.name,
+                "task": ds.task,
+                "feature_names": list(ds.feature_names),
+                "class_names": None if ds.class_names is None else list(ds.class_names),
+                "mean": None if ds.mean is None else ds.mean.tolist(),
+                "std": None if ds.std is None else ds.std.tolist(),
+                "target": getattr(ds, "target", None),
+                "fingerprint": ds.fingerprint,
+                "target_mean": ds.target_mean,
+                "target_std": ds.target_std,
+            },
+            "metrics": self.last,
+            "history": [dict(r) for r in self.history],
+            "early_stopping": state["early_stopping"],
+        }
+
+    def _diverged(self, k, lr, what):
+        """what: the loss or gradient that is not finite; None when an update overflowed.
+        The advice is a lower learning rate, unless the data's own scale is the cause: the
+        loss overflowed before any update, or the inputs or targets are huge."""
+        scale, too_large = self._data_scale()
+        if what is not None and self.updates == 0:  # lr has played no part yet
+            return TrainingDiverged(f"the loss became {what} at epoch {k + 1}, before any update (so not because "
+                                    f"of the learning rate): {too_large}")
+        what = "an update made the weights inf or nan" if what is None else f"the loss became {what}"
+        advice = too_large if scale > HUGE else \
+            f"try a lower learning rate, e.g. --lr {self.config['optimizer']['lr'] / 10:g}"
+        return TrainingDiverged(f"{what} at epoch {k + 1} (lr {lr:g}): training diverged; {advice}")
+
+    def _data_scale(self):
+        """(the largest input or regression target, what to do about it in words)."""
+        with np.errstate(all="ignore"):
+            x = float(np.max(np.abs(self.dataset.X_train), initial=0.0))
+            t = float(np.max(np.abs(self.T_train), initial=0.0)) if self.dataset.task == "regression" else 0.0
+        if t > x:
+            return t, f"the targets reach {t:g}, too large for the network's outputs; rescale the target column"
+        standardize = "" if self.config["data"].get("standardize") else " or set data.standardize: true"
+        return x, f"the inputs reach {x:g}, too large for the network to compute with; rescale them{standardize}"
+
+    def _epoch(self, k, lr, X, T, n, bs):
+        """One pass over the minibatches: (last batch loss, summed loss, batches, outputs)."""
+        order = np.arange(n) if bs >= n else self.rng.permutation(n)
+        total, batches, outputs = 0.0, 0, np.empty((n, self.config["model"]["layers"][-1]))
+        for start in range(0, n, bs):
+            idx = order[start:start + bs]
+            loss, grad, out = self.backend.loss_and_grad(self.params, X[idx], T[idx])
+            if not math.isfinite(loss) or not np.all(np.isfinite(grad)):
+                raise self._diverged(k, lr, loss if not math.isfinite(loss) else "a gradient of inf or nan")
+            total += loss * len(idx)
+            batches += 1
+            outputs[idx] = out
+            with np.errstate(all="ignore"):  # an overflow is caught just below, with a message
+                self.optimizer.step(self.params, grad, lr)
+            self.updates += 1
+            if not np.all(np.isfinite(self.params)) or not self.optimizer.is_finite():
+                raise self._diverged(k, lr, None)
+        return loss, total, batches, outputs
+
+    def run(self):
+        """Train from `epoch` up to config['epochs'], yielding each epoch's record; with
+        early stopping, stop after the epoch its rule says, with the best weights back."""
+        cfg = self.config
+        X, T = self.dataset.X_train, self.T["train"]
+        n, bs = len(X), cfg["batch_size"] or len(X)
+        while self.epoch < cfg["epochs"] and not self.stopped:
+            k = self.epoch
+            t0 = time.perf_counter()
+            lr = optim.learning_rate(cfg["optimizer"], k, cfg["epochs"])
+            before = self.state_dict()  # the last good state, restored if this epoch does not finish
+            try:
+                loss, total, batches, outputs = self._epoch(k, lr, X, T, n, bs)
+                record = {"epoch": k + 1, "loss": loss if batches == 1 else total / n}  # the mean, by batch size
+                record.update(split_metrics(cfg, self.dataset, "train", outputs))
+                for split in ("val", "test"):
+                    record.update(self._held_out(split))
+            except BaseException:
+                # Ctrl-C or divergence partway through an epoch: go back to the state after the
+                # last whole epoch, so a checkpoint saved now resumes exactly where it says
+                self.load_state_dict(before)
+                raise
+            self.epoch += 1
+            record.update(lr=lr, seconds=time.perf_counter() - t0)
+            self.last = record
+            self.history.append({k: v for k, v in record.items() if k != "seconds"})
+            if self.stopper is not None and self.stopper.update(self.epoch, record["val_loss"], self.params):
+                self.params = self.stopper.best_weights.copy()  # as Keras' restore_best_weights
+            yield dict(record)
+
+    def _held_out(self, split):
+        """A held-out split's record entries, at the weights after the epoch."""
+        X, _ = self.dataset.rows(split)
+        if len(X) == 0:
+            return split_metrics(self.config, self.dataset, split, np.empty((0, 1)))
+        outputs = self.backend.predict(self.params, X)
+        return split_metrics(self.config, self.dataset, split, outputs, data_loss(self.config, outputs, self.T[split]))
+
+
+# what must be the same to resume a run: the rest (epochs, lr and the optimizer's other
+# settings, the schedule, l2, batch_size, engine) may change between the two halves
+RESUME_KEYS = ("data", "model", "loss.name", "optimizer.name", "seed")
+
+
+def check_resumable(config, dataset, ckpt, source="checkpoint", config_source="config"):
+    """Raise CheckpointError unless ckpt was trained with this config's model and data."""
+    old = ckpt["config"]
+    for key in RESUME_KEYS:
+        a, b = _get(old, key), _get(config, key)
+        if a != b:
+            if isinstance(a, dict):  # name the first setting that differs
+                sub = next(k for k in sorted(set(a) | set(b), key=lambda k: (k != "name", str(k)))
+                           if a.get(k) != b.get(k))
+                key, a, b = f"{key}.{sub}", a.get(sub), b.get(sub)
+            raise CheckpointError(f"{source}: was trained with {key} {_show(a)}, but {config_source} "
+                                  f"says {_show(b)}; resume with the config it was trained with")
+    sizes = ckpt["sizes"]
+    if sizes[0] != dataset.n_features:
+        raise CheckpointError(f"{source}: the model takes {sizes[0]} inputs, but {dataset.name} has "
+                              f"{dataset.n_features} features")
+    if list(ckpt["data"]["feature_names"]) != list(dataset.feature_names):
+        raise CheckpointError(f"{source}: was trained on the features {', '.join(ckpt['data']['feature_names'])}, "
+                              f"but {dataset.name} has {', '.join(dataset.feature_names)}")
+    if ckpt["data"].get("class_names") != (None if dataset.class_names is None else list(dataset.class_names)):
+        raise CheckpointError(f"{source}: was trained on other classes than {dataset.name} has")
+    change = datasets.changed(ckpt["data"]["fingerprint"], dataset)
+    if change is not None:
+        raise CheckpointError(f"{source}: {dataset.name} is not the data it was trained on ({change}); "
+                              f"resume on the same data")
+    if ckpt["epoch"] >= config["epochs"]:
+        raise CheckpointError(f"{source}: already trained {ckpt['epoch']} epochs, and {config_source} asks for "
+                              f"{config['epochs']}; ask for more with --epochs")
+
+
+def _get(config, dotted):
+    for key in dotted.split("."):
+        config = config[key]
+    return config
+
+
+def _show(value):
+    if isinstance(value, str):
+        return value
+    return "null" if value is None else str(value)
+
+
+class JsonLog:
+    """A file with one JSON line per epoch record, flushed as each is written.
+    Raises UserInputError 'cannot write PATH: reason' when the file cannot be written."""
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            self.file = open(path, "w", encoding="utf-8")
+        except OSError as e:
+            raise cannot_write(path, e) from None
+
+    def write(self, record):
+        try:
+            self.file.write(json.dumps(record) + "\n")
+            self.file.flush()
+        except OSError as e:
+            raise cannot_write(self.path, e) from None
+
+    def close(self):
+        try:
+            self.file.close()
+        except OSError as e:
+            raise cannot_write(self.path, e) from None
+
+
+@dataclass
+class Stop:
+    """How a run ended. status: 'finished', 'interrupted' (Ctrl-C or SIGTERM: error holds
+    the KeyboardInterrupt or errors.Terminated), 'output closed' (a callback's output went
+    to a closed pipe) or 'diverged' (error holds the TrainingDiverged); saved: whether the
+    checkpoint was written at the end; seconds: the time the epochs took."""
+
+    status: str
+    error: Exception = None
+    saved: bool = False
+    seconds: float = 0.0
+
+
+class Run:
+    """A whole run: the trainer's epochs up to config['epochs'], each record written to the
+    log (a JsonLog, closed at the end) and passed to every on_epoch callback, a checkpoint
+    every save_every epochs and when the run stops, to save_path.
+
+    Ctrl-C or divergence partway through an epoch leaves the trainer at the last whole
+    epoch (Trainer.run restores it), so the checkpoint saved then resumes exactly."""
+
+    def __init__(self, trainer, save_path=None, save_every=None, log=None, on_epoch=()):
+        self.trainer, self.save_path, self.save_every = trainer, save_path, save_every
+        self.log, self.on_epoch = log, list(on_epoch)
+
+    def save(self):
+        """Write the checkpoint, when there is a path and an epoch to save. -> whether written."""
+        if self.save_path is None or self.trainer.epoch == 0:
+            return False
+        checkpoint.save_checkpoint(self.save_path, **self.trainer.checkpoint())
+        return True
+
+    def start(self):
+        """Train to the end, or until Ctrl-C or divergence. -> Stop. An error writing the log
+        or a checkpoint stops the run and is raised."""
+        started = time.perf_counter()
+        stop = Stop("finished")
+        try:
+            self._epochs()
+        except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM (errors.Terminated)
+            stop.status, stop.error = "interrupted", e
+        except BrokenPipeError as e:  # a callback printed to a reader that has gone (| head)
+            stop.status, stop.error = "output closed", e
+        except TrainingDiverged as e:
+            stop.status, stop.error = "diverged", e
+        stop.seconds = time.perf_counter() - started
+        stop.saved = self.save()
+        return stop
+
+    def _epochs(self):
+        total = self.trainer.config["epochs"]
+        try:
+            for record in self.trainer.run():
+                if self.log is not None:
+                    self.log.write(record)
+                for callback in self.on_epoch:
+                    callback(record)
+                if self.save_every and record["epoch"] % self.save_every == 0 and record["epoch"] < total:
+                    self.save()
+        except BaseException:
+            if self.log is not None:
+                try:
+                    self.log.close()
+                except MgradError:
+                    pass  # the error already on its way says what went wrong
+            raise
+        if self.log is not None:
+            self.log.close()
+
+
+def train(config, dataset, trainer=None):
+    """Train as the resolved config says; yield a record per epoch (metrics.record_keys:
+    epoch, loss (mean over the epoch's batches, before each update), the training rows'
+    accuracy or errors (of those same outputs), the validation and test rows' loss (no l2
+    term) and accuracy or errors (after the epoch; None without such rows), lr, seconds).
+    Raises TrainingDiverged."""
+    trainer = trainer or Trainer(config, dataset)
+    yield from trainer.run()
+
+
+def describe(config, dataset, n_params):
+    """One line saying what will be trained, e.g. 'MLP 2-16-16-1 (337 parameters)'."""
+    sizes = "-".join(str(s) for s in [dataset.n_features] + config["model"]["layers"])
+    return f"MLP {sizes} ({n_params} parameters)"
