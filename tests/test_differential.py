@@ -1,12 +1,13 @@
 """Both engines against PyTorch float64 on random expression graphs: a differential test.
 
 Each expression is a seeded random DAG over every op of the engine's table (ops.OPS,
-tensor.TENSOR_OPS): a few leaves drawn from ordinary numbers and edges (±0, small
-integers, subnormals, ±1e±300, inf, nan), then steps that apply a random op to earlier
-nodes (any node may be used again, a Value may be an exponent) or to a constant on
-either side. Tensor expressions also broadcast, reduce along axes with and without
-keepdims, and multiply 1-D and 2-D matrices. The same graph is built in torch float64
-and the value and every leaf's gradient must agree with it:
+tensor.TENSOR_OPS): a few leaves drawn from ordinary numbers and the edge values of
+references.EDGES (±0, small integers, subnormals, where exp overflows, ±1e300, inf,
+nan), then steps that apply a random op to earlier nodes (any node may be used again,
+a Value may be an exponent) or to a constant on either side. Tensor expressions also
+broadcast, reduce along axes with and without keepdims, and multiply 1-D and 2-D
+matrices. The same graph is built in torch float64 and the value and every leaf's
+gradient must agree with it:
 
 - nan where torch has nan and the same infinities, in the value and every gradient;
 - finite numbers within 1e-9 times the sum of the absolute values of the contributions
@@ -28,7 +29,6 @@ whose contributions' sizes overflow. A failure prints the expression as a small 
 shrunk to the fewest steps that still disagree with torch.
 """
 
-import math
 import os
 import random
 from dataclasses import dataclass
@@ -38,14 +38,9 @@ import pytest
 
 from conftest import IN_CI
 from mgrad_cli.autograd import value as engine, ops, tensor
-from test_ops import TORCH as SCALAR_TORCH  # tests/ is on sys.path under pytest
-from test_tensor import TORCH as TENSOR_TORCH
+from references import EDGES, SUBNORMAL_ULPS, TORCH  # tests/ is on sys.path under pytest
 
 RTOL = 1e-9
-SUBNORMAL_ULPS = 4 * np.spacing(0.0)
-INF, NAN = math.inf, math.nan
-EDGES = [0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 3.0, 0.5, 5e-324, -5e-324, 1e-310, 2.2250738585072014e-308,
-         1e-300, -1e-300, 1e300, -1e300, INF, -INF, NAN]
 SHAPES = [(), (3,), (2, 3), (2, 1), (1, 3), (3, 2), (4, 2, 3)]
 
 
@@ -184,7 +179,7 @@ def build_torch(torch, eng, steps):
             t = torch.tensor(s.value, dtype=torch.float64, requires_grad=True)
         else:
             args = [torch.tensor(a.value, dtype=torch.float64) if isinstance(a, Const) else nodes[a] for a in s.args]
-            t = eng.references[s.op.name](torch, *args, *s.settings)
+            t = TORCH[s.op.name](torch, *args, *s.settings)
         nodes.append(t)
     return nodes
 
@@ -278,7 +273,6 @@ def agree(ours, theirs, budget):
 class Engine:
     module: object
     leaf: object
-    references: dict
     program: object
     shares: object
     count_in_ci: int  # how many random expressions the test tries in CI (a fifth elsewhere)
@@ -294,8 +288,8 @@ class Engine:
 
 
 ENGINES = {
-    "scalar": Engine(engine, engine.Value, SCALAR_TORCH, scalar_program, scalar_shares, 2000),
-    "tensor": Engine(tensor, tensor.Tensor, TENSOR_TORCH, tensor_program, tensor_shares, 500),
+    "scalar": Engine(engine, engine.Value, scalar_program, scalar_shares, 2000),
+    "tensor": Engine(tensor, tensor.Tensor, tensor_program, tensor_shares, 500),
 }
 
 # The differences counted apart, not as failures (see the module's docstring):

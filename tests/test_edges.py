@@ -1,12 +1,13 @@
 """Both engines against PyTorch float64 at the edges, on one grid.
 
 Every op of ops.OPS (the scalar engine) and of tensor.TENSOR_OPS (the tensor engine)
-is run on every input from EDGES and with every incoming gradient from GRADS, so a
-zero local derivative meets an inf or a nan gradient in every op. The value and each
-input's gradient must be torch's: nan where torch has nan, the same infinities, finite
-numbers to 1e-12 relative (subnormal ones to a few units in their last place), and a
-zero value of torch's sign. The ops both engines have are held to the same answers,
-so the engines cannot disagree at an edge either.
+is run on every combination of inputs from EDGES (references.py; FEW for ops of three
+inputs) and with every incoming gradient from GRADS, so a zero local derivative meets
+an inf or a nan gradient in every op. The value and each input's gradient must be
+torch's: nan where torch has nan, the same infinities, finite numbers to 1e-12
+relative (subnormal ones to a few units in their last place), and a zero value of
+torch's sign. The ops both engines have are held to the same answers, so the engines
+cannot disagree at an edge either.
 """
 
 import itertools
@@ -20,18 +21,9 @@ from hypothesis import strategies as st
 from conftest import IN_CI
 from mgrad_cli.autograd import value as engine, tensor
 from mgrad_cli.autograd.ops import OPS
-from test_ops import TORCH as SCALAR_TORCH  # tests/ is on sys.path under pytest
-from test_tensor import TORCH as TENSOR_TORCH
+from references import EDGES, FEW, INF, NAN, SUBNORMAL_ULPS, TORCH  # tests/ is on sys.path under pytest
 
-INF, NAN = math.inf, math.nan
-# both zeros, small integers, a subnormal, 1e±300, where exp and sigmoid saturate or
-# overflow (-740, 710), where torch's softplus would switch formula (20.5), inf and nan
-EDGES = [0.0, -0.0, 1.0, -1.0, 2.0, -3.0, 0.5, 1e-309, -1e-309, 1e-300, 1e300, -1e300,
-         20.5, -40.0, -740.0, 710.0, INF, -INF, NAN]
 GRADS = [1.0, -2.0, 0.0, 1e300, INF, -INF, NAN]  # the output's gradient, d(loss)/d(out)
-FEW = [0.0, -0.0, 1.0, 1e308, -1e308, INF, -INF, NAN]  # for ops of three inputs
-# numpy's and torch's exp may differ in the last unit of a subnormal result (4e-322)
-SUBNORMAL_ULPS = 4 * np.spacing(0.0)
 
 
 def grid(n_inputs, points=EDGES):
@@ -123,19 +115,20 @@ def _shown(x):
     return repr(x[0]) if len(x) == 1 else repr(x)
 
 
-ENGINES = {
-    "scalar": (OPS, run_scalar, SCALAR_TORCH),
-    "tensor": (tensor.TENSOR_OPS, run_tensor, TENSOR_TORCH),
-}
-CASES = [pytest.param(name, op, id=f"{name}-{op.name}") for name, (table, _, _) in ENGINES.items() for op in table]
+ENGINES = {"scalar": (OPS, run_scalar), "tensor": (tensor.TENSOR_OPS, run_tensor)}
+CASES = [pytest.param(name, op, id=f"{name}-{op.name}") for name, (table, _) in ENGINES.items() for op in table]
+
+
+def test_the_torch_table_has_one_entry_per_op_name_of_either_engine():
+    assert sorted(TORCH) == sorted({op.name for table, _ in ENGINES.values() for op in table})
 
 
 @pytest.mark.parametrize("engine_name,op", CASES)
 def test_every_op_of_both_engines_matches_torch_on_the_edge_grid(torch, engine_name, op):
-    _, run, references = ENGINES[engine_name]
+    _, run = ENGINES[engine_name]
     inputs, grads, settings, vectorized = cases(op)
     value, input_grads = run(op, inputs, grads, settings, vectorized)
-    want, want_grads = run_torch(torch, references[op.name], inputs, grads, settings, vectorized)
+    want, want_grads = run_torch(torch, TORCH[op.name], inputs, grads, settings, vectorized)
     problems = differences("value", value, want, inputs, grads, signed_zeros=True)
     for i, (ours, theirs) in enumerate(zip(input_grads, want_grads)):
         problems += differences(f"grad[{i}]", ours, theirs, inputs, grads)

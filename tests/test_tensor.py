@@ -15,6 +15,7 @@ from mgrad_cli.autograd.tensor import BY_NAME, TENSOR_OPS, Tensor, apply, sumsq,
 from mgrad_cli.nn.tensor_mlp import TensorMLP, total_loss
 
 from conftest import REPO
+from references import EDGES, SUBNORMAL_ULPS, TORCH
 
 
 def close(actual, expected, rtol=1e-12):
@@ -53,40 +54,9 @@ def assert_same(ours, theirs, rtol=1e-12):
 
 
 # --- every op of the table against PyTorch float64 --------------------------------
-# How PyTorch computes each op: the reference, and the only per-op table kept here.
-# The inputs come from each op's kind, so a new op is tested as soon as it is added
-# (and the test fails until TORCH says how PyTorch computes it).
-
-def _torch_reduction(name):
-    def reduce(t, a, axis=None, keepdims=False):
-        if axis is None:  # torch reduces everything without a dim argument
-            out = getattr(a, name)()
-            return out.reshape((1,) * a.dim()) if keepdims else out
-        return getattr(a, name)(dim=axis, keepdim=keepdims)
-    return reduce
-
-
-TORCH = {
-    "add": lambda t, a, b: a + b,
-    "sub": lambda t, a, b: a - b,
-    "mul": lambda t, a, b: a * b,
-    "div": lambda t, a, b: a / b,
-    "pow": lambda t, a, b: a ** b,
-    "matmul": lambda t, a, b: a @ b,
-    "neg": lambda t, a: -a,
-    "abs": lambda t, a: t.abs(a),
-    "exp": lambda t, a: t.exp(a),
-    "log": lambda t, a: t.log(a),
-    "tanh": lambda t, a: t.tanh(a),
-    "sigmoid": lambda t, a: t.sigmoid(a),
-    "relu": lambda t, a: t.relu(a),
-    # F.softplus returns a itself past a = 20; the engine computes log(1 + e^a) exactly there
-    "softplus": lambda t, a: t.logaddexp(a, t.zeros_like(a)),
-    "sum": _torch_reduction("sum"),
-    "mean": _torch_reduction("mean"),
-    "log_softmax": lambda t, a, axis: t.log_softmax(a, dim=axis),
-    "sumsq": lambda t, *xs: sum((x * x).sum() for x in xs),
-}
+# How PyTorch computes each op: references.TORCH, one table for both engines. The
+# inputs come from each op's kind, so a new op is tested as soon as it is added (and the
+# test fails until TORCH says how PyTorch computes it).
 
 rng = np.random.default_rng(1)
 N = rng.normal  # shorthand for the cases below
@@ -97,8 +67,6 @@ MATMUL_SHAPES = [((3, 4), (4, 5)), ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)), ((2
                  # a 1-D operand, as numpy and torch take it: a row on the left, a column on the right
                  ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)), ((4,), (2, 4, 5)), ((2, 3, 4), (4,))]
 REDUCE_SETTINGS = [(None, False), (0, False), (1, False), (-1, True), ((0, 2), False), (None, True)]
-# one grid for every one-input op: saturation, both zeros, the tiniest normal-ish numbers
-UNARY_GRID = np.array([-800.0, -40.0, -3.0, -0.5, -0.0, 0.0, 1e-300, 1e-20, 0.7, 3.0, 40.0, 800.0])
 
 
 def _operands(op, shapes):
@@ -112,31 +80,41 @@ def _operands(op, shapes):
 
 
 def op_cases(op):
-    """-> [(input arrays, settings)] to try op on, chosen by the op's kind."""
+    """-> [(input arrays, settings, check)] to try op on, chosen by the op's kind; check
+    compares (ours, theirs)."""
     if op.name == "matmul":
-        return [([N(size=a), N(size=b)], ()) for a, b in MATMUL_SHAPES]
+        return [([N(size=a), N(size=b)], (), assert_same) for a, b in MATMUL_SHAPES]
     if op.kind == "infix":
-        return [(_operands(op, s), ()) for shapes in SHAPES for s in (shapes, shapes[::-1])]
+        return [(_operands(op, s), (), assert_same) for shapes in SHAPES for s in (shapes, shapes[::-1])]
     if op.kind == "reduce":
-        return [([N(size=(2, 3, 4))], settings) for settings in REDUCE_SETTINGS]
+        return [([N(size=(2, 3, 4))], settings, assert_same) for settings in REDUCE_SETTINGS]
     if op.kind == "axis":  # log_softmax: large scores check it cannot overflow
-        return [([N(size=(4, 5)) * scale], (axis,)) for axis in (-1, 0) for scale in (1.0, 1000.0)]
+        return [([N(size=(4, 5)) * scale], (axis,), assert_same) for axis in (-1, 0) for scale in (1.0, 1000.0)]
     if op.kind == "nary":
-        return [([N(size=(3, 4)), N(size=(4,)), N(size=())], ())]
-    return [([UNARY_GRID], ())]
+        return [([N(size=(3, 4)), N(size=(4,)), N(size=())], (), assert_same)]
+    return [([np.array(EDGES)], (), assert_same_at_each)]  # one input: every edge value
+
+
+def assert_same_at_each(ours, theirs):
+    """Each number equal to torch's on its own (the edges span 5e-324 to 1e300, so no
+    common scale): nan where nan, the same infinities, else to 1e-12 relative (subnormals
+    to a few units in their last place)."""
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=SUBNORMAL_ULPS, equal_nan=True)
 
 
 def test_every_op_has_a_torch_reference():
-    assert sorted(TORCH) == sorted(op.name for op in TENSOR_OPS)
+    assert {op.name for op in TENSOR_OPS} <= set(TORCH)
 
 
 @pytest.mark.parametrize("op", TENSOR_OPS, ids=[op.name for op in TENSOR_OPS])
 def test_op_matches_torch_float64(torch, op):
-    """Value and every input's gradient equal torch float64's, with broadcasting."""
-    for arrays, settings in op_cases(op):
+    """Value and every input's gradient equal torch float64's, with broadcasting, and at
+    every edge value for the ops of one input."""
+    for arrays, settings, check in op_cases(op):
         ours, theirs = run_both(torch, lambda *xs: apply(op, *xs, attrs=settings), arrays,
                                 reference=lambda *xs: TORCH[op.name](torch, *xs, *settings))
-        assert_same(ours, theirs)
+        check(ours, theirs)
 
 
 ELEMENTWISE_INFIX = [op for op in TENSOR_OPS if op.kind == "infix" and op.name != "matmul"]
