@@ -167,10 +167,24 @@ def test_neuron_layer_mlp_use_the_rng_passed_in():
 
 
 def test_mlp_with_a_one_neuron_hidden_layer():
-    m = MLP(2, [16, 1, 1], activation="relu", rng=random.Random(0))
-    out = m([1.0, -2.0])
-    assert isinstance(out, Value)
+    """A hidden layer of one neuron hands the next layer a list of one Value (micrograd's
+    Layer returns the bare Value there): the output and every gradient are the network's,
+    worked out by hand."""
+    x = [1.0, -2.0]
+    m = MLP(2, [16, 1, 1], activation="relu", rng=random.Random(1))
+    out = m(x)
     out.backward()
+    first, (lone,), (last,) = m.layers[0].neurons, m.layers[1].neurons, m.layers[2].neurons
+    h1 = [max(0.0, n.b.data + sum(w.data * xi for w, xi in zip(n.w, x))) for n in first]
+    h2 = max(0.0, lone.b.data + sum(w.data * h for w, h in zip(lone.w, h1)))
+    assert h2 > 0 and 0 < sum(h > 0 for h in h1) < 16  # seed 1: the lone neuron is active, some of layer 1 not
+    assert isinstance(out, Value) and out.data == pytest.approx(last.b.data + last.w[0].data * h2, rel=1e-12)
+    assert (last.w[0].grad, last.b.grad) == (pytest.approx(h2, rel=1e-12), 1.0)
+    w3 = last.w[0].data
+    assert [lone.b.grad] + [w.grad for w in lone.w] == pytest.approx([w3] + [w3 * h for h in h1], rel=1e-12)
+    for n, h, w2 in zip(first, h1, lone.w):  # through the lone neuron: d out / d h1_j = w3 * w2_j where h1_j > 0
+        slope = w3 * w2.data if h > 0 else 0.0
+        assert [n.b.grad] + [w.grad for w in n.w] == pytest.approx([slope] + [slope * xi for xi in x], rel=1e-12)
 
 
 def test_activations_per_layer():

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from mgrad_cli.training.checkpoint import load_checkpoint, save_checkpoint
 from mgrad_cli.training.config import DEFAULTS, load_config, validate_config
 from mgrad_cli.errors import CheckpointError, ConfigError, MgradError
+from mgrad_cli.files import display_path
 from mgrad_cli.models.evaluate import Model
 from models import config_path, train_checkpoint
 
@@ -56,9 +57,11 @@ def test_load_config_on_any_yaml_text(tmp_path, text):
     path = tmp_path / "c.yaml"
     path.write_text(text)
     try:
-        load_config(path)
+        config = load_config(path)
     except ConfigError as e:
-        one_line(e)
+        assert one_line(e).startswith(display_path(path) + ": ")
+        return
+    assert set(config) == set(DEFAULTS)  # a config that loads is complete
 
 
 @pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "a: " + "{b: " * 3000 + "1" + "}" * 3000,
