@@ -1,7 +1,13 @@
 """Trained checkpoints for the tests of predict, eval, plot and resume, made with the
-library directly (no CLI round trip) so a module trains each one once."""
+library directly (no CLI round trip) so a module trains each one once; and a Ctrl-C in
+the middle of training."""
 
+import contextlib
 import os
+
+import pytest
+
+from mgrad_cli.backends.scalar import ScalarBackend
 
 from mgrad_cli.training import trainer as training
 from mgrad_cli.training.checkpoint import save_checkpoint
@@ -29,3 +35,23 @@ def train_checkpoint(path, config_file, epochs=None):
         pass
     save_checkpoint(str(path), **trainer.checkpoint())
     return trainer, dataset
+
+
+@contextlib.contextmanager
+def ctrl_c_at_step(n):
+    """Inside this block the scalar engine's n-th training step (a batch's loss and
+    gradient: ScalarBackend.loss_and_grad) raises KeyboardInterrupt, as a Ctrl-C there
+    would; the steps before it run as usual."""
+    real = ScalarBackend.loss_and_grad
+    steps = 0
+
+    def step(self, *args):
+        nonlocal steps
+        steps += 1
+        if steps == n:
+            raise KeyboardInterrupt
+        return real(self, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ScalarBackend, "loss_and_grad", step)
+        yield

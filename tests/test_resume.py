@@ -12,13 +12,12 @@ import pytest
 
 from mgrad_cli.training import checkpoint as ckpt_mod
 from mgrad_cli.training import trainer as training
-from mgrad_cli.backends.scalar import ScalarBackend
 from mgrad_cli.training.checkpoint import load_checkpoint, save_checkpoint
 from mgrad_cli.training.config import load_config
 from mgrad_cli.data.datasets import load_dataset
 from mgrad_cli.errors import CheckpointError, UserInputError
 from conftest import write
-from models import REPO, config_path
+from models import REPO, config_path, ctrl_c_at_step
 
 # minibatches shuffled every epoch, adam's moments, a held-out split: all state resume must restore
 SHUFFLED = ("data: {name: moons, n_samples: 24, test_split: 0.25}\nmodel: {layers: [4, 1]}\n"
@@ -224,26 +223,16 @@ def test_killed_between_write_and_rename(tmp_path):
     assert load_checkpoint(ckpt)["epoch"] == 2
 
 
-def test_ctrl_c_mid_epoch_saves_a_checkpoint_that_resumes_exactly(run, tmp_path, monkeypatch):
+def test_ctrl_c_mid_epoch_saves_a_checkpoint_that_resumes_exactly(run, tmp_path):
     # 18 training samples in batches of 5: 4 batches an epoch; stop in the middle of epoch 3
     cfg = write(tmp_path, "c.yaml", SHUFFLED)
     whole, cut = tmp_path / "whole.json", tmp_path / "cut.json"
     assert run("train", cfg, "--save", whole, "-q").exit_code == 0
-    real = ScalarBackend.loss_and_grad
-    calls = []
-
-    def interrupt(self, *args):
-        calls.append(1)
-        if len(calls) == 10:
-            raise KeyboardInterrupt
-        return real(self, *args)
-
-    monkeypatch.setattr(ScalarBackend, "loss_and_grad", interrupt)
-    result = run("train", cfg, "--save", cut, "-q")
+    with ctrl_c_at_step(10):
+        result = run("train", cfg, "--save", cut, "-q")
     assert result.exit_code == 130
     assert "Interrupted after 2 of 6 epochs" in result.output
     assert load_checkpoint(cut)["epoch"] == 2
-    monkeypatch.setattr(ScalarBackend, "loss_and_grad", real)
     assert run("train", cfg, "--resume", cut, "-q").exit_code == 0
     one, two = load_checkpoint(whole), load_checkpoint(cut)
     assert two["weights"] == one["weights"]

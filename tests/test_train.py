@@ -12,10 +12,10 @@ import pytest
 
 from mgrad_cli.training import trainer as training
 from mgrad_cli.backends import make_backend
-from mgrad_cli.backends.scalar import ScalarBackend
 from mgrad_cli.training.checkpoint import load_checkpoint
 
 from conftest import need_module, write
+from models import ctrl_c_at_step
 
 CONFIGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
@@ -341,19 +341,10 @@ def test_divergence_advice_names_the_cause(run, elsewhere, rows, yaml, message):
     assert (result.exit_code, result.stderr) == (1, f"Error: {message}\n")
 
 
-def test_ctrl_c_prints_what_was_done_and_exits_130(run, tmp_path, monkeypatch):
-    calls = []
-    real = ScalarBackend.loss_and_grad
-
-    def interrupted(self, *args):
-        calls.append(1)
-        if len(calls) == 4:
-            raise KeyboardInterrupt
-        return real(self, *args)
-
-    monkeypatch.setattr(ScalarBackend, "loss_and_grad", interrupted)
+def test_ctrl_c_prints_what_was_done_and_exits_130(run, tmp_path):
     save = tmp_path / "m.json"
-    result = run("train", config("tiny"), "--save", save)
+    with ctrl_c_at_step(4):
+        result = run("train", config("tiny"), "--save", save)
     assert result.exit_code == 130
     lines = without_seconds(result.output).splitlines()
     assert [line.split()[0] for line in lines[2:5]] == ["1", "2", "3"]
