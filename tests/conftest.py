@@ -2,9 +2,10 @@
 pinned terminal, and the reference tools.
 
 The CI rule, in one place: outside CI a test that needs a reference tool (torch, the
-Graphviz `dot` program, micrograd, threadpoolctl, scikit-learn) is skipped when it is missing; in CI
-(CI=1/true/yes) it fails instead, so the reference tests really run. Set
-MGRAD_TEST_WITHOUT_TORCH=1 to run CI without torch (the other-Pythons matrix).
+Graphviz `dot` program, micrograd, threadpoolctl, scikit-learn) or mgrad's plot extra
+(matplotlib) is skipped when it is missing; in CI (CI=1/true/yes) it fails instead, so
+the reference tests really run. Set MGRAD_TEST_WITHOUT_TORCH=1 to run CI without torch
+(the other-Pythons matrix).
 
 The tests run on the CPU: PyTorch is shown no GPU (CUDA_VISIBLE_DEVICES is emptied before
 it is imported), so device auto is the CPU and the torch engine's numbers are float64's.
@@ -24,7 +25,7 @@ from mgrad_cli.cli.app import cli  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REPO = Path(__file__).resolve().parent.parent  # the checkout's root
-# Python packages only the tests use, with how to install them
+# Python packages the tests need beyond mgrad's own, with how to install them
 REFERENCES = {
     "torch": "pip install torch==2.13.0",
     "micrograd": "pip install micrograd==0.1.0",
@@ -33,6 +34,7 @@ REFERENCES = {
     "onnxruntime": "pip install onnxruntime",
     "sklearn.datasets": "pip install scikit-learn==1.9.1",
     "build": "pip install build",
+    "matplotlib": "pip install -e '.[plot]'",  # mgrad's own extra, for the tests that draw
 }
 
 
@@ -69,6 +71,12 @@ def torch():
 @pytest.fixture
 def micrograd():
     return need_module("micrograd")
+
+
+@pytest.fixture
+def matplotlib():
+    """mgrad's plot extra, for a test that draws."""
+    return need_module("matplotlib")
 
 
 @pytest.fixture

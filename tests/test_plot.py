@@ -25,7 +25,7 @@ def is_svg(path):
     return text.lstrip().startswith(("<?xml", "<svg")) and "<svg" in text
 
 
-def test_train_plot_png_and_svg(run, tmp_path):
+def test_train_plot_png_and_svg(run, tmp_path, matplotlib):
     png, svg = tmp_path / "x.png", tmp_path / "x.svg"
     result = run("train", config_path("xor"), "--epochs", "3", "--plot", png, "-q")
     assert result.exit_code == 0, result.output
@@ -35,7 +35,7 @@ def test_train_plot_png_and_svg(run, tmp_path):
     assert result.exit_code == 0 and is_svg(svg)
 
 
-def test_plot_command_default_path_and_formats(run, models):
+def test_plot_command_default_path_and_formats(run, models, matplotlib):
     result = run("plot", models / "xor.json")
     assert result.exit_code == 0, result.output
     assert result.output == f"Figure (curves and decision boundary) drawn to {models / 'xor.png'}.\n"
@@ -51,7 +51,7 @@ def svg_texts(path):
     return set(re.findall(r"<!-- (.*?) -->", path.read_text()))
 
 
-def test_both_commands_draw_the_same_figure_with_one_title(run, tmp_path):
+def test_both_commands_draw_the_same_figure_with_one_title(run, tmp_path, matplotlib):
     a, b, c, ckpt = tmp_path / "a.png", tmp_path / "b.png", tmp_path / "c.svg", tmp_path / "x.json"
     assert run("train", config_path("xor"), "--epochs", "3", "--plot", a, "--save", ckpt, "-q").exit_code == 0
     assert run("plot", ckpt, "-o", b).exit_code == 0
@@ -60,7 +60,7 @@ def test_both_commands_draw_the_same_figure_with_one_title(run, tmp_path):
     assert "MLP 2-8-1 (33 parameters) trained 3 epochs on xor" in svg_texts(c)
 
 
-def test_epochs_are_whole_numbers_classes_colour_blind_safe_test_points_apart(run, tmp_path):
+def test_epochs_are_whole_numbers_classes_colour_blind_safe_test_points_apart(run, tmp_path, matplotlib):
     svg = tmp_path / "x.svg"
     assert run("train", config_path("xor"), "--epochs", "3", "--plot", svg, "-q").exit_code == 0
     texts = svg_texts(svg)
@@ -70,12 +70,12 @@ def test_epochs_are_whole_numbers_classes_colour_blind_safe_test_points_apart(ru
     assert {"#0072b2", "#e69f00"} <= fills  # Okabe and Ito's blue and orange for classes 0 and 1
 
 
-def test_more_than_two_features_draws_the_curves_only(run, models):
+def test_more_than_two_features_draws_the_curves_only(run, models, matplotlib):
     result = run("plot", models / "iris.json", "-o", models / "iris.png")
     assert result.output == f"Figure (curves) drawn to {models / 'iris.png'}.\n"
 
 
-def test_an_older_checkpoint_without_history_still_plots(run, models, tmp_path):
+def test_an_older_checkpoint_without_history_still_plots(run, models, tmp_path, matplotlib):
     ckpt = json.loads((models / "xor.json").read_text())
     del ckpt["history"]
     old = tmp_path / "old.json"
@@ -112,7 +112,7 @@ def test_unknown_suffix(run, models, tmp_path, command):
     assert f"expected a file ending in .png or .svg, got '{tmp_path / 'a.jpg'}'" in result.output
 
 
-def test_bad_checkpoint(run, tmp_path, monkeypatch):
+def test_bad_checkpoint(run, tmp_path, monkeypatch, matplotlib):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "x.json").write_text("[]")
     result = run("plot", "x.json")
@@ -122,14 +122,14 @@ def test_bad_checkpoint(run, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("where, reason", [("nodir/x.png", "No such file or directory"),
                                            ("dir.png", "Is a directory")])
-def test_an_unwritable_output_is_one_line_exit_2(run, models, tmp_path, where, reason):
+def test_an_unwritable_output_is_one_line_exit_2(run, models, tmp_path, where, reason, matplotlib):
     """Regression: savefig's FileNotFoundError / IsADirectoryError came out as a traceback."""
     (tmp_path / "dir.png").mkdir()
     result = run("plot", models / "xor.json", "-o", tmp_path / where)
     assert (result.exit_code, result.output) == (2, f"Error: cannot write {tmp_path / where}: {reason}\n")
 
 
-def test_train_plot_write_error_is_one_line_after_saving(run, tmp_path, monkeypatch):
+def test_train_plot_write_error_is_one_line_after_saving(run, tmp_path, monkeypatch, matplotlib):
     """A destination that passes the early checks but cannot be written (as /proc/t.png)."""
     from matplotlib.figure import Figure
 
@@ -153,7 +153,7 @@ def test_check_path_raises_the_librarys_error():
         plot.check_path("a.jpg")
 
 
-def test_the_boundary_grid_is_200_by_200_on_the_tensor_engine(models, tmp_path, monkeypatch):
+def test_the_boundary_grid_is_200_by_200_on_the_tensor_engine(models, tmp_path, monkeypatch, matplotlib):
     """As the README says, whatever engine trained the model (xor is scalar): the scalar-only
     grid budget was dead code (fast_backend always gives the tensor engine)."""
     from mgrad_cli.models import evaluate, plot
@@ -175,7 +175,7 @@ def test_the_boundary_grid_is_200_by_200_on_the_tensor_engine(models, tmp_path, 
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc")
-def test_train_plot_to_an_unwritable_place_fails_before_training(run, tmp_path):
+def test_train_plot_to_an_unwritable_place_fails_before_training(run, tmp_path, matplotlib):
     """Regression: `train --plot /proc/t.png` trained, then crashed with a traceback."""
     ckpt = tmp_path / "x.json"
     result = run("train", config_path("xor"), "--epochs", "2", "--plot", "/proc/t.png", "--save", ckpt)
@@ -184,7 +184,7 @@ def test_train_plot_to_an_unwritable_place_fails_before_training(run, tmp_path):
     assert not ckpt.exists()  # stopped before training
 
 
-def test_a_checkpoint_whose_data_cannot_be_rebuilt_draws_the_curves_with_a_warning(run, models, tmp_path):
+def test_a_checkpoint_whose_data_cannot_be_rebuilt_draws_the_curves_with_a_warning(run, models, tmp_path, matplotlib):
     # its config asks for a billion samples: refused by the memory estimate, not generated
     ckpt = json.loads((models / "xor.json").read_text())
     ckpt["config"]["data"]["n_samples"] = 10 ** 9
@@ -198,7 +198,7 @@ def test_a_checkpoint_whose_data_cannot_be_rebuilt_draws_the_curves_with_a_warni
     assert (tmp_path / "big.png").read_bytes().startswith(PNG)
 
 
-def test_a_big_data_set_draws_a_sample_of_its_points(models, tmp_path, monkeypatch):
+def test_a_big_data_set_draws_a_sample_of_its_points(models, tmp_path, monkeypatch, matplotlib):
     import matplotlib.axes
 
     from mgrad_cli.models import evaluate, plot

@@ -306,9 +306,8 @@ def test_a_checkpoint_resumes_on_another_engine_as_one_run(run, tmp_path, torch,
     np.testing.assert_allclose([r["loss"] for r in two["history"]], [r["loss"] for r in one["history"]], rtol=1e-9)
 
 
-def test_a_torch_checkpoint_predicts_evaluates_and_plots_without_pytorch(run, tmp_path, torch, monkeypatch):
+def test_a_torch_checkpoint_predicts_evaluates_and_plots_without_pytorch(run, tmp_path, torch, matplotlib, monkeypatch):
     """Without PyTorch, a model the torch engine trained runs on the tensor engine: the same numbers."""
-    pytest.importorskip("matplotlib")
     model = tmp_path / "xor.json"
     assert run("train", config_path("xor"), "--engine", "torch", "--epochs", "5", "--save", model, "-q").exit_code == 0
     asked = [("predict", model, "-i", "0.5,-0.5", "-i", "-1,1", "--json"), ("eval", model, "--json")]
