@@ -24,6 +24,7 @@ def test_scalar_benchmark_matches_micrograd(micrograd):
     assert "loss curves agree to" in lines[-1]
 
 
+@pytest.mark.slow
 def test_predict_benchmark_runs_and_counts_every_row():
     proc = subprocess.run([sys.executable, "bench/bench_predict.py", "--rows", "300", "--runs", "1"], cwd=REPO,
                           capture_output=True, text=True, timeout=300)

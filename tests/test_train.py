@@ -93,6 +93,7 @@ def test_the_stored_demo_is_what_micrograd_computes(micrograd, sklearn_datasets)
         assert fresh["loss"] == pytest.approx(stored["loss"], rel=1e-14, abs=0)
 
 
+@pytest.mark.slow
 def test_iris_generalizes(run, elsewhere):
     log, out = train_logged(run, elsewhere, "iris")
     assert log[-1]["test_acc"] >= 0.9
@@ -107,7 +108,7 @@ def test_wine_generalizes(run, elsewhere):
 
 @pytest.mark.parametrize("name, key, goal", [
     ("xor", "test_acc", 0.95),
-    ("circles", "test_acc", 0.95),
+    pytest.param("circles", "test_acc", 0.95, marks=pytest.mark.slow),
     pytest.param("spiral", "train_acc", 0.95, marks=pytest.mark.slow),
 ])
 def test_toy_sets_are_learned(run, elsewhere, name, key, goal):
@@ -230,6 +231,7 @@ def test_checkpoint_contents(run, tmp_path):
     assert os.listdir(tmp_path) == ["iris.json"]  # no temporary file left behind
 
 
+@pytest.mark.slow
 def test_checkpoint_weights_reproduce_the_metrics(run, tmp_path):
     # the stored weights are the trained ones: predicting with them gives the test accuracy
     from mgrad_cli.training.config import load_config
@@ -465,6 +467,7 @@ def test_train_engine_tensor_end_to_end(run, tmp_path):
                                load_checkpoint(saves["scalar"])["weights"], rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_a_run_resumed_on_the_other_engine_ends_as_on_the_first(run, tmp_path):
     saves = {e: tmp_path / f"{e}.json" for e in ("scalar", "tensor")}
     for engine, save in saves.items():
