@@ -228,7 +228,11 @@ def _bracket_error(text):
     return None
 
 
-class _Compiler:
+class _Source:
+    """The expression's text as Python's parser reads it, and how to point into it: ast
+    positions (lines, UTF-8 byte offsets, leading spaces stripped) become columns of the
+    text, for the caret under an error."""
+
     def __init__(self, text):
         self.text = text
         lines = text.split("\n")
@@ -242,13 +246,7 @@ class _Compiler:
         for line in lines:
             self.line_starts.append(pos)
             pos += len(line) + 1
-        self.steps = []
-        self.names = {}  # name -> step index, in order of definition
-        self.inputs = {}  # name -> column of first use
-        self.spellings = {}  # name -> how it was first written
-        self.count = 0
 
-    # positions
     def column(self, lineno, char_col):
         i = lineno - 1
         if not 0 <= i < len(self.lines):
@@ -265,43 +263,24 @@ class _Compiler:
         raw = self.lines[lineno - 1].encode("utf-8", "surrogatepass")[:byte_offset]
         return self.column(lineno, len(raw.decode("utf-8", "ignore")))
 
+    def written(self, node):
+        """The text of a node as the user wrote it (a name before NFKC normalisation)."""
+        start = self.node_column(node)
+        end = self.position(node.end_lineno, node.end_col_offset)
+        return self.text[start:end] if start is not None and end is not None else node.id
+
+    def operator_column(self, binop, symbol):
+        """Where a binary operator's symbol is: between its two operands."""
+        left_end = self.position(binop.left.end_lineno, binop.left.end_col_offset)
+        if left_end is None:
+            return self.node_column(binop)
+        found = self.text.find(symbol, left_end)
+        return found if found >= 0 else self.node_column(binop)
+
     def error(self, message, node=None, column=None):
         if node is not None:
             column = self.node_column(node)
         return ExpressionError(message, source=self.text, column=column)
-
-    # the walk
-    def compile(self):
-        tree = self.parse()
-
-        body = tree.body
-        if not body:
-            raise ExpressionError("the expression is empty")
-        assigned_at = {}
-        for stmt in body:
-            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-                assigned_at.setdefault(stmt.targets[0].id, stmt)
-        self.assigned_later = dict(assigned_at)
-
-        output = None
-        for k, stmt in enumerate(body):
-            last = k == len(body) - 1
-            if isinstance(stmt, ast.Assign):
-                output = self.assignment(stmt)
-            elif isinstance(stmt, ast.Expr):
-                if not last:
-                    raise self.error(
-                        "only the last statement can be a bare expression: name this one (e.g. `t = ...`)", stmt)
-                first_new = len(self.steps)
-                index = self.expression(stmt.value, 1)
-                output = self.label_new(index, OUTPUT_LABEL, first_new)
-            else:
-                raise self.error(_statement_message(stmt), stmt)
-
-        return Program(
-            source=self.text, steps=tuple(self.steps), inputs=tuple(self.inputs),
-            names=tuple(self.names.items()), output=output,
-            input_columns=tuple(self.inputs.values()))
 
     def parse(self):
         """The text's ast, or ExpressionError in mgrad's own words: CPython's messages for
@@ -329,6 +308,49 @@ class _Compiler:
                 f"the expression is nested too deeply (more than {MAX_DEPTH} levels)") from None
         except Exception:  # whatever else the parser may raise: its wording is not ours to show
             raise ExpressionError("the expression cannot be parsed") from None
+
+
+class _Compiler:
+    """The walk over the checked ast that makes the Program's steps, one per node."""
+
+    def __init__(self, text):
+        self.source = _Source(text)
+        self.error = self.source.error
+        self.steps = []
+        self.names = {}  # name -> step index, in order of definition
+        self.inputs = {}  # name -> column of first use
+        self.spellings = {}  # name -> how it was first written
+        self.count = 0
+
+    def compile(self):
+        body = self.source.parse().body
+        if not body:
+            raise ExpressionError("the expression is empty")
+        assigned_at = {}
+        for stmt in body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+                assigned_at.setdefault(stmt.targets[0].id, stmt)
+        self.assigned_later = dict(assigned_at)
+
+        output = None
+        for k, stmt in enumerate(body):
+            last = k == len(body) - 1
+            if isinstance(stmt, ast.Assign):
+                output = self.assignment(stmt)
+            elif isinstance(stmt, ast.Expr):
+                if not last:
+                    raise self.error(
+                        "only the last statement can be a bare expression: name this one (e.g. `t = ...`)", stmt)
+                first_new = len(self.steps)
+                index = self.expression(stmt.value, 1)
+                output = self.label_new(index, OUTPUT_LABEL, first_new)
+            else:
+                raise self.error(_statement_message(stmt), stmt)
+
+        return Program(
+            source=self.source.text, steps=tuple(self.steps), inputs=tuple(self.inputs),
+            names=tuple(self.names.items()), output=output,
+            input_columns=tuple(self.inputs.values()))
 
     def assignment(self, stmt):
         if len(stmt.targets) != 1:
@@ -377,93 +399,41 @@ class _Compiler:
                 node = node.left
             acc = self.expression(node, depth + 1)
             for binop in reversed(spine):
-                op = self.infix(binop)
+                op = _infix(binop, self.source)
                 right = self.expression(binop.right, depth + 1)
                 acc = self.add(Step("apply", op=op, args=(acc, right)), binop)
             return acc
 
         if isinstance(node, ast.UnaryOp):
-            symbol = _UNARY_SYMBOLS.get(type(node.op), "?")
-            if symbol == "-" and isinstance(node.operand, ast.Constant):
+            if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
                 # -1 is a number, as in Python, not the op neg applied to 1: `x**-1` has a
                 # literal exponent, which drawings fold into the op (`**-1`)
-                return self.add(Step("const", value=-self.number(node.operand)), node)
+                return self.add(Step("const", value=-_number(node.operand, self.source)), node)
             operand = self.expression(node.operand, depth + 1)
-            if symbol == "+":
+            if isinstance(node.op, ast.UAdd):
                 return operand  # +x is x
-            op = next((o for o in ops.OPS if o.kind == "prefix" and o.symbol == symbol), None)
-            if op is None:
-                if symbol == "not":
-                    raise self.error("and/or/not are not supported", node)
-                raise self.error(f"the operator {symbol} is not supported ({self.supported_operators()})", node)
-            return self.add(Step("apply", op=op, args=(operand,)), node)
+            return self.add(Step("apply", op=_prefix(node, self.source), args=(operand,)), node)
 
         if isinstance(node, ast.Call):
-            return self.call(node, depth)
+            op = _function(node, self.source)
+            args = tuple(self.expression(a, depth + 1) for a in node.args)
+            return self.add(Step("apply", op=op, args=args), node)
 
         if isinstance(node, ast.Name):
             return self.name(node)
 
         if isinstance(node, ast.Constant):
-            return self.add(Step("const", value=self.number(node)), node)
+            return self.add(Step("const", value=_number(node, self.source)), node)
 
         if isinstance(node, ast.Attribute):  # point at `.name`, not at what comes before it
-            end = self.position(node.end_lineno, node.end_col_offset)
+            end = self.source.position(node.end_lineno, node.end_col_offset)
             raise self.error(_REFUSED[ast.Attribute], column=max(end - len(node.attr) - 1, 0))
         raise self.error(_REFUSED.get(type(node)) or f"{_describe(node)} is not allowed here", node)
-
-    def infix(self, binop):
-        symbol = _BINOP_SYMBOLS.get(type(binop.op), "?")
-        op = next((o for o in ops.OPS if o.kind == "infix" and o.symbol == symbol), None)
-        if op is None:
-            # point at the operator itself: it sits between the two operands
-            column = self.operator_column(binop, symbol)
-            raise self.error(f"the operator {symbol} is not supported ({self.supported_operators()})", column=column)
-        return op
-
-    def operator_column(self, binop, symbol):
-        left_end = self.position(binop.left.end_lineno, binop.left.end_col_offset)
-        if left_end is None:
-            return self.node_column(binop)
-        found = self.text.find(symbol, left_end)
-        return found if found >= 0 else self.node_column(binop)
-
-    def supported_operators(self):
-        infix = [o.symbol for o in ops.OPS if o.kind == "infix"]
-        prefix = [f"unary {o.symbol}" for o in ops.OPS if o.kind == "prefix"]
-        return "operators: " + " ".join(infix) + (", " + ", ".join(prefix) if prefix else "")
-
-    def call(self, node, depth):
-        func = node.func
-        if not isinstance(func, ast.Name):
-            raise self.error(f"only these functions can be called: {', '.join(sorted(ops.FUNCTIONS))}", node)
-        name = func.id
-        op = ops.FUNCTIONS.get(name)
-        if op is None:
-            close = difflib.get_close_matches(name, list(ops.FUNCTIONS), n=1, cutoff=0.6)
-            hint = f": did you mean {close[0]}?" if close else ""
-            raise self.error(
-                f"unknown function {name}{hint} (functions: {', '.join(sorted(ops.FUNCTIONS))})", func)
-        if node.keywords:
-            raise self.error("keyword arguments are not allowed", node.keywords[0].value)
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise self.error(_REFUSED[ast.Starred], arg)
-        n = len(node.args)
-        if op.arity is not None and n != op.arity:
-            plural = "" if op.arity == 1 else "s"
-            raise self.error(f"{name}() takes {op.arity} argument{plural}, got {n}", node)
-        if op.arity is None and n == 0:
-            raise self.error(f"{name}() needs at least one argument", node)
-        args = tuple(self.expression(a, depth + 1) for a in node.args)
-        return self.add(Step("apply", op=op, args=args), node)
 
     def spelled_once(self, node):
         """Python reads a name NFKC-normalised ('ｘ' is x, the micro sign µ is the Greek μ):
         a name written two ways would silently be one, so each keeps its first spelling."""
-        start = self.node_column(node)
-        end = self.position(node.end_lineno, node.end_col_offset)
-        written = self.text[start:end] if start is not None and end is not None else node.id
+        written = self.source.written(node)
         first = self.spellings.setdefault(node.id, written)
         if written != first:
             raise self.error(f"'{written}' and '{first}' are the same name once normalised (NFKC, as Python "
@@ -478,28 +448,84 @@ class _Compiler:
             raise self.error(f"{name} is a function: call it, as in {name}(x)", node)
         if name in self.assigned_later:
             raise self.error(f"{name} is used before it is assigned", node)
-        column = self.node_column(node)
-        self.inputs[name] = column
+        self.inputs[name] = self.source.node_column(node)
         index = self.add(Step("input", name=name, label=name), node)
         self.names[name] = index
         return index
 
-    def number(self, node):
-        value = node.value
-        if isinstance(value, bool) or value is None or value is Ellipsis:
-            raise self.error(f"{value!r} is not a number", node)
-        if isinstance(value, (str, bytes)):
-            raise self.error("strings are not allowed: only numbers", node)
-        if isinstance(value, complex):
-            raise self.error("complex numbers are not supported", node)
-        if isinstance(value, int):
-            try:
-                return float(value)
-            except OverflowError:  # more digits than a float64 holds: as float('1e999'), inf
-                return math.inf
-        if isinstance(value, float):
-            return value
-        raise self.error(f"{_describe(node)} is not a number", node)
+
+# --- what the op table allows, and how to say no --------------------------------------
+
+def _infix(binop, source):
+    """The op of the table that a binary operator is, or ExpressionError at the operator."""
+    symbol = _BINOP_SYMBOLS.get(type(binop.op), "?")
+    op = next((o for o in ops.OPS if o.kind == "infix" and o.symbol == symbol), None)
+    if op is None:
+        raise source.error(f"the operator {symbol} is not supported ({_supported_operators()})",
+                           column=source.operator_column(binop, symbol))
+    return op
+
+
+def _prefix(node, source):
+    """The op of the table that a unary operator (-x) is, or ExpressionError."""
+    symbol = _UNARY_SYMBOLS.get(type(node.op), "?")
+    op = next((o for o in ops.OPS if o.kind == "prefix" and o.symbol == symbol), None)
+    if op is None:
+        if symbol == "not":
+            raise source.error("and/or/not are not supported", node)
+        raise source.error(f"the operator {symbol} is not supported ({_supported_operators()})", node)
+    return op
+
+
+def _supported_operators():
+    infix = [o.symbol for o in ops.OPS if o.kind == "infix"]
+    prefix = [f"unary {o.symbol}" for o in ops.OPS if o.kind == "prefix"]
+    return "operators: " + " ".join(infix) + (", " + ", ".join(prefix) if prefix else "")
+
+
+def _function(node, source):
+    """The op of the table that a call names, its arguments checked (positional, as many
+    as it takes), or ExpressionError."""
+    func = node.func
+    if not isinstance(func, ast.Name):
+        raise source.error(f"only these functions can be called: {', '.join(sorted(ops.FUNCTIONS))}", node)
+    name = func.id
+    op = ops.FUNCTIONS.get(name)
+    if op is None:
+        close = difflib.get_close_matches(name, list(ops.FUNCTIONS), n=1, cutoff=0.6)
+        hint = f": did you mean {close[0]}?" if close else ""
+        raise source.error(f"unknown function {name}{hint} (functions: {', '.join(sorted(ops.FUNCTIONS))})", func)
+    if node.keywords:
+        raise source.error("keyword arguments are not allowed", node.keywords[0].value)
+    for arg in node.args:
+        if isinstance(arg, ast.Starred):
+            raise source.error(_REFUSED[ast.Starred], arg)
+    n = len(node.args)
+    if op.arity is not None and n != op.arity:
+        plural = "" if op.arity == 1 else "s"
+        raise source.error(f"{name}() takes {op.arity} argument{plural}, got {n}", node)
+    if op.arity is None and n == 0:
+        raise source.error(f"{name}() needs at least one argument", node)
+    return op
+
+
+def _number(node, source):
+    """A constant's value as a float64, or ExpressionError for what is not a number."""
+    value = node.value
+    if isinstance(value, bool) or value is None or value is Ellipsis:
+        raise source.error(f"{value!r} is not a number", node)
+    if isinstance(value, (str, bytes)):
+        raise source.error("strings are not allowed: only numbers", node)
+    if isinstance(value, complex):
+        raise source.error("complex numbers are not supported", node)
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:  # more digits than a float64 holds: as float('1e999'), inf
+            return math.inf
+    if isinstance(value, float):
+        return value
+    raise source.error(f"{_describe(node)} is not a number", node)
 
 
 def _describe(node):
