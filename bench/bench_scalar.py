@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mgrad_cli.data.datasets import moons  # noqa: E402
+from mgrad_cli.data.generators import moons  # noqa: E402
 from mgrad_cli.autograd.value import Value, vsum  # noqa: E402
 from mgrad_cli.nn.mlp import MLP  # noqa: E402
 

@@ -6,7 +6,7 @@ Every workload trains an MLP with plain SGD from the same starting weights on ev
 engine and times whole steps (forward, zero grads, backward, update; the first step,
 which starts thread pools and allocates memory, is run but not timed):
 
-  moons     two-moons (mgrad_cli.data.datasets.moons, noise 0.1, labels +-1), ReLU hidden
+  moons     two-moons (mgrad_cli.data.generators.moons, noise 0.1, labels +-1), ReLU hidden
             layers, linear output, loss mean(relu(1 - y*score)) + 1e-4 * sum(p*p),
             lr = 1.0 - 0.9*k/100: micrograd's demo at 100 samples and width 16, then
             1,000 and 10,000 samples and widths 64 and 256.
@@ -42,7 +42,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mgrad_cli.data.datasets import moons  # noqa: E402
+from mgrad_cli.data.generators import moons  # noqa: E402
 from mgrad_cli.autograd.value import Value, vsum  # noqa: E402
 from mgrad_cli.nn.mlp import MLP  # noqa: E402
 from mgrad_cli.autograd.tensor import constant  # noqa: E402

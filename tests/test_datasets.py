@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from mgrad_cli.data.datasets import BUILTINS, Builtin, Param, load_dataset, read_csv
+from mgrad_cli.data.csvfile import read_csv
+from mgrad_cli.data.datasets import BUILTINS, Builtin, Param, load_dataset
 from mgrad_cli.errors import DataError
 
 from conftest import write
@@ -126,7 +127,7 @@ def test_a_huge_noise_is_blamed_on_the_data_not_the_learning_rate():
     assert str(e.value) == "moons: the generated features are not all finite numbers; use a smaller data.noise"
 
 
-def ring(n_samples=40, radius=2.0, rng=None):
+def ring(n_samples, radius, rng):
     """Points on a circle of the given radius, labelled by half plane."""
     t = rng.uniform(0, 2 * np.pi, n_samples)
     X = radius * np.column_stack([np.cos(t), np.sin(t)])

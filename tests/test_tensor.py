@@ -342,7 +342,7 @@ def test_loss_and_every_gradient_equal_the_scalar_engine(name, activation):
 
 def test_training_curves_equal_the_scalar_engine():
     """micrograd's demo for 20 SGD steps: the losses agree to 1e-9 at every step."""
-    from mgrad_cli.data.datasets import moons
+    from mgrad_cli.data.generators import moons
 
     X, labels = moons(40, 0.1, np.random.default_rng(5))
     y = 2.0 * labels - 1

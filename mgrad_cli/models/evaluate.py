@@ -17,7 +17,8 @@ from ..nn import losses
 from ..training import metrics
 from ..backends import FAST, make_backend
 from ..training.checkpoint import load_checkpoint
-from ..data.datasets import BUILTINS, builtin_shape, changed, load_dataset, parse_columns, parse_number, read_table
+from ..data.csvfile import parse_columns, parse_number, read_table
+from ..data.datasets import BUILTINS, builtin_shape, changed, load_dataset
 from ..errors import CheckpointError, DataError, UserInputError
 from ..files import display_path
 

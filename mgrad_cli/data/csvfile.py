@@ -1,0 +1,222 @@
+"""CSV files: a header row naming the columns, then rows of data; errors name the file,
+the line and the column.
+
+read_table splits a file into its header and rows; parse_columns and parse_number read
+their numbers; read_csv (load_csv) takes the features and a target column, whose labels
+make it a classification or a regression. Nothing read is ever executed or interpreted.
+"""
+
+import csv
+import difflib
+import os
+from operator import itemgetter
+
+import numpy as np
+
+from ..errors import DataError, shorten
+from ..files import bounded_lines, display_path, open_user_file
+from ..limits import MAX_CSV_COLUMNS
+
+
+def read_table(path, shown=None):
+    """A CSV file's header and data rows: (header line, header cells stripped, [(line, row), ...]).
+
+    Blank lines are skipped; line numbers are the file's (1-based). Raises DataError naming
+    the file (as `shown`, by default its display_path) for a missing, unreadable, empty or
+    header-only file, and the line and column for an empty or repeated column name.
+    """
+    shown = shown or display_path(path)
+    with open_user_file(path, DataError, "CSV file", newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(bounded_lines(f, path, DataError, "CSV file"))
+        try:  # (line number, row); reader.line_num is the line a row ends on
+            numbered = [(reader.line_num, row) for row in reader if "".join(row).strip()]
+        except csv.Error as e:
+            raise DataError(f"{shown}: not a valid CSV file ({e})") from None
+
+    if not numbered:
+        raise DataError(f"{shown}: the file is empty (expected a header row, then data)")
+    (header_line, header), body = numbered[0], numbered[1:]
+    header = [h.strip() for h in header]
+    _check_header(header, shown, header_line)
+    if not body:
+        raise DataError(f"{shown}: no data rows after the header")
+    return header_line, header, body
+
+
+def _check_header(header, shown, line):
+    """Columns are found by name: each needs its own, and the header must be names."""
+    where = f"{shown}, line {line}"
+    if len(header) > MAX_CSV_COLUMNS:
+        raise DataError(f"{where}: {len(header):,} columns, more than the limit of {MAX_CSV_COLUMNS:,}")
+    first = {}
+    for j, name in enumerate(header):
+        if not name:
+            raise DataError(f"{where}, column {j + 1}: the column has no name")
+        if first.setdefault(name, j) != j:
+            raise DataError(f"{where}, column {shorten(name)}: the column appears twice")
+    # numbers in all but at most one column (the target may be a class name), other than
+    # column positions (pandas names unnamed columns 0, 1, 2, ...): a row of data
+    numbers = [name for name in header if _is_float(name)]
+    positions = {str(j + start) for j in range(len(header)) for start in (0, 1)}
+    if len(header) >= 2 and len(numbers) >= len(header) - 1 and not set(numbers) <= positions:
+        shown_numbers = ", ".join(shorten(n)[1:-1] for n in numbers[:3]) + (", ..." if len(numbers) > 3 else "")
+        raise DataError(f"{where}: the first row holds numbers ({shown_numbers}), not column names; the file "
+                        f"needs a header row naming its columns first (such as x1,x2,label)")
+
+
+def parse_columns(body, header, columns, shown):
+    """The numbers in these columns (indices into header) of every body row, as an array
+    (rows × columns), parsed by numpy in one go. A ragged row, or a cell that is not a
+    finite number, is a DataError naming the file, line and column of the first one, as
+    reading the cells one by one would find it."""
+    ragged = next((r for r, (_, row) in enumerate(body) if len(row) != len(header)), len(body))
+    rows = body[:ragged]
+    try:
+        with np.errstate(all="ignore"):
+            cells = itemgetter(*columns)  # (one cell, not a tuple, for one column: reshaped below)
+            X = np.array([cells(row) for _, row in rows], dtype=np.float64).reshape(len(rows), len(columns))
+        bad = not np.all(np.isfinite(X))
+    except ValueError:
+        bad = True
+    if bad:  # find the first offending cell, and say what is wrong with it
+        for line, row in rows:
+            for j in columns:
+                parse_number(row[j], shown, line, header[j])
+    if ragged < len(body):
+        line, row = body[ragged]
+        raise DataError(f"{shown}, line {line}: expected {len(header)} columns as in the header, got {len(row)}")
+    return X
+
+
+def parse_number(cell, shown, line, column):
+    """A finite float from a CSV cell, or DataError('file, line L, column 'name': ...')."""
+    cell = cell.strip()
+    try:
+        value = float(cell)
+    except ValueError:
+        got = shorten(cell) if cell else "an empty cell"
+        raise DataError(f"{shown}, line {line}, column {shorten(column)}: expected a number, got {got}") from None
+    if not np.isfinite(value):
+        raise DataError(f"{shown}, line {line}, column {shorten(column)}: expected a finite number, got "
+                        f"{shorten(cell)}")
+    return value
+
+
+# task auto: whole-number labels with more different values than this are more likely a
+# quantity (a count, a score) than classes; the user is asked to say which
+MAX_AUTO_CLASSES = 20
+
+
+def read_csv(path, target=None, task="auto"):
+    """Read a CSV with a header row: numeric features, a target column (default: the last).
+
+    Labels that are not all numbers are classes (named as in the file, sorted); numeric
+    labels are classes when they are all whole numbers (task auto; more than
+    MAX_AUTO_CLASSES of them is an error asking for data.task), else a regression
+    target. Errors name the file, the line and the column.
+    Returns (X, y, task, class_names, feature_names).
+    """
+    return load_csv(path, target, task)[:5]
+
+
+def load_csv(path, target, task, shown=None):
+    """read_csv's results and the target column's name; errors name the file as `shown`."""
+    shown = shown or display_path(path)
+    header_line, header, body = read_table(path, shown)
+    if len(header) < 2:
+        raise DataError(f"{shown}, line {header_line}: expected a header with at least two "
+                        f"columns (features and a target), got {len(header)}")
+    if target is None:
+        t = len(header) - 1
+    elif target in header:
+        t = header.index(target)
+    else:
+        hint = difflib.get_close_matches(target, header, n=1)
+        hint = f"did you mean '{hint[0]}'?" if hint else f"the columns are {', '.join(header)}"
+        raise DataError(f"{shown}: no column named '{target}' for data.target ({hint})")
+
+    features = [j for j in range(len(header)) if j != t]
+    X = parse_columns(body, header, features, shown)
+    labels = [_label(row[t], shown, line, header[t]) for line, row in body]
+
+    feature_names = [header[j] for j in features]
+    numeric = _all_numbers(labels)
+    if task == "regression":
+        if numeric is None:
+            bad = next(i for i, s in enumerate(labels) if not _is_number(s))
+            raise DataError(f"{shown}, line {body[bad][0]}, column {shorten(header[t])}: a regression "
+                            f"target must be a number, got {shorten(labels[bad])}")
+        return X, numeric, "regression", None, feature_names, header[t]
+    if task == "auto" and numeric is not None and not np.all(numeric == np.round(numeric)):
+        return X, numeric, "regression", None, feature_names, header[t]
+    if task == "auto" and numeric is not None and len(set(numeric.tolist())) > MAX_AUTO_CLASSES:
+        raise DataError(f"{shown}: column '{header[t]}' holds {len(set(numeric.tolist()))} different whole "
+                        f"numbers: set data.task: regression to predict it as a number, or data.task: "
+                        f"classification to take each number as a class")
+    if numeric is not None:  # whole numbers: sort as numbers (2 before 10), name as written
+        keys = sorted(set(numeric.tolist()))
+        class_names = [_number_name(k) for k in keys]
+        y = np.array([keys.index(v) for v in numeric.tolist()], dtype=int)
+    else:
+        class_names = sorted(set(labels))
+        y = np.array([class_names.index(s) for s in labels], dtype=int)
+    if len(class_names) < 2:
+        raise DataError(f"{shown}: column '{header[t]}' has a single class ({class_names[0]}); "
+                        f"a classifier needs at least two")
+    return X, y, "classification", class_names, feature_names, header[t]
+
+
+def _label(cell, shown, line, column):
+    """A target cell: a class name or a number; never empty, nan or infinite (a missing
+    value must not become a class of its own)."""
+    cell = cell.strip()
+    if not cell:
+        raise DataError(f"{shown}, line {line}, column {shorten(column)}: the target is empty")
+    if _is_float(cell) and not _is_number(cell):
+        raise DataError(f"{shown}, line {line}, column {shorten(column)}: expected a class name or a finite "
+                        f"number as the target, got {shorten(cell)}")
+    return cell
+
+
+def _is_float(s):
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def _is_number(s):
+    try:
+        return np.isfinite(float(s))
+    except ValueError:
+        return False
+
+
+def _all_numbers(labels):
+    if not all(_is_number(s) for s in labels):
+        return None
+    return np.array([float(s) for s in labels])
+
+
+def _number_name(v):
+    return str(int(v)) if float(v).is_integer() else repr(v)
+
+
+def summary(path, name):
+    """What `mgrad datasets` says of a CSV data set: name, file, path, rows, columns, target
+    (the last column, the default), task, classes (None for a regression target)."""
+    _, header, body = read_table(path, name)
+    labels = {row[-1].strip() for _, row in body if row}
+    numbers = _all_numbers(sorted(labels))
+    regression = numbers is not None and (len(labels) > MAX_AUTO_CLASSES or np.any(numbers != np.round(numbers)))
+    return {
+        "name": name,
+        "file": os.path.basename(path),
+        "path": display_path(path),
+        "rows": len(body),
+        "columns": len(header),
+        "target": header[-1],
+        "task": "regression" if regression else "classification",
+        "classes": None if regression else len(labels),
+    }
