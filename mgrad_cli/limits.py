@@ -143,12 +143,14 @@ def data_costs(data_cfg, n_samples, n_features):
 def model_costs(config, n_features, rows):
     """The parameters, and one step (forward and backward) on `rows` samples, on the
     config's engine."""
+    from .backends.mlp import describe, n_parameters, sizes_text
+
     sizes = [n_features] + list(config["model"]["layers"])
-    n_params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    n_params = n_parameters(sizes)
     products = sum(a * b for a, b in zip(sizes, sizes[1:]))
     units = sum(sizes[1:])
     engine = config["engine"]
-    mlp = f"an MLP {'-'.join(map(str, sizes))} ({n_params:,} parameters) on the {engine} engine"
+    mlp = f"an {describe(sizes, group_digits=True)} on the {engine} engine"
     if engine == "scalar":
         per_param = SCALAR_PARAM_BYTES + (2 * SCALAR_NODE_BYTES if config["loss"]["l2"] else 0)
         # per sample: a constant and a product node per weight, a sum and an activation per
@@ -160,7 +162,7 @@ def model_costs(config, n_features, rows):
     else:
         per_param = TENSOR_PARAM_BYTES
         step = rows * (units * TENSOR_ACTIVATION_BYTES + 2 * 8 * n_features)
-        step_what = f"a step on {rows:,} samples of an MLP {'-'.join(map(str, sizes))} on the {engine} engine"
+        step_what = f"a step on {rows:,} samples of an MLP {sizes_text(sizes)} on the {engine} engine"
         fix = "use a smaller batch_size (null is every sample) or model"
     return [Cost("model.layers", n_params * per_param, mlp, "use a smaller model"),
             Cost("batch_size", step, step_what, fix)]

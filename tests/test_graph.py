@@ -260,7 +260,7 @@ def test_choices_come_from_their_source():
 
     assert choices("train", "engine") == backends.names()
     assert choices("gradcheck", "engine") == backends.names() + ("both", "all")
-    assert choices("eval", "split") == evaluate.SPLITS
+    assert choices("eval", "split") == evaluate.EVAL_SPLITS
 
 
 # --- the table, --json, --step, the names and folded exponents shared by every view ------

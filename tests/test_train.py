@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from mgrad_cli.training import trainer as training
+from mgrad_cli.training import metrics, trainer as training
 from mgrad_cli.backends import make_backend
 from mgrad_cli.training.checkpoint import load_checkpoint
 
@@ -243,7 +243,26 @@ def test_checkpoint_weights_reproduce_the_metrics(run, tmp_path):
     ds = load_dataset(cfg["data"], cfg["seed"])
     backend = make_backend(cfg, ds.n_features)
     outputs = backend.predict(np.array(ckpt["weights"]), ds.X_test)
-    assert training.accuracy(outputs, ds.y_test, cfg) == ckpt["metrics"]["test_acc"]
+    assert metrics.accuracy(metrics.classes(outputs, cfg["model"]["output"]), ds.y_test) == ckpt["metrics"]["test_acc"]
+
+
+@pytest.mark.parametrize("outputs, y, before", [
+    ([[1.0], [np.nan], [-1.0], [1.0]], [1, 0, 0, 1], 1.0),  # one output: nan > 0 is False, class 0
+    ([[0.0, 1.0], [np.nan, 0.0], [1.0, 0.0], [0.0, 1.0]], [1, 0, 0, 1], 1.0),  # argmax: the nan's index
+])
+def test_a_row_with_a_nan_output_counts_as_wrong_in_the_records(outputs, y, before):
+    # The one change of results in issue 18: a threshold or argmax made a nan output a class
+    # (0 here), so a nan row of class 0 counted as right in an epoch's {split}_acc (1.0 here,
+    # `before`), while `mgrad eval` counted it as wrong. Both count it as wrong now.
+    from mgrad_cli.training.config import load_config
+    from mgrad_cli.data.datasets import load_dataset
+
+    cfg = load_config(config("tiny"))  # four training rows, a tanh output: class 1 above 0
+    ds = load_dataset(cfg["data"], cfg["seed"])
+    assert ds.y_train.tolist() == y
+    record = training.split_metrics(cfg, ds, "train", np.array(outputs))
+    assert record == {"train_acc": 0.75} != {"train_acc": before}
+    assert metrics.classes(np.array(outputs), cfg["model"]["output"]).tolist()[1] == metrics.NO_CLASS
 
 
 def test_an_interrupted_save_keeps_the_old_checkpoint(run, tmp_path, monkeypatch):

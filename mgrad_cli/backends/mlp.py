@@ -25,6 +25,19 @@ def n_parameters(sizes):
     return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
+def sizes_text(sizes):
+    """[2, 16, 16, 1] -> '2-16-16-1'."""
+    return "-".join(str(n) for n in sizes)
+
+
+def describe(sizes, group_digits=False):
+    """How mgrad names a model: 'MLP 2-16-16-1 (337 parameters)'; with group_digits the
+    count reads 1,005,001 (as the memory limits' messages write their big numbers)."""
+    n = n_parameters(sizes)
+    return f"MLP {sizes_text(sizes)} ({n:,} parameters)" if group_digits else \
+        f"MLP {sizes_text(sizes)} ({n} parameters)"
+
+
 def parameter_names(sizes):
     """Every parameter's name, in the flat vector's order."""
     names = []

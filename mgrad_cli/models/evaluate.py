@@ -16,6 +16,7 @@ from .. import limits
 from ..nn import losses
 from ..training import metrics
 from ..backends import FAST, make_backend
+from ..backends.mlp import describe
 from ..training.checkpoint import load_checkpoint
 from ..data.csvfile import parse_columns, parse_number, read_table
 from ..data.datasets import BUILTINS, builtin_shape, changed, load_dataset
@@ -52,9 +53,8 @@ class Model:
     def title(self):
         """How eval and the figures name the model: 'MLP 2-8-1 (33 parameters) trained 60
         epochs on xor'."""
-        sizes = "-".join(str(s) for s in self.sizes)
         epochs = f"{self.epoch} epoch" + ("" if self.epoch == 1 else "s")
-        return f"MLP {sizes} ({len(self.params)} parameters) trained {epochs} on {self.ckpt['data'].get('name', '?')}"
+        return f"{describe(self.sizes)} trained {epochs} on {self.ckpt['data'].get('name', '?')}"
 
     @property
     def loss(self):
@@ -102,10 +102,9 @@ class Model:
                 values = self.target_values(out)
             return {"outputs": out, "values": values, "classes": None, "probabilities": None}
         with np.errstate(all="ignore"):
-            classes = np.asarray(self.classes(out), dtype=np.int64)
             probs = self.probabilities(out)
-        classes[np.isnan(out).any(axis=1)] = -1  # nan compares false with everything
-        return {"outputs": out, "classes": classes, "probabilities": probs}
+        return {"outputs": out, "classes": metrics.classes(out, self.config["model"]["output"]),
+                "probabilities": probs}
 
     def predictions(self, X, backend=None):
         """One dict per row: prediction (a class name or a number; None for a class when an
@@ -267,7 +266,9 @@ def _not_the_data(model, name, change):
                            f"its held-out rows would not be the ones held out in training")
 
 
-SPLITS = ("test", "train", "all")
+# the rows `mgrad eval --split` measures a model on: its data's test rows (the default),
+# its training rows, or all of them (the record's SPLITS are the rows an epoch reports on)
+EVAL_SPLITS = ("test", "train", "all")
 
 
 def split_rows(model, split="test"):
@@ -304,15 +305,14 @@ def evaluate(model, X, y):
         if regression:
             result.update(metrics.regression(model.target_values(outputs), y))
             return result
-        pred = model.classes(outputs)
+    pred = metrics.classes(outputs, model.config["model"]["output"])
     y = np.asarray(y, dtype=int)
     k = len(model.class_names)
-    no_class = np.isnan(outputs).any(axis=1)  # argmax or a threshold would make nan a class
+    no_class = pred == metrics.NO_CLASS
     confusion = np.zeros((k, k), dtype=int)
     np.add.at(confusion, (y[~no_class], pred[~no_class]), 1)
-    correct = (pred == y) & ~no_class
-    result["accuracy"] = float(np.mean(correct))
-    result["correct"] = int(np.sum(correct))
+    result["accuracy"] = metrics.accuracy(pred, y)
+    result["correct"] = int(np.sum(pred == y))
     result["classes"] = list(model.class_names)
     result["confusion"] = confusion.tolist()
     result["no_class"] = np.bincount(y[no_class], minlength=k).tolist()

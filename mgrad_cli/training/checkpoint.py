@@ -59,6 +59,7 @@ import re
 from .. import limits
 from ..backends.mlp import n_parameters
 from .config import validate_config
+from ..data.datasets import changed
 from ..errors import CheckpointError, ConfigError, shorten
 from ..files import display_path, open_user_file, read_bounded, write_atomic
 
@@ -111,6 +112,43 @@ def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data
     if len(ckpt["weights"]) != n_parameters(ckpt["sizes"]):
         raise ValueError(f"{len(ckpt['weights'])} weights for sizes {sizes}")
     write_atomic(path, json.dumps(ckpt, indent=1, allow_nan=False) + "\n")
+
+
+# the checkpoint's fields that hold a trainer's state -> the key of Trainer.state_dict()
+# that holds it (the rest: config, sizes and data, say what was trained on what)
+STATE_FIELDS = {"weights": "params", "optimizer": "optimizer", "epoch": "epoch", "rng": "rng", "metrics": "last",
+                "history": "history", "early_stopping": "early_stopping"}
+
+
+def contents(config, sizes, state, dataset):
+    """The keyword arguments of save_checkpoint for a run: its config and model sizes, the
+    trainer's state (Trainer.state_dict()) and what the data set says of itself."""
+    return {"config": config, "sizes": list(sizes), **{field: state[key] for field, key in STATE_FIELDS.items()},
+            "data": data_section(dataset)}
+
+
+def data_section(ds):
+    """The checkpoint's "data" section for a data set (datasets.Dataset)."""
+    return {
+        "name": ds.name,
+        "task": ds.task,
+        "feature_names": list(ds.feature_names),
+        "class_names": None if ds.class_names is None else list(ds.class_names),
+        "mean": None if ds.mean is None else ds.mean.tolist(),
+        "std": None if ds.std is None else ds.std.tolist(),
+        "target": getattr(ds, "target", None),
+        "fingerprint": ds.fingerprint,
+        "target_mean": ds.target_mean,
+        "target_std": ds.target_std,
+    }
+
+
+def trainer_state(ckpt):
+    """A checkpoint's training state as Trainer.load_state_dict() takes it; KeyError for a
+    field it lacks (history and early_stopping may be missing: none)."""
+    optional = {"history": [], "early_stopping": None}
+    return {key: ckpt[field] if field not in optional else ckpt.get(field, optional[field])
+            for field, key in STATE_FIELDS.items()}
 
 
 def load_checkpoint(path):
@@ -294,3 +332,52 @@ def _finite(v):
 
 def _number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+# --- resuming: what must not change ---------------------------------------------------
+
+# what must be the same to resume a run: the rest (epochs, lr and the optimizer's other
+# settings, the schedule, l2, batch_size, engine) may change between the two halves
+RESUME_KEYS = ("data", "model", "loss.name", "optimizer.name", "seed")
+
+
+def check_resumable(config, dataset, ckpt, source="checkpoint", config_source="config"):
+    """Raise CheckpointError unless ckpt was trained with this config's model and data."""
+    old = ckpt["config"]
+    for key in RESUME_KEYS:
+        a, b = _get(old, key), _get(config, key)
+        if a != b:
+            if isinstance(a, dict):  # name the first setting that differs
+                sub = next(k for k in sorted(set(a) | set(b), key=lambda k: (k != "name", str(k)))
+                           if a.get(k) != b.get(k))
+                key, a, b = f"{key}.{sub}", a.get(sub), b.get(sub)
+            raise CheckpointError(f"{source}: was trained with {key} {_show(a)}, but {config_source} "
+                                  f"says {_show(b)}; resume with the config it was trained with")
+    sizes = ckpt["sizes"]
+    if sizes[0] != dataset.n_features:
+        raise CheckpointError(f"{source}: the model takes {sizes[0]} inputs, but {dataset.name} has "
+                              f"{dataset.n_features} features")
+    if list(ckpt["data"]["feature_names"]) != list(dataset.feature_names):
+        raise CheckpointError(f"{source}: was trained on the features {', '.join(ckpt['data']['feature_names'])}, "
+                              f"but {dataset.name} has {', '.join(dataset.feature_names)}")
+    if ckpt["data"].get("class_names") != (None if dataset.class_names is None else list(dataset.class_names)):
+        raise CheckpointError(f"{source}: was trained on other classes than {dataset.name} has")
+    change = changed(ckpt["data"]["fingerprint"], dataset)
+    if change is not None:
+        raise CheckpointError(f"{source}: {dataset.name} is not the data it was trained on ({change}); "
+                              f"resume on the same data")
+    if ckpt["epoch"] >= config["epochs"]:
+        raise CheckpointError(f"{source}: already trained {ckpt['epoch']} epochs, and {config_source} asks for "
+                              f"{config['epochs']}; ask for more with --epochs")
+
+
+def _get(config, dotted):
+    for key in dotted.split("."):
+        config = config[key]
+    return config
+
+
+def _show(value):
+    if isinstance(value, str):
+        return value
+    return "null" if value is None else str(value)

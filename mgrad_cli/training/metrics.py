@@ -9,11 +9,19 @@ Each epoch's record holds, for its task, these keys (None where a split has no r
 The training split's metrics come from the epoch's own forward passes (before each
 update, as micrograd's demo reports them); the validation and test ones from the
 weights at the end of the epoch.
+
+A row whose outputs hold a nan has no class: it counts as wrong, in training's records
+and in `mgrad eval` alike (classes() marks it NO_CLASS).
 """
 
 import numpy as np
 
+from ..nn import losses
+
+# the rows of a data set that an epoch's record reports on: the training rows, the
+# validation rows (data.val_split) and the test rows (data.test_split)
 SPLITS = ("train", "val", "test")
+NO_CLASS = -1  # the class of a row whose outputs hold a nan
 TASK_METRICS = {"classification": ("acc",), "regression": ("mse", "mae", "r2")}
 
 
@@ -27,8 +35,20 @@ def record_keys(task):
     return keys + ["lr", "seconds"]
 
 
+def classes(outputs, output="linear"):
+    """Each row's predicted class (losses.predict_classes: the largest output, or a single
+    output's threshold), or NO_CLASS where an output is nan: argmax or a threshold would
+    make nan a class."""
+    outputs = np.asarray(outputs, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        predicted = np.asarray(losses.predict_classes(outputs, output), dtype=np.int64)
+    predicted[np.isnan(outputs).any(axis=1)] = NO_CLASS
+    return predicted
+
+
 def accuracy(predicted, y):
-    """The fraction of predicted classes equal to y, or None for no samples."""
+    """The fraction of predicted classes (classes()) equal to y, NO_CLASS never, or None
+    for no samples."""
     return None if len(y) == 0 else float(np.mean(np.asarray(predicted) == np.asarray(y)))
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checkpoint, metrics
-from ..data import datasets
+from .divergence import diverged
 from ..nn import losses, optim
 from ..backends import make_backend
 from ..errors import CheckpointError, ConfigError, MgradError, TrainingDiverged
@@ -47,14 +47,6 @@ def check_fit(config, dataset, source="config"):
         raise ConfigError(f"{source}: {problem[0]}: {problem[1]}")
 
 
-def accuracy(outputs, y, config):
-    """Fraction of correct classes, or None for regression (or no samples)."""
-    if len(y) == 0 or np.asarray(y).dtype.kind == "f":
-        return None
-    pred = losses.predict_classes(outputs, config["model"]["output"])
-    return float(np.mean(pred == y))
-
-
 def data_loss(config, outputs, T):
     """The loss of outputs against encoded targets T, without the l2 term: what held-out
     rows report (the same formula as training, on the tensor engine's form)."""
@@ -74,12 +66,8 @@ def split_metrics(config, dataset, split, outputs, loss=None):
         scores = metrics.regression(dataset.raw_target(outputs[:, 0]), dataset.raw_target(y))
         out.update({f"{split}_{k}": v for k, v in scores.items()})
     else:
-        out[f"{split}_acc"] = accuracy(outputs, y, config)
+        out[f"{split}_acc"] = metrics.accuracy(metrics.classes(outputs, config["model"]["output"]), y)
     return out
-
-
-# inputs or targets past this size make a diverging run the data's fault, not the learning rate's
-HUGE = 1e6
 
 
 class Trainer:
@@ -117,18 +105,6 @@ class Trainer:
     def sizes(self):
         return [self.dataset.n_features] + list(self.config["model"]["layers"])
 
-    def graph_batch(self):
-        """The training samples `train --graph` draws the loss on: as many as the backend
-        draws (graph_samples), else the first batch. -> (X, T)"""
-        n = len(self.dataset.X_train)
-        k = min(self.backend.graph_samples or self.config["batch_size"] or n, n)
-        return self.dataset.X_train[:k], self.T_train[:k]
-
-    def loss_graph(self):
-        """The loss on graph_batch() at the current parameters, as the backend's graph."""
-        X, T = self.graph_batch()
-        return self.backend.loss_graph(self.params, X, T, self.dataset.feature_names)
-
     def state_dict(self):
         return {
             "params": self.params.tolist(),
@@ -163,11 +139,9 @@ class Trainer:
         optimizer state, epoch, batch-order RNG and history. Raises CheckpointError when it
         was not made by this config on this data (the model, loss, optimizer, seed or data
         differ, or the shapes do not fit)."""
-        check_resumable(self.config, self.dataset, ckpt, source, config_source)
+        checkpoint.check_resumable(self.config, self.dataset, ckpt, source, config_source)
         try:
-            self.load_state_dict({"params": ckpt["weights"], "optimizer": ckpt["optimizer"],
-                                  "epoch": ckpt["epoch"], "rng": ckpt["rng"], "last": ckpt["metrics"],
-                                  "history": ckpt.get("history", []), "early_stopping": ckpt.get("early_stopping")})
+            self.load_state_dict(checkpoint.trainer_state(ckpt))
         except (ValueError, TypeError, KeyError) as e:
             raise CheckpointError(f"{source}: cannot resume from this checkpoint: {e}") from None
         if self.stopper is not None and self.stopper.stopped:
@@ -178,54 +152,12 @@ class Trainer:
 
     def checkpoint(self):
         """The keyword arguments of checkpoint.save_checkpoint for the current state."""
-        ds = self.dataset
-        state = self.state_dict()
-        return {
-            "config": self.config,
-            "sizes": self.sizes,
-            "weights": state["params"],
-            "optimizer": state["optimizer"],
-            "epoch": self.epoch,
-            "rng": state["rng"],
-            "data": {
-                "name": ds.name,
-                "task": ds.task,
-                "feature_names": list(ds.feature_names),
-                "class_names": None if ds.class_names is None else list(ds.class_names),
-                "mean": None if ds.mean is None else ds.mean.tolist(),
-                "std": None if ds.std is None else ds.std.tolist(),
-                "target": getattr(ds, "target", None),
-                "fingerprint": ds.fingerprint,
-                "target_mean": ds.target_mean,
-                "target_std": ds.target_std,
-            },
-            "metrics": self.last,
-            "history": [dict(r) for r in self.history],
-            "early_stopping": state["early_stopping"],
-        }
+        return checkpoint.contents(self.config, self.sizes, self.state_dict(), self.dataset)
 
     def _diverged(self, k, lr, what):
-        """what: the loss or gradient that is not finite; None when an update overflowed.
-        The advice is a lower learning rate, unless the data's own scale is the cause: the
-        loss overflowed before any update, or the inputs or targets are huge."""
-        scale, too_large = self._data_scale()
-        if what is not None and self.updates == 0:  # lr has played no part yet
-            return TrainingDiverged(f"the loss became {what} at epoch {k + 1}, before any update (so not because "
-                                    f"of the learning rate): {too_large}")
-        what = "an update made the weights inf or nan" if what is None else f"the loss became {what}"
-        advice = too_large if scale > HUGE else \
-            f"try a lower learning rate, e.g. --lr {self.config['optimizer']['lr'] / 10:g}"
-        return TrainingDiverged(f"{what} at epoch {k + 1} (lr {lr:g}): training diverged; {advice}")
-
-    def _data_scale(self):
-        """(the largest input or regression target, what to do about it in words)."""
-        with np.errstate(all="ignore"):
-            x = float(np.max(np.abs(self.dataset.X_train), initial=0.0))
-            t = float(np.max(np.abs(self.T_train), initial=0.0)) if self.dataset.task == "regression" else 0.0
-        if t > x:
-            return t, f"the targets reach {t:g}, too large for the network's outputs; rescale the target column"
-        standardize = "" if self.config["data"].get("standardize") else " or set data.standardize: true"
-        return x, f"the inputs reach {x:g}, too large for the network to compute with; rescale them{standardize}"
+        """divergence.diverged's TrainingDiverged for epoch k (what: see there)."""
+        targets = self.T_train if self.dataset.task == "regression" else None
+        return diverged(what, k, lr, self.updates, self.config, self.dataset.X_train, targets)
 
     def _epoch(self, k, lr, X, T, n, bs):
         """One pass over the minibatches: (last batch loss, summed loss, batches, outputs)."""
@@ -283,53 +215,6 @@ class Trainer:
             return split_metrics(self.config, self.dataset, split, np.empty((0, 1)))
         outputs = self.backend.predict(self.params, X)
         return split_metrics(self.config, self.dataset, split, outputs, data_loss(self.config, outputs, self.T[split]))
-
-
-# what must be the same to resume a run: the rest (epochs, lr and the optimizer's other
-# settings, the schedule, l2, batch_size, engine) may change between the two halves
-RESUME_KEYS = ("data", "model", "loss.name", "optimizer.name", "seed")
-
-
-def check_resumable(config, dataset, ckpt, source="checkpoint", config_source="config"):
-    """Raise CheckpointError unless ckpt was trained with this config's model and data."""
-    old = ckpt["config"]
-    for key in RESUME_KEYS:
-        a, b = _get(old, key), _get(config, key)
-        if a != b:
-            if isinstance(a, dict):  # name the first setting that differs
-                sub = next(k for k in sorted(set(a) | set(b), key=lambda k: (k != "name", str(k)))
-                           if a.get(k) != b.get(k))
-                key, a, b = f"{key}.{sub}", a.get(sub), b.get(sub)
-            raise CheckpointError(f"{source}: was trained with {key} {_show(a)}, but {config_source} "
-                                  f"says {_show(b)}; resume with the config it was trained with")
-    sizes = ckpt["sizes"]
-    if sizes[0] != dataset.n_features:
-        raise CheckpointError(f"{source}: the model takes {sizes[0]} inputs, but {dataset.name} has "
-                              f"{dataset.n_features} features")
-    if list(ckpt["data"]["feature_names"]) != list(dataset.feature_names):
-        raise CheckpointError(f"{source}: was trained on the features {', '.join(ckpt['data']['feature_names'])}, "
-                              f"but {dataset.name} has {', '.join(dataset.feature_names)}")
-    if ckpt["data"].get("class_names") != (None if dataset.class_names is None else list(dataset.class_names)):
-        raise CheckpointError(f"{source}: was trained on other classes than {dataset.name} has")
-    change = datasets.changed(ckpt["data"]["fingerprint"], dataset)
-    if change is not None:
-        raise CheckpointError(f"{source}: {dataset.name} is not the data it was trained on ({change}); "
-                              f"resume on the same data")
-    if ckpt["epoch"] >= config["epochs"]:
-        raise CheckpointError(f"{source}: already trained {ckpt['epoch']} epochs, and {config_source} asks for "
-                              f"{config['epochs']}; ask for more with --epochs")
-
-
-def _get(config, dotted):
-    for key in dotted.split("."):
-        config = config[key]
-    return config
-
-
-def _show(value):
-    if isinstance(value, str):
-        return value
-    return "null" if value is None else str(value)
 
 
 class JsonLog:
@@ -437,7 +322,17 @@ def train(config, dataset, trainer=None):
     yield from trainer.run()
 
 
-def describe(config, dataset, n_params):
-    """One line saying what will be trained, e.g. 'MLP 2-16-16-1 (337 parameters)'."""
-    sizes = "-".join(str(s) for s in [dataset.n_features] + config["model"]["layers"])
-    return f"MLP {sizes} ({n_params} parameters)"
+# --- what `train --graph` draws -----------------------------------------------------------
+
+def graph_batch(trainer):
+    """The training samples `train --graph` draws the loss on: as many as the backend
+    draws (graph_samples), else the first batch. -> (X, T)"""
+    X = trainer.dataset.X_train
+    k = min(trainer.backend.graph_samples or trainer.config["batch_size"] or len(X), len(X))
+    return X[:k], trainer.T_train[:k]
+
+
+def loss_graph(trainer):
+    """The loss on graph_batch() at the trainer's current parameters, as the backend's graph."""
+    X, T = graph_batch(trainer)
+    return trainer.backend.loss_graph(trainer.params, X, T, trainer.dataset.feature_names)

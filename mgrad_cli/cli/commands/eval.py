@@ -10,7 +10,7 @@ from ...numbers import number
 @click.command("eval", context_settings=CONTEXT_SETTINGS)
 @click.argument("model_path", metavar="MODEL.json")
 @click.argument("csv_path", metavar="[CSV]", required=False)
-@click.option("--split", type=click.Choice(_evaluate.SPLITS), default="test", show_default=True,
+@click.option("--split", type=click.Choice(_evaluate.EVAL_SPLITS), default="test", show_default=True,
               help="Without CSV: which rows of the model's own data (test = those held out by test_split; "
                    "the training rows when nothing was held out).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON, for scripts.")

@@ -5,6 +5,8 @@ divergence); this module checks the options, prints the table and the progress b
 run reports each epoch, draws the graph and the figure, and prints the summary.
 """
 
+from dataclasses import dataclass
+
 import click
 
 from ...inspect import dot as _render
@@ -23,48 +25,100 @@ from ..console import (
 )
 from ...errors import GraphTooLarge, MgradError
 from ...files import check_writable, display_path
+from ...backends.mlp import describe
 from ...training.metrics import SPLITS
 from ...numbers import duration, number, percent, plural
 
 MAX_CHART_WIDTH = 120  # wider, a curve's steps get hard to follow
 
 
+def _options(*options):
+    """A bundle of click options as one decorator; in --help they keep the order given."""
+    def decorate(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+    return decorate
+
+
+# what changes the run the config describes, and where it computes
+_run_options = _options(
+    click.option("--epochs", type=click.IntRange(min=1), help="Train this many epochs (overrides the config)."),
+    click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate (overrides optimizer.lr)."),
+    click.option("--seed", type=click.IntRange(min=0), help="Random seed (overrides the config)."),
+    click.option("--engine", type=click.Choice(engine_names()),
+                 help="scalar: a Value per number (the lecture's engine); tensor: numpy arrays, much faster; "
+                      "torch: PyTorch (pip install torch), for more cores or a GPU. All give the same numbers "
+                      "(overrides the config's engine)."),
+    click.option("--threads", type=click.IntRange(min=1), metavar="N",
+                 help="Threads for numpy's BLAS and for PyTorch (default: one for numpy, every core for the "
+                      "torch engine)."))
+# the files a run writes
+_file_options = _options(
+    click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically)."),
+    click.option("--log", "log_path", metavar="PATH", help="Write one JSON line per epoch here."),
+    click.option("--graph", "graph_path", metavar="PATH",
+                 help="Draw the loss on one sample after training (.svg, .png, .pdf, .dot, or .html: a page "
+                      "to step through its forward and backward passes)."),
+    click.option("--graph-max-nodes", type=click.IntRange(min=1), default=5000, show_default=True,
+                 help="Refuse to draw a bigger graph."))
+# what the terminal shows
+_table_options = _options(
+    click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+                 help="Show every Nth epoch in the table (the first and last always)."),
+    click.option("-q", "--quiet", is_flag=True, help="Print only the final summary."))
+# carrying on from a checkpoint, and saving on the way
+_resume_options = _options(
+    click.option("--resume", "resume_path", metavar="MODEL.json",
+                 help="Carry on from this checkpoint (weights, optimizer state, epoch, RNG) up to --epochs; "
+                      "saved back to it unless --save names another file."),
+    click.option("--save-every", type=click.IntRange(min=1), metavar="N",
+                 help="Also save the checkpoint every N epochs (needs --save or --resume)."))
+# the curves, drawn after the run
+_curve_options = _options(
+    click.option("--plot", "plot_path", metavar="PATH",
+                 help="After training, draw the loss and accuracy curves (and for 2-D data the decision "
+                      "boundary) to a .png or .svg (needs matplotlib)."),
+    click.option("--chart/--no-chart", default=None,
+                 help="Draw the loss and accuracy curves in the terminal after the table  "
+                      "[default: on a terminal]"))
+
+
+@dataclass(frozen=True)
+class Options:
+    """The options of `mgrad train`, as click parsed them (None: not given)."""
+
+    epochs: int
+    lr: float
+    seed: int
+    engine: str
+    threads: int
+    save_path: str
+    log_path: str
+    graph_path: str
+    graph_max_nodes: int
+    every: int
+    quiet: bool
+    resume_path: str
+    save_every: int
+    plot_path: str
+    chart: bool
+
+    def overrides(self):
+        """The config settings the options override: {dotted key: value}."""
+        given = (("epochs", self.epochs), ("optimizer.lr", self.lr), ("seed", self.seed), ("engine", self.engine))
+        return {k: v for k, v in given if v is not None}
+
+
 @click.command("train", context_settings=CONTEXT_SETTINGS)
 @click.argument("config_path", metavar="CONFIG")
-@click.option("--epochs", type=click.IntRange(min=1), help="Train this many epochs (overrides the config).")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), help="Learning rate (overrides optimizer.lr).")
-@click.option("--seed", type=click.IntRange(min=0), help="Random seed (overrides the config).")
-@click.option("--engine", type=click.Choice(engine_names()),
-              help="scalar: a Value per number (the lecture's engine); tensor: numpy arrays, much faster; "
-                   "torch: PyTorch (pip install torch), for more cores or a GPU. All give the same numbers "
-                   "(overrides the config's engine).")
-@click.option("--threads", type=click.IntRange(min=1), metavar="N",
-              help="Threads for numpy's BLAS and for PyTorch (default: one for numpy, every core for the "
-                   "torch engine).")
-@click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically).")
-@click.option("--log", "log_path", metavar="PATH", help="Write one JSON line per epoch here.")
-@click.option("--graph", "graph_path", metavar="PATH",
-              help="Draw the loss on one sample after training (.svg, .png, .pdf, .dot, or .html: a page "
-                   "to step through its forward and backward passes).")
-@click.option("--graph-max-nodes", type=click.IntRange(min=1), default=5000, show_default=True,
-              help="Refuse to draw a bigger graph.")
-@click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
-              help="Show every Nth epoch in the table (the first and last always).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only the final summary.")
-@click.option("--resume", "resume_path", metavar="MODEL.json",
-              help="Carry on from this checkpoint (weights, optimizer state, epoch, RNG) up to --epochs; "
-                   "saved back to it unless --save names another file.")
-@click.option("--save-every", type=click.IntRange(min=1), metavar="N",
-              help="Also save the checkpoint every N epochs (needs --save or --resume).")
-@click.option("--plot", "plot_path", metavar="PATH",
-              help="After training, draw the loss and accuracy curves (and for 2-D data the decision "
-                   "boundary) to a .png or .svg (needs matplotlib).")
-@click.option("--chart/--no-chart", default=None,
-              help="Draw the loss and accuracy curves in the terminal after the table  [default: on a terminal]")
+@_run_options
+@_file_options
+@_table_options
+@_resume_options
+@_curve_options
 @translate_errors
-def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path, graph_max_nodes,
-                  every, quiet, resume_path=None, save_every=None, plot_path=None, engine=None, chart=None,
-                  threads=None):
+def train_command(config_path, **options):
     """Train an MLP as the YAML file CONFIG says, and print a table of the epochs.
 
     A row per epoch: the loss and accuracy of the training rows and of any held-out ones
@@ -89,35 +143,33 @@ def train_command(config_path, epochs, lr, seed, save_path, log_path, graph_path
     """
     from ...training import trainer as training
 
-    _check_paths(save_path, log_path, graph_path, plot_path, save_every, resume_path)
-    overrides = {k: v for k, v in (("epochs", epochs), ("optimizer.lr", lr), ("seed", seed), ("engine", engine))
-                 if v is not None}
-    trainer, source = _trainer(config_path, overrides, resume_path)
-    use_threads(threads, trainer.backend)
-    if resume_path is not None and save_path is None:  # saved back to the checkpoint it resumed
-        check_writable(resume_path)
-        save_path = resume_path
-    graph_what = None if graph_path is None else _check_graph(trainer, graph_max_nodes)
+    opts = Options(**options)
+    _check_paths(opts)
+    trainer, source = _trainer(config_path, opts.overrides(), opts.resume_path)
+    use_threads(opts.threads, trainer.backend)
+    save_path = opts.save_path
+    if opts.resume_path is not None and save_path is None:  # saved back to the checkpoint it resumed
+        check_writable(opts.resume_path)
+        save_path = opts.resume_path
+    graph_what = None if opts.graph_path is None else _check_graph(trainer, opts.graph_max_nodes)
     out, table = out_console(), Table(trainer)
-    if not quiet:
-        table.print_intro(out, resume_path)
-    log = _open_log(training, log_path)
-    run = training.Run(trainer, save_path, save_every, log)
-    stop = _run(run, table, out, every, quiet)
+    if not opts.quiet:
+        table.print_intro(out, opts.resume_path)
+    run = training.Run(trainer, save_path, opts.save_every, _open_log(training, opts.log_path))
+    stop = _run(run, table, out, opts.every, opts.quiet)
     _end_early(stop, trainer, save_path)
-    if chart or (chart is None and not quiet and out.is_terminal):
+    if opts.chart or (opts.chart is None and not opts.quiet and out.is_terminal):
         table.print_chart(out, min(out.width, MAX_CHART_WIDTH))
-    graph_nodes, graph_error = _draw_graph(trainer, graph_path, graph_max_nodes)
-    plotted = _draw_plot(trainer, source, plot_path)
+    graph_nodes, graph_error = _draw_graph(trainer, opts.graph_path, opts.graph_max_nodes)
+    plotted = _draw_plot(trainer, source, opts.plot_path)
     table.print_summary(out, stop)
-    for done, what in ((stop.saved, f"Checkpoint saved to {save_path}."), (log_path, f"Log written to {log_path}.")):
-        if done:
+    done = ((stop.saved, f"Checkpoint saved to {save_path}."), (opts.log_path, f"Log written to {opts.log_path}."),
+            (graph_nodes is not None, f"Graph of the loss on {graph_what} ({graph_nodes} nodes) drawn to "
+                                      f"{opts.graph_path}."),
+            (plotted is not None, f"Figure ({' and '.join(plotted or ())}) drawn to {opts.plot_path}."))
+    for said, what in done:
+        if said:
             out.print(what, markup=False, soft_wrap=True)
-    if graph_nodes is not None:
-        out.print(f"Graph of the loss on {graph_what} ({graph_nodes} nodes) drawn to {graph_path}.",
-                  markup=False, soft_wrap=True)
-    if plotted is not None:
-        out.print(f"Figure ({' and '.join(plotted)}) drawn to {plot_path}.", markup=False, soft_wrap=True)
     if stop.status == "interrupted":
         raise click.exceptions.Exit(interrupt_status(stop.error))
     if graph_error is not None:
@@ -135,8 +187,9 @@ def _end_early(stop, trainer, save_path):
         raise MgradClickError(stop.error)
 
 
-def _check_paths(save_path, log_path, graph_path, plot_path, save_every, resume_path):
+def _check_paths(opts):
     """Refuse, before any training, the options that could only fail after it."""
+    graph_path, plot_path = opts.graph_path, opts.plot_path
     if graph_path is not None and not graph_path.lower().endswith(_render.SUFFIXES):
         raise click.BadParameter(f"expected a file ending in .svg, .png, .pdf, .html or .dot, got '{graph_path}'",
                                  param_hint="--graph")
@@ -147,9 +200,9 @@ def _check_paths(save_path, log_path, graph_path, plot_path, save_every, resume_
         except MgradError as e:  # a UserInputError: named after the option
             raise click.BadParameter(str(e), param_hint="--plot") from None
         plotting.require_matplotlib()
-    if save_every is not None and save_path is None and resume_path is None:
+    if opts.save_every is not None and opts.save_path is None and opts.resume_path is None:
         raise click.BadParameter("needs --save PATH (or --resume) to know where to save", param_hint="--save-every")
-    for path in (save_path, log_path, graph_path, plot_path):  # fail now, not after the training
+    for path in (opts.save_path, opts.log_path, graph_path, plot_path):  # fail now, not after the training
         if path is not None:
             check_writable(path)
 
@@ -176,9 +229,11 @@ def _trainer(config_path, overrides, resume_path):
 
 def _check_graph(trainer, max_nodes):
     """Refuse a graph too big to draw, before training. -> what it draws: 'one sample', 'a batch of N samples'."""
-    n = len(trainer.graph_batch()[0])
+    from ...training.trainer import graph_batch, loss_graph
+
+    n = len(graph_batch(trainer)[0])
     what = "one sample" if n == 1 else f"a batch of {n} samples"
-    size = len(trainer.loss_graph().topo())
+    size = len(loss_graph(trainer).topo())
     if size > max_nodes:
         raise GraphTooLarge(f"the graph of the loss on {what} has {size} nodes, more than "
                             f"--graph-max-nodes {max_nodes}; draw a smaller model or raise the limit")
@@ -224,10 +279,11 @@ def _draw_graph(trainer, graph_path, max_nodes):
     """Draw the loss's graph after training, each neuron boxed when the engine can say which
     nodes it made. -> (values drawn or None, the error to report after the summary)."""
     from .graph import print_drawing_notes
+    from ...training.trainer import loss_graph
 
     if graph_path is None or trainer.epoch == 0:
         return None, None
-    root = trainer.loss_graph()
+    root = loss_graph(trainer)
     clusters = trainer.backend.graph_clusters(root)
     try:
         drawing = _render.write_graph(root, graph_path, rankdir="LR", max_nodes=max_nodes, clusters=clusters)
@@ -248,29 +304,27 @@ def _draw_plot(trainer, source, plot_path):
                              (dataset.X_raw, dataset.y, dataset.is_test))
 
 
-def _r2(value):
-    return number(value, digits=4)
-
-
 class Table:
     """The words of a run: the introduction and the header, a row per epoch (report.Table's
     columns), the chart and the summary."""
 
     def __init__(self, trainer):
-        from ...training import trainer as training
-
-        self.trainer, config, ds = trainer, trainer.config, trainer.dataset
-        self.counts = {split: len(ds.rows(split)[0]) for split in SPLITS}
-        self.table = report.Table(ds.task, {s for s, n in self.counts.items() if n}, config["epochs"])
+        self.trainer, ds = trainer, trainer.dataset
+        self.counts = {split: len(ds.rows(split)[0]) for split in SPLITS}  # rows per split
+        self.table = report.Table(ds.task, {s for s, n in self.counts.items() if n}, trainer.config["epochs"])
         self.start = trainer.epoch
-        self.what = f"{training.describe(config, ds, len(trainer.params))} on {ds.name}"
+        self.what = f"{describe(trainer.sizes)} on {ds.name}"
         self.runs_on = trainer.backend.runs_on()  # device, dtype and threads, where the engine chooses them
 
     def row(self, record):
         return self.table.row(record)
 
     def print_intro(self, out, resume_path):
-        for line in self._intro(resume_path):
+        config = self.trainer.config
+        lines = [_intro(config, self.counts, self.what, self.runs_on)]
+        if self.start:
+            lines.append(f"Resuming from {resume_path} after epoch {self.start} of {config['epochs']}.")
+        for line in lines:
             out.print(line, markup=False, soft_wrap=True)
         out.print(self.table.header(), style="bold", markup=False, soft_wrap=True)
 
@@ -282,87 +336,101 @@ class Table:
 
     def print_summary(self, out, stop):
         word = interrupt_message(stop.error).rstrip(".") if stop.status == "interrupted" else None
-        for line in self._summary("stopped" if self.trainer.stopped else stop.status, stop.seconds, word):
+        status = "stopped" if self.trainer.stopped else stop.status
+        lines = [self._trained(status, stop.seconds, word)] + _results(self.trainer, status, self.counts)
+        for line in lines:
             out.print(line, markup=False, soft_wrap=True)
 
-    def _intro(self, resume_path):
-        from ...training.config import DEFAULTS
-
-        config, n = self.trainer.config, self.counts
-        held = [f"{plural(n['val'], 'validation sample')}" if n["val"] else "",
-                f"{n['test']} held out for testing" if n["test"] else ""]
-        opt = config["optimizer"]
-        sched = "" if opt["schedule"]["name"] == "constant" else f", {opt['schedule']['name']} schedule"
-        batch = "full batch" if not config["batch_size"] else f"batches of {config['batch_size']}"
-        stopping = config["early_stopping"]
-        stops = "" if stopping is None else f"; early stopping after {plural(stopping['patience'], 'epoch')} " \
-                                            f"without a better validation loss"
-        engine = "" if config["engine"] == DEFAULTS["engine"] else f"; {config['engine']} engine"
-        engine += "" if self.runs_on is None else f" ({self.runs_on})"
-        lines = [f"Training {self.what}: {', '.join([plural(n['train'], 'training sample')] + [h for h in held if h])}"
-                 f"; {config['loss']['name']} loss, {opt['name']} lr {opt['lr']:g}{sched}, {batch}, seed "
-                 f"{config['seed']}{engine}{stops}."]
-        if self.start:
-            lines.append(f"Resuming from {resume_path} after epoch {self.start} of {config['epochs']}.")
-        return lines
-
-    def _summary(self, status, seconds, word="Interrupted"):
+    def _trained(self, status, seconds, word="Interrupted"):
+        """The summary's first line: what was trained, for how many epochs, in how long."""
         trainer, total = self.trainer, self.trainer.config["epochs"]
         took = duration(seconds)
         if self.runs_on is not None:
             took += f" on the {trainer.config['engine']} engine ({self.runs_on})"
         if status == "interrupted":  # word: Interrupted (Ctrl-C) or Terminated (SIGTERM)
-            first = f"{word} after {trainer.epoch} of {plural(total, 'epoch')} ({took}): {self.what}."
-        elif self.start:
-            first = f"Trained {self.what} for epochs {self.start + 1} to {trainer.epoch} in {took}."
+            return f"{word} after {trainer.epoch} of {plural(total, 'epoch')} ({took}): {self.what}."
+        if self.start:
+            return f"Trained {self.what} for epochs {self.start + 1} to {trainer.epoch} in {took}."
+        return f"Trained {self.what} for {plural(trainer.epoch, 'epoch')} in {took}."
+
+
+def _intro(config, n, what, runs_on):
+    """'Training MLP 2-16-16-1 (337 parameters) on moons: 100 training samples; ...': the
+    run's data, loss, optimizer, batches, seed, engine and early stopping in one line."""
+    from ...training.config import DEFAULTS
+
+    held = [f"{plural(n['val'], 'validation sample')}" if n["val"] else "",
+            f"{n['test']} held out for testing" if n["test"] else ""]
+    opt = config["optimizer"]
+    sched = "" if opt["schedule"]["name"] == "constant" else f", {opt['schedule']['name']} schedule"
+    batch = "full batch" if not config["batch_size"] else f"batches of {config['batch_size']}"
+    stopping = config["early_stopping"]
+    stops = "" if stopping is None else f"; early stopping after {plural(stopping['patience'], 'epoch')} " \
+                                        f"without a better validation loss"
+    engine = "" if config["engine"] == DEFAULTS["engine"] else f"; {config['engine']} engine"
+    engine += "" if runs_on is None else f" ({runs_on})"
+    return (f"Training {what}: {', '.join([plural(n['train'], 'training sample')] + [h for h in held if h])}"
+            f"; {config['loss']['name']} loss, {opt['name']} lr {opt['lr']:g}{sched}, {batch}, seed "
+            f"{config['seed']}{engine}{stops}.")
+
+
+def _results(trainer, status, counts):
+    """The summary's lines after the first: why it stopped early (if it did), the last (or
+    kept) epoch's metrics, and the best held-out ones. None before an epoch is done."""
+    if trainer.last is None:
+        return []
+    lines, last, total = [], trainer.last, trainer.config["epochs"]
+    task = trainer.dataset.task
+    if status == "stopped":
+        best = trainer.stopper.best_epoch
+        lines.append(f"Stopped early at epoch {trainer.epoch} of {total}: the validation loss has not improved for "
+                     f"{plural(trainer.stopper.bad_epochs, 'epoch')}, since epoch {best}; the weights of epoch "
+                     f"{best} are kept.")
+        last = next(r for r in trainer.history if r["epoch"] == best)
+    lines.append(("At epoch " + str(last["epoch"]) + ": l" if status == "stopped" else "Final l")
+                 + _metrics(last, counts, task)[1:] + ".")
+    bests = _bests(trainer.history, counts, task)
+    if bests:
+        lines.append("Best " + "; best ".join(bests) + ".")
+    return lines
+
+
+SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}  # as the summary names them
+
+
+def _metrics(r, counts, task):
+    """'loss 0.1, train accuracy 97.5% (80 samples), ...' for a record."""
+    parts = [f"loss {number(r['loss'])}"]
+    for split in SPLITS:
+        if not counts[split]:
+            continue
+        name, n = SPLIT_NAMES[split], counts[split]
+        loss = "" if split == "train" else f"{name} loss {number(r.get(split + '_loss'))}, "
+        if task == "regression":
+            parts.append(f"{loss}{name} MSE {number(r.get(split + '_mse'))}, MAE {number(r.get(split + '_mae'))}, "
+                         f"R² {_r2(r.get(split + '_r2'))} ({plural(n, 'sample')})")
         else:
-            first = f"Trained {self.what} for {plural(trainer.epoch, 'epoch')} in {took}."
-        lines = [first]
-        if trainer.last is None:
-            return lines
-        last = trainer.last
-        if status == "stopped":
-            best = trainer.stopper.best_epoch
-            lines.append(f"Stopped early at epoch {trainer.epoch} of {total}: the validation loss has not improved for "
-                         f"{plural(trainer.stopper.bad_epochs, 'epoch')}, since epoch {best}; the weights of epoch "
-                         f"{best} are kept.")
-            last = next(r for r in trainer.history if r["epoch"] == best)
-        lines.append(("At epoch " + str(last["epoch"]) + ": l" if status == "stopped" else "Final l")
-                     + self._metrics(last)[1:] + ".")
-        bests = self._bests()
-        if bests:
-            lines.append("Best " + "; best ".join(bests) + ".")
-        return lines
+            parts.append(f"{loss}{name} accuracy {percent(r.get(split + '_acc'))} ({plural(n, 'sample')})")
+    return ", ".join(parts)
 
-    def _metrics(self, r):
-        """'loss 0.1, train accuracy 97.5% (80 samples), ...' for a record."""
-        parts = [f"loss {number(r['loss'])}"]
-        for split in SPLITS:
-            if not self.counts[split]:
-                continue
-            name, n = {"train": "train", "val": "validation", "test": "test"}[split], self.counts[split]
-            loss = "" if split == "train" else f"{name} loss {number(r.get(split + '_loss'))}, "
-            if self.trainer.dataset.task == "regression":
-                parts.append(f"{loss}{name} MSE {number(r.get(split + '_mse'))}, MAE {number(r.get(split + '_mae'))}, "
-                             f"R² {_r2(r.get(split + '_r2'))} ({plural(n, 'sample')})")
-            else:
-                parts.append(f"{loss}{name} accuracy {percent(r.get(split + '_acc'))} ({plural(n, 'sample')})")
-        return ", ".join(parts)
 
-    def _bests(self):
-        """'test loss 0.0123 at epoch 40', ...: the best held-out loss and accuracy (or R²) of the run."""
-        bests, history = [], self.trainer.history
-        other = "r2" if self.trainer.dataset.task == "regression" else "acc"
-        for split in ("val", "test"):
-            if not self.counts[split] or not history:
-                continue
-            name = {"val": "validation", "test": "test"}[split]
-            for key, pick, show in ((f"{split}_loss", min, number), (f"{split}_{other}", max,
-                                                                       percent if other == "acc" else _r2)):
-                values = [r.get(key) for r in history if r.get(key) is not None]
-                if values:
-                    value = pick(values)
-                    epoch = next(r["epoch"] for r in history if r.get(key) == value)
-                    label = {"loss": "loss", "acc": "accuracy", "r2": "R²"}[key.split("_")[1]]
-                    bests.append(f"{name} {label} {show(value)} at epoch {epoch}")
-        return bests
+def _bests(history, counts, task):
+    """'test loss 0.0123 at epoch 40', ...: the best held-out loss and accuracy (or R²) of the run."""
+    bests = []
+    other = "r2" if task == "regression" else "acc"
+    for split in ("val", "test"):
+        if not counts[split] or not history:
+            continue
+        for key, pick, show in ((f"{split}_loss", min, number), (f"{split}_{other}", max,
+                                                                   percent if other == "acc" else _r2)):
+            values = [r.get(key) for r in history if r.get(key) is not None]
+            if values:
+                value = pick(values)
+                epoch = next(r["epoch"] for r in history if r.get(key) == value)
+                label = {"loss": "loss", "acc": "accuracy", "r2": "R²"}[key.split("_")[1]]
+                bests.append(f"{SPLIT_NAMES[split]} {label} {show(value)} at epoch {epoch}")
+    return bests
+
+
+def _r2(value):
+    return number(value, digits=4)
