@@ -1,4 +1,5 @@
-"""What the two engines share: a node of a computation graph, and its classes made from an op table.
+"""What the two engines share: a node of a computation graph, and its classes, operators
+and methods made from an op table.
 
 A node (engine.Value holds a number, tensor.Tensor a numpy array) knows the op that
 made it (`op`: an entry of the engine's table, None for a leaf) and its operands
@@ -75,6 +76,38 @@ class NodeClasses(dict):
 def check_arity(op, args):
     if op.arity is not None and len(args) != op.arity:
         raise TypeError(f"{op.name} takes {op.arity} argument(s), got {len(args)}")
+
+
+def unary_method(op, node, forward=None):
+    """The method of a one-input op (-a, a.exp()): node(forward(a.data), "", a, None,
+    height), node being the class of op's results (or a function called as one) and
+    forward the op's own unless given (the tensor engine's runs with numpy's warnings off)."""
+    f = forward or op.forward
+
+    def method(self):
+        return node(f(self.data), "", self, None, self._height + 1)
+
+    method.__name__, method.__doc__ = op.name, op.doc
+    return method
+
+
+def binary_method(op, node, base, operands, constant, reflected=False, forward=None):
+    """The method of a two-input op (a + b, and reflected, 2 + b): the other operand is a
+    node (an instance of base), or one of `operands` (numbers) made a node by constant();
+    anything else is NotImplemented, so Python tries the other side."""
+    f = forward or op.forward
+
+    def method(self, other):
+        if not isinstance(other, base):
+            if not isinstance(other, operands):
+                return NotImplemented
+            other = constant(other)
+        a, b = (other, self) if reflected else (self, other)
+        h = a._height if a._height > b._height else b._height
+        return node(f(a.data, b.data), "", a, b, h + 1)
+
+    method.__name__, method.__doc__ = op.name, op.doc
+    return method
 
 
 def install(cls, ops, unary, binary, with_settings=None):

@@ -24,6 +24,8 @@ import operator
 
 import numpy as np
 
+from .opkit import helpers
+
 inf, nan = math.inf, math.nan
 
 
@@ -63,18 +65,17 @@ def log(x):
     return nan  # negative or nan
 
 
-def sigmoid(x):
-    # torch's 1 / (1 + e^-x): below -709.78 e^-x overflows to inf and the result is 0
-    return 1.0 / (1.0 + exp(-x))
+def maximum(a, b):
+    # as numpy's maximum: b at a tie (maximum(0.0, -0.0) is -0.0), nan where a or b is nan
+    return a if a > b or a != a else b
 
 
-def relu(x):
-    # torch's clamp_min(x, 0): -0.0 stays -0.0 (1 / relu(-0.0) is -inf), nan passes through
-    return 0.0 if x < 0 else x
+def where(condition, a, b):
+    return a if condition else b
 
 
-def sign(x):
-    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)  # 0 at 0 and at nan, as torch
+# the formulas the tensor engine shares (opkit.py), over these float functions
+relu, sigmoid, sign = helpers(exp, maximum, where)
 
 
 def pow_grads(g, a, b, out):

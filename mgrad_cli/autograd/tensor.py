@@ -1,4 +1,4 @@
-"""The tensor engine: the same autograd as engine.py, with a numpy array in every node.
+"""The tensor engine: the same autograd as value.py, with a numpy array in every node.
 
 A Tensor holds a float64 numpy array and its gradient, an array of the same shape.
 Every op is defined once, in the table TENSOR_OPS below: its forward function and,
@@ -21,26 +21,16 @@ local derivative of 0 it gives nan (tests/test_edges.py runs both on one grid).
 
 import numpy as np
 
-from .node import Node, NodeClasses, check_arity, install, node_class
+from .node import Node, NodeClasses, binary_method, check_arity, install, node_class, unary_method
 from .ops import Op
+from .opkit import helpers
 
 
 # --- forward functions and gradient rules that need more than one line -------------
 
-def relu(a):
-    # as ops.relu: maximum returns its second argument at a tie and passes nan through, so
-    # -0.0 stays -0.0 (torch: 1 / relu(-0.0) is -inf); maximum(a, 0.0) would give 0.0
-    return np.maximum(0.0, a)
-
-
-def sigmoid(a):
-    # torch's 1 / (1 + e^-a), as ops.sigmoid: where e^-a overflows to inf the result is 0
-    return 1.0 / (1.0 + np.exp(-a))
-
-
-def sign(a):
-    # torch's sgn: 0 at 0 and at nan (np.sign gives nan at nan)
-    return np.where(a > 0, 1.0, np.where(a < 0, -1.0, 0.0))
+# the formulas the scalar engine shares (opkit.py), over numpy's functions (np.sign would
+# give nan at nan, where torch's sgn gives 0)
+relu, sigmoid, sign = helpers(np.exp, np.maximum, np.where)
 
 
 def softplus(a):
@@ -274,34 +264,31 @@ _NODE = NodeClasses(lambda op: node_class(Tensor, op))
 _OPERAND = (int, float, np.ndarray, np.number)  # what an operator turns into a constant
 
 
-def _unary(op):
-    f, node = op.forward, _NODE[op]
-
-    def method(self):
+def _quiet(f):
+    # numpy's warnings off: an overflow is inf, 0/0 nan, as in torch, silently
+    def forward(*args):
         with np.errstate(all="ignore"):
-            data = f(self.data)
-        return _node(node, data, (self,), (), self.requires_grad, self._height + 1)
+            return f(*args)
+    return forward
 
-    method.__name__, method.__doc__ = op.name, op.doc
-    return method
+
+def _maker(op):
+    # the class of op's results called as node(data, label, a, b, height), as a Value's is
+    cls = _NODE[op]
+
+    def make(data, label, a, b, height):
+        if b is None:
+            return _node(cls, data, (a,), (), a.requires_grad, height)
+        return _node(cls, data, (a, b), (), a.requires_grad or b.requires_grad, height)
+    return make
+
+
+def _unary(op):
+    return unary_method(op, _maker(op), _quiet(op.forward))
 
 
 def _binary(op, reflected=False):
-    f, node = op.forward, _NODE[op]
-
-    def method(self, other):
-        if not isinstance(other, Tensor):
-            if not isinstance(other, _OPERAND):
-                return NotImplemented
-            other = Tensor(other, requires_grad=False)
-        a, b = (other, self) if reflected else (self, other)
-        with np.errstate(all="ignore"):
-            data = f(a.data, b.data)
-        h = a._height if a._height > b._height else b._height
-        return _node(node, data, (a, b), (), a.requires_grad or b.requires_grad, h + 1)
-
-    method.__name__, method.__doc__ = op.name, op.doc
-    return method
+    return binary_method(op, _maker(op), Tensor, _OPERAND, constant, reflected, _quiet(op.forward))
 
 
 def _with_attrs(op):

@@ -12,7 +12,7 @@ children, topo()) is node.Node's, shared with the tensor engine.
 
 from operator import attrgetter
 
-from .node import Node, NodeClasses, check_arity, install, node_class
+from .node import Node, NodeClasses, binary_method, check_arity, install, node_class, unary_method
 from .ops import BY_NAME, OPS
 
 
@@ -112,29 +112,11 @@ _NODE = NodeClasses(_node_class)
 
 
 def _unary(op):
-    f, node = op.forward, _NODE[op]
-
-    def method(self):
-        return node(f(self.data), "", self, None, self._height + 1)
-
-    method.__name__, method.__doc__ = op.name, op.doc
-    return method
+    return unary_method(op, _NODE[op])
 
 
 def _binary(op, reflected=False):
-    f, node = op.forward, _NODE[op]
-
-    def method(self, other):
-        if not isinstance(other, Value):
-            if not isinstance(other, (int, float)):
-                return NotImplemented
-            other = Value(other)
-        a, b = (other, self) if reflected else (self, other)
-        h = a._height if a._height > b._height else b._height
-        return node(f(a.data, b.data), "", a, b, h + 1)
-
-    method.__name__, method.__doc__ = op.name, op.doc
-    return method
+    return binary_method(op, _NODE[op], Value, (int, float), Value, reflected)
 
 
 install(Value, OPS, _unary, _binary)
