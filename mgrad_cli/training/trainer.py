@@ -10,6 +10,9 @@ Trainer.run() (and train()) yields one record per epoch. Run.start() drives it t
 and owns what happens around the epochs: the JSONL log, a checkpoint every N epochs and
 when the run stops (finished, interrupted by Ctrl-C, or diverged: the last good state),
 and it reports each epoch to the callbacks it is given. The library never prints.
+
+What a checkpoint holds of a trainer, and whether one may be resumed, is checkpoint.py's
+(contents, trainer_state, check_resumable); what a diverging run is told, divergence.py's.
 """
 
 import json
