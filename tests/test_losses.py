@@ -9,7 +9,7 @@ import pytest
 
 from mgrad_cli.nn import losses
 from mgrad_cli.autograd.value import vsum
-from mgrad_cli.nn.mlp import ACTIVATIONS
+from mgrad_cli.nn.activations import ACTIVATIONS
 
 from conftest import write
 

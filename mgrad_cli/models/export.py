@@ -23,7 +23,7 @@ import os
 import numpy as np
 
 from .. import extras, files
-from ..nn import losses
+from ..nn import activations, losses
 from ..backends import mlp
 from ..errors import UserInputError
 
@@ -32,10 +32,6 @@ SUFFIXES = (".onnx", ".pt")
 PT_KEYS = ("state_dict", "mean", "std", "feature_names", "class_names", "target", "task", "loss", "output", "code")
 ONNX_OPSET, ONNX_IR_VERSION = 17, 8  # opset 17 needs IR version 8: runtimes since 2022 read it
 INPUT, OUTPUT = "input", "output"
-ONNX_OPS = {"tanh": "Tanh", "relu": "Relu", "sigmoid": "Sigmoid", "softmax": "Softmax"}
-# torch.nn's module for each, as (class name, keyword arguments)
-TORCH_MODULES = {"tanh": ("Tanh", {}), "relu": ("ReLU", {}), "sigmoid": ("Sigmoid", {}),
-                 "softmax": ("Softmax", {"dim": 1})}
 
 
 def check_path(path):
@@ -49,10 +45,8 @@ def check_path(path):
 def layers(model):
     """[(W out x in, b, activation)] of a trained evaluate.Model, from its flat weights
     (backends.mlp's layout: per neuron its weights, then its bias)."""
-    from ..nn.mlp import layer_activations
-
     cfg = model.config["model"]
-    acts = layer_activations(len(cfg["layers"]), cfg["activation"], cfg["output"])
+    acts = activations.layer_activations(len(cfg["layers"]), cfg["activation"], cfg["output"])
     out = [(block[:, :-1].copy(), block[:, -1].copy(), act)
            for block, act in zip(mlp.blocks(model.params, model.sizes), acts)]
     if model.target_mean is not None:  # back to the target's units, as predict does
@@ -64,6 +58,13 @@ def head(model):
     """The output head the loss implies: its link (sigmoid or softmax, losses.LOSSES), so the
     output holds the probabilities evaluate.Model.probabilities gives; None for a score."""
     return losses.get(model.loss).link
+
+
+def applied(name):
+    """The record (activations.py) of a layer's activation or of an output head, or None
+    where nothing is applied: no head, or an activation that leaves its input as it is."""
+    form = None if name is None else activations.get(name)
+    return None if form is None or form.identity else form
 
 
 def describe_output(model):
@@ -147,11 +148,11 @@ def to_onnx(model):
         x = node("Div", [x, const("std", model.std)], "standardized")
     for i, (W, b, act) in enumerate(layers(model), start=1):
         x = node("Gemm", [x, const(f"W{i}", W), const(f"b{i}", b)], f"layer{i}", transB=1)
-        if act != "linear":
-            x = node(ONNX_OPS[act], [x], f"{act}{i}")
+        if applied(act) is not None:
+            x = node(applied(act).onnx[0], [x], f"{act}{i}", **applied(act).onnx[1])
     h = head(model)
-    if h is not None:
-        x = node(ONNX_OPS[h], [x], h, **({"axis": 1} if h == "softmax" else {}))
+    if applied(h) is not None:
+        x = node(applied(h).onnx[0], [x], h, **applied(h).onnx[1])
     nodes.append(helper.make_node("Identity", [x], [OUTPUT], name=OUTPUT))
     graph = helper.make_graph(
         nodes, "mgrad_mlp",
@@ -169,14 +170,14 @@ def to_onnx(model):
 
 def modules(model):
     """The torch.nn.Sequential's modules: [(torch.nn class name, positional args, keyword args)]."""
+    def module(name):  # torch.nn's module for an activation or a head, if any
+        form = applied(name)
+        return [] if form is None else [(form.torch_module[0], (), form.torch_module[1])]
+
     out = []
     for W, _, act in layers(model):
-        out.append(("Linear", (W.shape[1], W.shape[0]), {}))
-        if act != "linear":
-            out.append((TORCH_MODULES[act][0], (), TORCH_MODULES[act][1]))
-    if head(model) is not None:
-        out.append((TORCH_MODULES[head(model)][0], (), TORCH_MODULES[head(model)][1]))
-    return out
+        out += [("Linear", (W.shape[1], W.shape[0]), {})] + module(act)
+    return out + module(head(model))
 
 
 def sequential_code(model, path="MODEL.pt"):

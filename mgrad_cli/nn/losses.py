@@ -12,7 +12,8 @@ Each loss is the mean over the batch of a per-sample loss, plus l2 * sum(p*p):
 Targets (encode_targets) are the same numbers for every engine. A regression target is
 the number itself. Class targets are "signs": an output per class (a single one for two
 classes), whose target is the top of the output's range for the true class and the bottom
-for the others, so ±1, or 0/1 on a sigmoid output (which never leaves 0 to 1); or
+for the others, so ±1, or 0/1 on a sigmoid output (which never leaves 0 to 1: the
+output activation's `low`, activations.py); or
 "index": the class number, in one column. The class predicted is the largest output's,
 or with a single output class 1 above the middle of the two targets.
 
@@ -25,6 +26,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import activations
 from ..autograd import tensor as tensor_engine
 from ..autograd.value import vsum
 from ..autograd.tensor import Tensor, constant, sumsq
@@ -173,7 +175,7 @@ def names():
 def output_problem(name, output):
     """Why the loss cannot train with this output activation, or None."""
     loss = LOSSES[name]
-    if loss.link is not None and output != "linear":
+    if loss.link is not None and not activations.ACTIVATIONS[output].identity:
         return f"the {name} loss applies the {loss.link} itself and needs a linear output, got {output}"
     return dict(loss.refuses).get(output)
 
@@ -212,8 +214,8 @@ def torch_loss(name, torch, scores, T, flat, l2=0.0):
 # --- targets, classes and probabilities: the same numbers for every engine ---------------------
 
 def _bottom(output):
-    """A signs target for "not this class": the bottom of the output's range."""
-    return 0.0 if output == "sigmoid" else -1.0
+    """A signs target for "not this class" on this output activation (its record's low)."""
+    return activations.ACTIVATIONS[output].low
 
 
 def encode_targets(name, y, n_out, output="linear"):

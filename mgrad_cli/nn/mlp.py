@@ -8,20 +8,7 @@ single Value when its last layer has one neuron.
 import random
 
 from ..autograd.value import Value, vsum
-
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
-
-
-def layer_activations(n_layers, activation, output):
-    """The activation of each layer: `activation` for the hidden ones and `output` for
-    the last, or `activation` as a list with one name per layer."""
-    acts = [activation] * (n_layers - 1) + [output] if isinstance(activation, str) else list(activation)
-    if len(acts) != n_layers:
-        raise ValueError(f"{len(acts)} activations given for {n_layers} layers")
-    for act in acts:
-        if act not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {act!r}; expected one of {', '.join(ACTIVATIONS)}")
-    return acts
+from .activations import ACTIVATIONS, check as check_activation, layer_activations
 
 
 class Module:
@@ -35,17 +22,18 @@ class Module:
 
 class Neuron(Module):
     def __init__(self, nin, activation="tanh", rng=None):
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}")
+        check_activation(activation)
         rng = rng if rng is not None else random.Random(0)
         self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0.0)
         self.activation = activation
+        form = ACTIVATIONS[activation]
+        self._apply = None if form.identity else form.scalar  # a Value method (activations.py)
 
     def __call__(self, x):
         # b + w0*x0 + w1*x1 + ...: one sum node over one product node per weight
         act = vsum([self.b] + [wi * xi for wi, xi in zip(self.w, x)])
-        return act if self.activation == "linear" else getattr(act, self.activation)()
+        return act if self._apply is None else self._apply(act)
 
     def parameters(self):
         return self.w + [self.b]
@@ -109,6 +97,7 @@ def neuron_clusters(mlp, root):
                 if total.op is None or total.op.kind != "nary" or total.children[0] is not neuron.b:
                     continue
                 made = [neuron.b, *neuron.w, total, *total.children[1:]]
-                made += [p for p in parents.get(total, ()) if neuron.activation != "linear" and len(p.children) == 1]
+                made += [p for p in parents.get(total, ()) if not ACTIVATIONS[neuron.activation].identity
+                         and len(p.children) == 1]
                 clusters.update((node, title) for node in made)
     return clusters

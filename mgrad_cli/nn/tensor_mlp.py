@@ -13,7 +13,7 @@ import numpy as np
 
 from . import losses
 from ..backends import mlp
-from .mlp import layer_activations
+from .activations import ACTIVATIONS, layer_activations
 from ..autograd.tensor import Tensor
 
 
@@ -34,8 +34,9 @@ class TensorMLP:
         x = X
         for W, b, act in self.layers:
             x = x @ W + b
-            if act != "linear":
-                x = getattr(x, act)()
+            form = ACTIVATIONS[act]
+            if not form.identity:
+                x = form.tensor(x)  # a Tensor method (activations.py)
         return x
 
     def parameters(self):
