@@ -11,19 +11,20 @@ block, so backward() leaves the gradient in the flat order with no copying. The 
 are the torch forms of the loss records (losses.LOSSES). In float64 on the CPU the
 engine gives the tensor engine's numbers to float64 rounding.
 
-The optimizers are torch.optim's: SGD (p -= lr*g), SGD with momentum and no dampening
-(v = m*v + g; p -= lr*v) and Adam (bias-corrected, no weight decay, no amsgrad) are
-optim.py's formulas, only grouped differently, so they stand in for optim.py's here.
-Their state converts to and from optim.py's state_dict, so a checkpoint moves between
-engines. The learning rate of each epoch is optim.learning_rate's, as on every engine.
+The optimizers are torch.optim's, as each record of optim.OPTIMIZERS maps it: SGD
+(p -= lr*g), SGD with momentum and no dampening (v = m*v + g; p -= lr*v) and Adam
+(bias-corrected, no weight decay, no amsgrad) are optim.py's formulas, only grouped
+differently, so they stand in for optim.py's here. Their state converts to and from
+optim.py's state_dict, so a checkpoint moves between engines. The learning rate of each
+epoch is optim.learning_rate's, as on every engine.
 """
 
 import numpy as np
 
 from .. import extras
-from ..nn import losses, optim
+from ..nn import activations, losses, optim
 from ..errors import UserInputError
-from .mlp import MLPBackend, blocks
+from .mlp import BATCH_FIX, Memory, MLPBackend, blocks
 
 
 def require_torch(what="the torch engine"):
@@ -45,6 +46,17 @@ def resolve(device="auto", dtype="auto"):
     return device, dtype
 
 
+def _gpu(device):
+    """Whether a config's device computes on a GPU: cuda, or auto where PyTorch sees one
+    (not when PyTorch is missing: the run will say so)."""
+    if device != "auto":
+        return device == "cuda"
+    try:
+        return resolve(device)[0] == "cuda"
+    except UserInputError:
+        return False
+
+
 class TorchBackend(MLPBackend):
     """PyTorch: one flat parameter tensor on `device` in `dtype`, torch.optim's optimizers."""
 
@@ -64,6 +76,18 @@ class TorchBackend(MLPBackend):
     def settings(cls, config):
         return {"device": config["device"], "dtype": config["dtype"]}
 
+    @classmethod
+    def memory(cls, config, sizes, rows):
+        """On the CPU, an array engine's. On a GPU a step's activations and gradients live in
+        the GPU's memory, which this does not count: this process holds the parameters'
+        vectors that the trainer, early stopping and checkpoints keep in numpy (the same
+        bytes per parameter), and each batch's inputs, targets and outputs on their way."""
+        host = super().memory(config, sizes, rows)
+        if not _gpu(config["device"]):
+            return host
+        return Memory(host.params, rows * 2 * 8 * (sizes[0] + sizes[-1]),
+                      f"{host.step_what} (its inputs and outputs; the rest is in the GPU's memory)", BATCH_FIX)
+
     def tensor(self, array):
         """A numpy array (or list) as a tensor on the device, in the engine's dtype."""
         return self.torch.as_tensor(np.asarray(array), dtype=self.dtype, device=self.device)
@@ -78,8 +102,9 @@ class TorchBackend(MLPBackend):
         for block, act in zip(blocks(flat, self.sizes), self.activations):
             n_in = block.shape[1] - 1
             x = self.torch.nn.functional.linear(x, block[:, :n_in], block[:, n_in])  # a row per neuron
-            if act != "linear":
-                x = getattr(self.torch, act)(x)
+            form = activations.ACTIVATIONS[act]
+            if not form.identity:
+                x = form.torch(self.torch, x)
         return x
 
     def loss_and_grad(self, params, X, T):
@@ -116,26 +141,25 @@ class TorchBackend(MLPBackend):
         return f"{where}, {self.threads} thread{'s' if self.threads > 1 else ''}"
 
     def make_optimizer(self, cfg, n):
-        """torch.optim's optimizer for a resolved config's `optimizer` section."""
+        """torch.optim's optimizer for a resolved config's `optimizer` section (its record's
+        torch form, optim.OPTIMIZERS), or optim.py's where the record has none."""
+        if optim.get(cfg["name"]).torch is None:
+            return optim.make_optimizer(cfg, n)
         return TorchOptimizer(self, cfg, n)
 
 
 class TorchOptimizer:
-    """torch.optim.SGD or Adam on one flat tensor, with optim.py's interface and state_dict:
-    step(params, grad, lr) updates the numpy vector params in place."""
+    """A torch.optim optimizer (its record's torch form) on one flat tensor, with optim.py's
+    interface and state_dict: step(params, grad, lr) updates the numpy vector params in place."""
 
     def __init__(self, backend, cfg, n):
         torch = backend.torch
         self.backend, self.cfg, self.name, self.n, self.t = backend, cfg, cfg["name"], n, 0
+        self.record = optim.get(self.name)
         self.flat = torch.zeros(n, dtype=backend.dtype, device=backend.device, requires_grad=True)
         # on the CPU in float64 the tensor is the trainer's numpy vector itself (no copies)
         self.shared = backend.device.type == "cpu" and backend.dtype == torch.float64
-        if self.name == "adam":
-            self.opt = torch.optim.Adam([self.flat], lr=cfg["lr"], betas=tuple(cfg["betas"]), eps=cfg["eps"],
-                                        foreach=False)
-        else:
-            self.opt = torch.optim.SGD([self.flat], lr=cfg["lr"], foreach=False,
-                                       momentum=cfg["momentum"] if self.name == "momentum" else 0.0)
+        self.opt = self.record.torch(torch, [self.flat], cfg)
 
     def step(self, params, grad, lr):
         torch = self.backend.torch
@@ -162,10 +186,10 @@ class TorchOptimizer:
         return all(bool(torch.isfinite(v).all()) for k, v in self._state().items() if k != "step")
 
     def state_dict(self):
-        """optim.py's state_dict: {name, t} and momentum's v, or adam's m and v."""
+        """optim.py's state_dict: {name, t} and the record's state vectors (momentum's v,
+        adam's m and v), from torch.optim's state."""
         state, out = self._state(), {"name": self.name, "t": self.t}
-        for ours, theirs in {"momentum": (("v", "momentum_buffer"),),
-                             "adam": (("m", "exp_avg"), ("v", "exp_avg_sq"))}.get(self.name, ()):
+        for ours, theirs in self.record.torch_state:
             out[ours] = self.backend.numpy(state[theirs]).tolist() if theirs in state else [0.0] * self.n
         return out
 
@@ -175,9 +199,8 @@ class TorchOptimizer:
         ref.load_state_dict(state)  # the same checks, the same messages
         self.t = ref.t
         self.opt.state.clear()
-        if self.name == "momentum" and ref.t:
-            self.opt.state[self.flat] = {"momentum_buffer": self.backend.tensor(ref.v)}
-        elif self.name == "adam" and ref.t:
-            self.opt.state[self.flat] = {"step": self.backend.torch.tensor(float(ref.t)),
-                                         "exp_avg": self.backend.tensor(ref.m),
-                                         "exp_avg_sq": self.backend.tensor(ref.v)}
+        if ref.t and self.record.torch_state:
+            ours = ref.state_dict()
+            theirs = {"step": self.backend.torch.tensor(float(ref.t))} if self.record.torch_step else {}
+            theirs.update((key, self.backend.tensor(ours[mine])) for mine, key in self.record.torch_state)
+            self.opt.state[self.flat] = theirs

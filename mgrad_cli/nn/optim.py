@@ -1,11 +1,17 @@
 """Optimizers and learning-rate schedules on flat float64 parameter vectors.
 
+Every optimizer is one record in OPTIMIZERS: its settings with their defaults and checks
+(config validation reads them), its step on numpy vectors, and its torch.optim
+counterpart for the torch engine. A new optimizer is one record.
+
 Every engine hands the optimizer the same flat vector of parameters and of gradients,
 so the updates are identical whatever computed them. state_dict() is plain JSON data
 (lists and numbers) for checkpoints; load_state_dict() restores it to resume a run.
 """
 
 import math
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -127,13 +133,82 @@ def _vector(state, key, n):
     return v
 
 
+# --- the table --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of an optimizer: its default, and how config validation checks it (the
+    name of a config._Validator check: number, or numbers for a list, and what it takes)."""
+
+    default: object
+    kind: str = "number"
+    limits: dict = field(default_factory=dict)
+
+
+POSITIVE = {"minimum": 0.0, "open_ends": (True, False)}                   # (0, inf)
+BELOW_ONE = {"minimum": 0.0, "maximum": 1.0, "open_ends": (False, True)}  # [0, 1)
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """One optimizer. settings: {name: Setting}, lr first (every optimizer has one; the
+    schedule sets each epoch's, and step() takes it). numpy: the class of the step on flat
+    float64 vectors, made as numpy(n, **every other setting). torch(torch, [flat tensor],
+    cfg): torch.optim's optimizer with the same formulas, for the torch engine (the torch
+    module is passed in: it is an optional extra), or None: the numpy step runs there too.
+    torch_state: (state_dict key, torch.optim's state key) for each vector of its state;
+    torch_step: whether torch.optim's state also counts the steps (Adam's "step")."""
+
+    name: str
+    settings: dict
+    numpy: type
+    torch: Callable = None
+    torch_state: tuple = ()
+    torch_step: bool = False
+
+    @property
+    def defaults(self):
+        return {key: s.default for key, s in self.settings.items()}
+
+
+def _torch_sgd(torch, params, cfg):
+    return torch.optim.SGD(params, lr=cfg["lr"], foreach=False, momentum=0.0)
+
+
+def _torch_momentum(torch, params, cfg):
+    # no dampening, no nesterov: v = momentum*v + g; p -= lr*v, as Momentum above
+    return torch.optim.SGD(params, lr=cfg["lr"], foreach=False, momentum=cfg["momentum"])
+
+
+def _torch_adam(torch, params, cfg):
+    # bias-corrected, no weight decay, no amsgrad: Adam above
+    return torch.optim.Adam(params, lr=cfg["lr"], betas=tuple(cfg["betas"]), eps=cfg["eps"], foreach=False)
+
+
+OPTIMIZERS = {opt.name: opt for opt in [
+    Optimizer("sgd", {"lr": Setting(0.1, limits=POSITIVE)}, SGD, _torch_sgd),
+    Optimizer("momentum", {"lr": Setting(0.1, limits=POSITIVE), "momentum": Setting(0.9, limits=BELOW_ONE)},
+              Momentum, _torch_momentum, torch_state=(("v", "momentum_buffer"),)),
+    Optimizer("adam", {"lr": Setting(0.01, limits=POSITIVE),
+                       "betas": Setting([0.9, 0.999], "numbers", {"names": ("beta1", "beta2"), **BELOW_ONE}),
+                       "eps": Setting(1e-8, limits=POSITIVE)},
+              Adam, _torch_adam, torch_state=(("m", "exp_avg"), ("v", "exp_avg_sq")), torch_step=True),
+]}
+
+
+def names():
+    """The optimizers' names: the config's `optimizer.name` choices."""
+    return tuple(OPTIMIZERS)
+
+
+def get(name):
+    return OPTIMIZERS[name]
+
+
 def make_optimizer(cfg, n):
     """The optimizer a resolved config's `optimizer` section describes, for n parameters."""
-    if cfg["name"] == "momentum":
-        return Momentum(n, cfg["momentum"])
-    if cfg["name"] == "adam":
-        return Adam(n, tuple(cfg["betas"]), cfg["eps"])
-    return SGD(n)
+    opt = OPTIMIZERS[cfg["name"]]
+    return opt.numpy(n, **{key: cfg[key] for key in opt.settings if key != "lr"})
 
 
 def learning_rate(cfg, epoch, epochs):

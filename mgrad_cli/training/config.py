@@ -16,12 +16,11 @@ import os
 
 from .. import backends, limits
 from ..data import datasets, shipped
-from ..nn import losses
+from ..nn import activations, losses, optim
 from . import strict_yaml
 from ..errors import ConfigError, shorten
 from ..files import display_path, open_user_file, read_bounded
 from ..limits import MAX_LAYERS
-from ..nn.mlp import ACTIVATIONS
 
 # --- the defaults, in one place -------------------------------------------------------
 
@@ -37,7 +36,7 @@ DEFAULTS = {
     },
     "model": {
         "layers": [16, 16, 1],  # layer sizes after the input (the input size comes from the data)
-        "activation": "relu",   # hidden layers: tanh, relu, sigmoid, linear
+        "activation": "relu",   # hidden layers: tanh, relu, sigmoid, linear (activations.ACTIVATIONS)
         "output": "linear",     # the last layer: tanh, relu, sigmoid, linear
     },
     "loss": {
@@ -45,9 +44,9 @@ DEFAULTS = {
         "l2": 0.0,              # adds l2 * sum(p*p) over all parameters
     },
     "optimizer": {
-        "name": "sgd",          # sgd, momentum, adam
-        "lr": None,             # learning rate; null = the optimizer's default (OPTIMIZERS below)
-        # momentum takes `momentum`; adam takes `betas` and `eps` (defaults in OPTIMIZERS)
+        "name": "sgd",          # sgd, momentum, adam: optim.OPTIMIZERS, with each one's settings and defaults
+        "lr": None,             # learning rate; null = the optimizer's default
+        # momentum takes `momentum`; adam takes `betas` and `eps`
         "schedule": {"name": "constant"},  # how lr changes with the epoch (SCHEDULES below)
     },
     "epochs": 100,              # passes over the training data
@@ -61,12 +60,6 @@ EARLY_STOPPING = {"patience": 10, "min_delta": 0.0}
 
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("auto", "float64", "float32")
-# name -> the parameters it takes, with their defaults
-OPTIMIZERS = {
-    "sgd": {"lr": 0.1},
-    "momentum": {"lr": 0.1, "momentum": 0.9},      # v = momentum*v + g; p -= lr*v
-    "adam": {"lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8},
-}
 # lr at epoch k (0-based) of E epochs, for base learning rate lr:
 SCHEDULES = {
     "constant": {},                                # lr
@@ -235,8 +228,9 @@ def _model(v, raw):
         v.fail("model.layers", f"{len(layers):,} layers, more than the limit of {MAX_LAYERS:,}")
     return {
         "layers": [v.integer(n, f"model.layers[{i}]", minimum=1) for i, n in enumerate(layers)],
-        "activation": v.choice(raw.get("activation", DEFAULTS["model"]["activation"]), "model.activation", ACTIVATIONS),
-        "output": v.choice(raw.get("output", DEFAULTS["model"]["output"]), "model.output", ACTIVATIONS),
+        "activation": v.choice(raw.get("activation", DEFAULTS["model"]["activation"]), "model.activation",
+                               activations.names()),
+        "output": v.choice(raw.get("output", DEFAULTS["model"]["output"]), "model.output", activations.names()),
     }
 
 
@@ -249,26 +243,20 @@ def _loss(v, raw):
 
 
 def _optimizer(v, raw):
-    every = ("name", "lr", "schedule", "momentum", "betas", "eps")
-    raw = v.mapping(v.short_form(raw, "optimizer"), "optimizer", every)
-    name = v.choice(raw.get("name", DEFAULTS["optimizer"]["name"]), "optimizer.name", tuple(OPTIMIZERS))
-    params = OPTIMIZERS[name]
+    """The optimizer section, checked against its record's settings (optim.OPTIMIZERS)."""
+    every = ("name", "lr", "schedule") + tuple(k for o in optim.OPTIMIZERS.values() for k in o.settings)
+    raw = v.mapping(v.short_form(raw, "optimizer"), "optimizer", tuple(dict.fromkeys(every)))
+    name = v.choice(raw.get("name", DEFAULTS["optimizer"]["name"]), "optimizer.name", optim.names())
+    settings = optim.get(name).settings
     for key in raw:
-        if key not in params and key not in ("name", "schedule"):
-            v.fail(f"optimizer.{key}", f"not a setting of optimizer {name} (it takes {', '.join(params)})")
+        if key not in settings and key not in ("name", "schedule"):
+            v.fail(f"optimizer.{key}", f"not a setting of optimizer {name} (it takes {', '.join(settings)})")
     out = {"name": name}
-    lr = raw.get("lr")
-    out["lr"] = v.number(params["lr"] if lr is None else lr, "optimizer.lr", minimum=0.0, open_ends=(True, False))
-    if name == "momentum":
-        out["momentum"] = v.number(raw.get("momentum", params["momentum"]), "optimizer.momentum",
-                                   minimum=0.0, maximum=1.0, open_ends=(False, True))
-    if name == "adam":
-        betas = raw.get("betas", params["betas"])
-        if not isinstance(betas, list) or len(betas) != 2:
-            v.fail("optimizer.betas", f"expected a list of two numbers [beta1, beta2], got {_show(betas)}")
-        out["betas"] = [v.number(b, f"optimizer.betas[{i}]", minimum=0.0, maximum=1.0, open_ends=(False, True))
-                        for i, b in enumerate(betas)]
-        out["eps"] = v.number(raw.get("eps", params["eps"]), "optimizer.eps", minimum=0.0, open_ends=(True, False))
+    for key, setting in settings.items():
+        value = raw.get(key, setting.default)
+        if value is None and DEFAULTS["optimizer"].get(key, False) is None:  # null: the optimizer's default
+            value = setting.default
+        out[key] = getattr(v, setting.kind)(value, f"optimizer.{key}", **setting.limits)
     out["schedule"] = _schedule(v, raw.get("schedule", DEFAULTS["optimizer"]["schedule"]))
     return out
 
@@ -352,6 +340,13 @@ class _Validator:
                 want = "a number"
             self.fail(path, f"expected {want}, got {_show(value)}")
         return float(value)
+
+    def numbers(self, value, path, names, **limits):
+        """A list of len(names) numbers, each checked as number() does."""
+        if not isinstance(value, list) or len(value) != len(names):
+            count = {2: "two", 3: "three"}.get(len(names), str(len(names)))
+            self.fail(path, f"expected a list of {count} numbers [{', '.join(names)}], got {_show(value)}")
+        return [self.number(x, f"{path}[{i}]", **limits) for i, x in enumerate(value)]
 
     def boolean(self, value, path):
         if not isinstance(value, bool):
