@@ -5,23 +5,25 @@ Two kinds of bound:
 - Fixed limits, only where nothing legitimate needs more: the size of a config file, its
   nesting and the nodes YAML aliases may add, the number of classes, of layers, of CSV columns.
 - A memory estimate for everything a bigger machine could run (samples, features, layer
-  widths, batch size): what the data, the parameters and one training step will hold on
-  the chosen engine, refused past MEMORY_FRACTION of the smaller of the memory available
-  (MemAvailable in /proc/meminfo) and what the process's address-space limit
+  widths, batch size): what the data, the parameters and one training step will hold in
+  this process's memory on the chosen engine (its backend says: memory(); what a GPU
+  holds is not counted), refused past MEMORY_FRACTION of the smaller of the memory
+  available (MemAvailable in /proc/meminfo) and what the process's address-space limit
   (RLIMIT_AS, `ulimit -v`) leaves. A capped process thus refuses cleanly instead of
   running into MemoryError. The environment variable MGRAD_MAX_MEMORY (a size: 64G,
   500M, 2.5G or bytes) replaces that bound, to raise it (swap, an estimate too cautious
   for a model) or to lower it.
 
 The estimates are rough on purpose (within about 2x of what tracemalloc measures; see
-the constants): they exist to turn "3.8 GB and a MemoryError traceback after 25 s" into
-a one-line refusal at once, not to pack memory tightly.
+the constants, here and in the backends): they exist to turn "3.8 GB and a MemoryError
+traceback after 25 s" into a one-line refusal at once, not to pack memory tightly.
 """
 
 import os
 import re
 import resource
 
+from . import backends
 from .errors import ConfigError, UserInputError, shorten
 
 # --- fixed limits ---------------------------------------------------------------------
@@ -39,12 +41,9 @@ MEMORY_FRACTION = 0.5
 MEMORY_VARIABLE = "MGRAD_MAX_MEMORY"
 _UNITS = {"": 1, "K": 2 ** 10, "M": 2 ** 20, "G": 2 ** 30, "T": 2 ** 40}
 
-# bytes per unit of what is built, measured with tracemalloc (rounded up):
+# bytes per unit of what is built, measured with tracemalloc (rounded up; an engine's
+# parameters and steps: its backend's memory())
 DATA_BYTES = 8 * 6           # per number of a built-in data set: float64, generation and split copies
-SCALAR_NODE_BYTES = 150      # per Value in a training step's graph (two-slot nodes, topo list and set)
-SCALAR_PARAM_BYTES = 350     # per parameter on the scalar engine: its Value, lists, optimizer state
-TENSOR_PARAM_BYTES = 200     # per parameter on an array engine: arrays, gradients, optimizer state
-TENSOR_ACTIVATION_BYTES = 8 * 6  # per unit and sample on an array engine: pre-activation, output, grads
 # per byte (character) of a file read: a CSV's rows as lists of strings (about 20 for
 # iris.csv, 11 for digits.csv), a checkpoint's JSON as Python lists and floats
 READ_COST = {"CSV file": 24, "checkpoint": 4}
@@ -142,30 +141,15 @@ def data_costs(data_cfg, n_samples, n_features):
 
 def model_costs(config, n_features, rows):
     """The parameters, and one step (forward and backward) on `rows` samples, on the
-    config's engine."""
-    from .backends.mlp import describe, n_parameters, sizes_text
+    config's engine, as its backend counts them (memory())."""
+    from .backends.mlp import describe
 
     sizes = [n_features] + list(config["model"]["layers"])
-    n_params = n_parameters(sizes)
-    products = sum(a * b for a, b in zip(sizes, sizes[1:]))
-    units = sum(sizes[1:])
     engine = config["engine"]
+    memory = backends.backend_class(engine).memory(config, sizes, rows)
     mlp = f"an {describe(sizes, group_digits=True)} on the {engine} engine"
-    if engine == "scalar":
-        per_param = SCALAR_PARAM_BYTES + (2 * SCALAR_NODE_BYTES if config["loss"]["l2"] else 0)
-        # per sample: a constant and a product node per weight, a sum and an activation per
-        # unit, a few nodes per output for the loss
-        nodes = 2 * products + 2 * units + 6 * sizes[-1]
-        step = rows * nodes * SCALAR_NODE_BYTES
-        step_what = f"a step on {rows:,} samples on the scalar engine ({nodes:,} graph nodes each)"
-        fix = "use a smaller batch_size (null is every sample) or model, or engine: tensor"
-    else:
-        per_param = TENSOR_PARAM_BYTES
-        step = rows * (units * TENSOR_ACTIVATION_BYTES + 2 * 8 * n_features)
-        step_what = f"a step on {rows:,} samples of an MLP {sizes_text(sizes)} on the {engine} engine"
-        fix = "use a smaller batch_size (null is every sample) or model"
-    return [Cost("model.layers", n_params * per_param, mlp, "use a smaller model"),
-            Cost("batch_size", step, step_what, fix)]
+    return [Cost("model.layers", memory.params, mlp, "use a smaller model"),
+            Cost("batch_size", memory.step, memory.step_what, memory.fix)]
 
 
 def training_costs(config, n_samples, n_features):

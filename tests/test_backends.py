@@ -13,6 +13,7 @@ from mgrad_cli.nn import losses
 from mgrad_cli.backends import mlp
 from mgrad_cli.nn.mlp import MLP
 from mgrad_cli.autograd.tensor import constant
+from mgrad_cli.errors import UserInputError
 
 from conftest import need_module, write
 
@@ -118,3 +119,46 @@ def test_an_unregistered_engine_is_a_config_error(run, tmp_path):
     result = run("train", cfg)
     assert result.exit_code == 2
     assert result.stderr == f"Error: {cfg}: engine: expected one of scalar, tensor, torch, got 'fd'\n"
+
+
+class Cannot(FiniteDifferences):
+    """A toy engine that cannot run here (as the torch engine without PyTorch or its GPU)."""
+
+    name = "cannot"
+
+    def __init__(self, *args, **kwargs):
+        raise UserInputError("the cannot engine needs a machine we do not have")
+
+
+class Flagged(FiniteDifferences):
+    """A toy engine that words held-out losses its own way: a loss of 42 everywhere."""
+
+    name = "flagged"
+
+    def data_loss(self, outputs, T):
+        return 42.0
+
+
+def test_the_registry_names_the_fast_and_the_reference_engine(run, tmp_path, fd, monkeypatch):
+    monkeypatch.setattr(backends, "FAST", fd)
+    monkeypatch.setitem(backends.BACKENDS, "cannot", Cannot)
+    assert backends.groups() == {"both": ("scalar", "fd"), "all": ("scalar", "tensor", "torch", "fd", "cannot")}
+    cfg = write(tmp_path, "c.yaml", CONFIG.format(engine="tensor"))
+    checked = run("gradcheck", "--config", cfg, "--engine", "both", "--json", "--max-params", "4")
+    # (central differences of central differences agree with backpropagation to 1e-8 or so, not 1e-9)
+    assert checked.exit_code in (0, 1) and json.loads(checked.stdout)["engines"] == ["scalar", "fd"]
+    assert run("train", cfg, "--save", tmp_path / "m.json", "-q").exit_code == 0
+    from mgrad_cli.models import evaluate
+
+    model = evaluate.load_model(tmp_path / "m.json")
+    assert model.backend.name == "tensor" and evaluate.fast_backend(model).name == "fd"
+    config = dict(model.config, engine="cannot")
+    assert backends.runnable_backend(config, 2).name == "fd"  # where its own engine cannot run
+
+
+def test_held_out_rows_report_the_backends_data_loss(run, tmp_path, monkeypatch):
+    monkeypatch.setitem(backends.BACKENDS, "flagged", Flagged)
+    cfg = write(tmp_path, "c.yaml", CONFIG.format(engine="flagged"))
+    assert run("train", cfg, "--log", tmp_path / "log.jsonl", "-q").exit_code == 0
+    log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert {r["test_loss"] for r in log} == {42.0} and log[0]["loss"] != 42.0

@@ -6,9 +6,12 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, write
 
-from mgrad_cli import limits
+from mgrad_cli import backends, limits
+from mgrad_cli.backends import mlp
+from mgrad_cli.backends.mlp import Memory
+from mgrad_cli.backends.tensor import TensorBackend
 from mgrad_cli.training.config import validate_config
 from mgrad_cli.errors import UserInputError
 
@@ -82,3 +85,37 @@ def test_the_bound_can_be_lowered_and_raised_from_the_environment(run, repo):
     result = run("train", f"{repo}/configs/tiny.yaml", "-q", env={"MGRAD_MAX_MEMORY": "lots"})
     assert (result.exit_code, result.output) == (
         2, "Error: MGRAD_MAX_MEMORY: expected a size such as 8G, 500M or a number of bytes, got 'lots'\n")
+
+
+class Costly(TensorBackend):
+    """A toy engine that counts its memory its own way: a gigabyte a parameter, a byte a step."""
+
+    name = "costly"
+
+    @classmethod
+    def memory(cls, config, sizes, rows):
+        return Memory(mlp.n_parameters(sizes) * 2 ** 30, rows, "a costly step", "use a cheaper engine")
+
+
+def test_the_estimate_is_the_engines_own(run, tmp_path, monkeypatch):
+    monkeypatch.setitem(backends.BACKENDS, "costly", Costly)
+    config = validate_config({"engine": "costly", "model": {"layers": [3, 1]}}, "c.yaml")
+    data, params, step = limits.training_costs(config, 100, 2)
+    assert (params.nbytes, step.nbytes, step.what) == (13 * 2 ** 30, 100, "a costly step")
+    cfg = write(tmp_path, "c.yaml", "engine: costly\ndata: tiny\nmodel: {layers: [3, 1]}\n")
+    result = run("train", cfg, env={"MGRAD_MAX_MEMORY": "8G"})
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {cfg}: model.layers: an MLP 3-3-1 (16 parameters) on the costly engine would "
+                             "need about 16.0 GB of memory, more than the 8.0 GB this run may use (set by "
+                             "MGRAD_MAX_MEMORY); use a smaller model\n")
+
+
+def test_a_gpu_run_is_not_charged_for_what_the_gpu_holds():
+    cpu = costs({"engine": "torch", "device": "cpu", "model": {"layers": [512, 512, 1]}})
+    gpu = costs({"engine": "torch", "device": "cuda", "model": {"layers": [512, 512, 1]}})
+    tensor = costs({"engine": "tensor", "model": {"layers": [512, 512, 1]}})
+    assert [c.nbytes for c in cpu] == [c.nbytes for c in tensor]  # on the CPU: an array engine's
+    assert gpu[1].nbytes == cpu[1].nbytes  # the parameters' vectors and checkpoints stay in this process
+    assert gpu[2].nbytes * 500 < cpu[2].nbytes  # the activations are on the GPU
+    assert gpu[2].what == ("a step on 100 samples of an MLP 2-512-512-1 on the torch engine (its inputs and "
+                           "outputs; the rest is in the GPU's memory)")

@@ -30,13 +30,24 @@ every engine because it sees only this protocol and flat float64 vectors. A back
     devices, dtypes             the config's `device` and `dtype` choices it accepts
                                 (besides auto)
     settings(config)            (a classmethod) its own keyword arguments from a config
+    memory(config, sizes, rows) (a classmethod) what training an MLP of `sizes` holds in
+                                this process's memory (limits.py checks it before
+                                anything is built): a Memory of bytes for the parameters
+                                and for a step on `rows` samples; what a device (a GPU)
+                                holds is not counted there
+    data_loss(outputs, T)       -> the loss of outputs (n x n_out, float64) against T without
+                                   the l2 term: what held-out rows report
 
 X holds standardized inputs (n x nin) and T the targets as losses.encode_targets gives
 them; params is the flat vector in backends.mlp's order (which also names the numbers
 and draws the initial weights, so one seed gives the same network on every engine).
 MLPBackend (backends.mlp) provides from_config, init_params, parameter_names, the
-optim.py optimizers, the CPU in float64 with no threads of its own, and graph_clusters
-(none).
+optim.py optimizers, the CPU in float64 with no threads of its own, graph_clusters
+(none), an array engine's memory and the held-out loss in the tensor engine's form.
+
+The registry also names the engines other code asks for by role, never by name: FAST,
+for many predictions at once and where a model's own engine cannot run here, and
+REFERENCE, the engine the others are checked against (`gradcheck --engine both`).
 
 Adding an engine is a module with its backend class and an entry in BACKENDS:
 "module:Class" (imported when first used, so an engine's own dependencies load only
@@ -45,14 +56,15 @@ when it is asked for) or the class itself.
 
 import importlib
 
-from ..errors import ConfigError
+from ..errors import ConfigError, UserInputError
 
 BACKENDS = {
     "scalar": "mgrad_cli.backends.scalar:ScalarBackend",   # a Value per number: the lecture's engine
     "tensor": "mgrad_cli.backends.tensor:TensorBackend",   # numpy arrays: the same numbers, much faster
     "torch": "mgrad_cli.backends.torch:TorchBackend",      # PyTorch: more cores, a GPU (an optional extra)
 }
-FAST = "tensor"  # the engine for many predictions at once (plot's 200x200 grid), whichever trained
+FAST = "tensor"       # the engine for many predictions at once (plot's 200x200 grid), whichever trained
+REFERENCE = "scalar"  # a node per number: gradcheck finds its kinks exactly, and checks the others against it
 
 
 def names():
@@ -71,6 +83,22 @@ def backend_class(name):
     return entry
 
 
+def groups():
+    """The sets of engines `gradcheck --engine` takes besides a single name: both (the
+    reference engine and the fast one), all (every engine). -> {name: engines}"""
+    return {"both": (REFERENCE, FAST), "all": names()}
+
+
 def make_backend(config, nin, engine=None):
     """The backend of config['engine'] (or `engine`) for inputs of nin features."""
     return backend_class(engine or config["engine"]).from_config(config, nin)
+
+
+def runnable_backend(config, nin):
+    """The backend of config['engine'], or the fast one (the same numbers, in float64 on
+    the CPU) when that one cannot run here: its extra is not installed (PyTorch) or its
+    device is not here (a GPU). Any engine's model runs on any other."""
+    try:
+        return make_backend(config, nin)
+    except UserInputError:
+        return make_backend(config, nin, FAST)

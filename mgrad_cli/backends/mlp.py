@@ -14,10 +14,13 @@ MLPBackend is what the engines share: the model's description, taken from a conf
 and its initial weights, drawn once for every engine.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..nn import optim
-from ..nn.mlp import layer_activations
+from ..nn import losses, optim
+from ..autograd.tensor import Tensor
+from ..nn.activations import layer_activations
 
 
 def n_parameters(sizes):
@@ -72,6 +75,21 @@ def flatten(layers):
     return np.concatenate([np.column_stack([W.T, b]).ravel() for W, b in layers])
 
 
+@dataclass(frozen=True)
+class Memory:
+    """What training an MLP holds in this process's memory on an engine, in bytes: the
+    parameters (with their gradients and the optimizer's state) and one step (forward and
+    backward) on a batch; `step_what` words that step and `fix` says how to need less."""
+
+    params: int
+    step: int
+    step_what: str
+    fix: str
+
+
+BATCH_FIX = "use a smaller batch_size (null is every sample) or model"
+
+
 class MLPBackend:
     """What every engine shares: the MLP (sizes, activation per layer), the loss and l2,
     the initial weights and the parameters' names. An engine adds loss_and_grad, predict
@@ -80,6 +98,9 @@ class MLPBackend:
     name = None
     graph_samples = None  # how many samples `train --graph` draws the loss on; None: the first batch
     devices, dtypes = ("cpu",), ("float64",)  # where it can compute (the config's device and dtype)
+    # bytes per unit of what an array engine builds, measured with tracemalloc (rounded up):
+    PARAM_BYTES = 200          # per parameter: arrays, gradients, optimizer state
+    ACTIVATION_BYTES = 8 * 6   # per unit and sample: pre-activation, output, their gradients
 
     def __init__(self, nin, layers, activation, output, loss, l2=0.0):
         self.nin, self.layers = nin, list(layers)
@@ -100,6 +121,25 @@ class MLPBackend:
     def settings(cls, config):
         """The engine's own settings from a resolved config, as keyword arguments."""
         return {}
+
+    @classmethod
+    def memory(cls, config, sizes, rows):
+        """What training an MLP of `sizes` holds in this process's memory (limits.py checks
+        it): an array per layer, its gradient and the optimizer's state per parameter, and
+        per sample of a step the layers' activations and two copies of the inputs."""
+        step = rows * (sum(sizes[1:]) * cls.ACTIVATION_BYTES + 2 * 8 * sizes[0])
+        return Memory(n_parameters(sizes) * cls.PARAM_BYTES, step,
+                      f"a step on {rows:,} samples of an MLP {'-'.join(map(str, sizes))} on the {cls.name} engine",
+                      BATCH_FIX)
+
+    def data_loss(self, outputs, T):
+        """The loss of outputs (n x n_out, float64) against encoded targets T, without the l2
+        term: what held-out rows report. Every engine reports it in the tensor engine's form
+        on the float64 outputs, so held-out losses match across engines to the last digit
+        (the scalar engine's form sums in another order, and the torch engine on a GPU
+        computes in float32: their own forms would move the logged numbers)."""
+        with np.errstate(all="ignore"):  # a diverging model: inf or nan, reported as it is
+            return float(losses.tensor_loss(self.loss, Tensor(outputs, requires_grad=False), T).data)
 
     def init_params(self, rng):
         return init_params(self.sizes, rng)

@@ -2,10 +2,11 @@
 
 import numpy as np
 
+from .. import backends
 from ..nn import losses
 from ..autograd.value import Value
 from ..nn.mlp import MLP, neuron_clusters
-from .mlp import MLPBackend
+from .mlp import BATCH_FIX, Memory, MLPBackend, n_parameters
 
 
 class ScalarBackend(MLPBackend):
@@ -14,11 +15,26 @@ class ScalarBackend(MLPBackend):
 
     name = "scalar"
     graph_samples = 1
+    # bytes per unit of what it builds, measured with tracemalloc (rounded up):
+    NODE_BYTES = 150    # per Value in a training step's graph (two-slot nodes, topo list and set)
+    PARAM_BYTES = 350   # per parameter: its Value, lists, optimizer state
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.model = MLP(self.nin, self.layers, activation=self.activation, output=self.output)
         self.params = self.model.parameters()  # the flat vector's order (mlp.py)
+
+    @classmethod
+    def memory(cls, config, sizes, rows):
+        """A Value per parameter (two more nodes each under l2), and per sample of a step a
+        constant and a product node per weight, a sum and an activation per unit, and a
+        few nodes per output for the loss."""
+        per_param = cls.PARAM_BYTES + (2 * cls.NODE_BYTES if config["loss"]["l2"] else 0)
+        products = sum(a * b for a, b in zip(sizes, sizes[1:]))
+        nodes = 2 * products + 2 * sum(sizes[1:]) + 6 * sizes[-1]
+        return Memory(n_parameters(sizes) * per_param, rows * nodes * cls.NODE_BYTES,
+                      f"a step on {rows:,} samples on the {cls.name} engine ({nodes:,} graph nodes each)",
+                      f"{BATCH_FIX}, or engine: {backends.FAST}")
 
     def _load(self, params):
         for p, w in zip(self.params, params.tolist()):

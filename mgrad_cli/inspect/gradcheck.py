@@ -15,15 +15,17 @@ no derivative to agree with: the engine picks one side's, as PyTorch does, while
 central difference averages both. Such a leaf is reported as "not differentiable",
 not as a failure.
 
-check_engines() checks a config on several engines (the scalar and the tensor one, or
-every one) and compares each with the first: they compute the same sums in other orders,
-so their gradients may differ only by float64 rounding (ENGINE_RTOL).
+check_engines() checks a config on several engines (a set the backend registry names:
+backends.groups(), e.g. the reference engine and the fast one, or every one) and
+compares each with the first: they compute the same sums in other orders, so their
+gradients may differ only by float64 rounding (ENGINE_RTOL).
 """
 
 import math
 from dataclasses import asdict, dataclass
 
 from . import expr
+from .. import backends
 from ..errors import MgradError, UserInputError
 from ..numbers import json_number
 
@@ -33,7 +35,6 @@ OK, FAIL, NOT_DIFFERENTIABLE = "ok", "FAIL", "not differentiable"
 
 # two engines' gradients agree when |s - t| <= ENGINE_ATOL + ENGINE_RTOL * max(|s|, |t|)
 ENGINE_RTOL, ENGINE_ATOL = 1e-9, 1e-12
-BOTH = ("scalar", "tensor")  # the engines --engine both compares
 
 
 @dataclass
@@ -149,7 +150,6 @@ def check_config(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RT
     """
     import random
 
-    from .. import backends
     from ..data import datasets
     from ..nn import losses
     from ..training import trainer as train
@@ -287,18 +287,18 @@ class EngineResult:
 
 
 def engines_for(choice):
-    """The engines `--engine` names: both (the scalar and the tensor engine), all (every
-    registered engine), or one."""
-    from .. import backends
-
-    return {"both": BOTH, "all": backends.names()}.get(choice, (choice,))
+    """The engines `--engine` names: a set of the registry's (backends.groups(): both, all),
+    or one."""
+    return backends.groups().get(choice, (choice,))
 
 
 def check_engines(config, samples=4, max_params=None, eps=EPS, atol=ATOL, rtol=RTOL, source="config",
-                  engines=BOTH):
+                  engines=None):
     """check_config on each engine, and the engines compared with the first: -> ({engine:
     loss}, [EngineResult], the batch). A parameter FAILs when an engine disagrees with the
-    first beyond float64 rounding, or when any engine disagrees with its central difference."""
+    first beyond float64 rounding, or when any engine disagrees with its central difference.
+    engines: by default the registry's "both"."""
+    engines = engines or backends.groups()["both"]
     checked = {e: check_config(config, samples, max_params, eps, atol, rtol, source, engine=e) for e in engines}
     rows = [_compare(dict(zip(engines, results))) for results in zip(*(c[1] for c in checked.values()))]
     return {e: loss for e, (loss, _, _) in checked.items()}, rows, checked[engines[0]][2]

@@ -12,10 +12,9 @@ trained on); the model applies the stored (x - mean) / std itself.
 
 import numpy as np
 
-from .. import limits
+from .. import backends, limits
 from ..nn import losses
 from ..training import metrics
-from ..backends import FAST, make_backend
 from ..backends.mlp import describe
 from ..training.checkpoint import load_checkpoint
 from ..data.csvfile import parse_columns, parse_number, read_table
@@ -43,7 +42,7 @@ class Model:
         self.target_mean, self.target_std = data.get("target_mean"), data.get("target_std")
         self.epoch = ckpt["epoch"]
         self.history = list(ckpt.get("history") or [])
-        self.backend = _backend(self.config, self.n_features)
+        self.backend = backends.runnable_backend(self.config, self.n_features)  # its own engine, else the fast one
 
     @property
     def n_features(self):
@@ -126,19 +125,9 @@ class Model:
                  "probabilities": p, "outputs": o} for o, c, p in zip(outputs, classes, probs)]
 
 
-def _backend(config, nin):
-    """The checkpoint's engine (its config was validated on load), or the tensor engine (the
-    same numbers, in float64 on the CPU) when that one cannot run here: its extra is not
-    installed (PyTorch) or its device is not here (a GPU). Any engine's model runs on any other."""
-    try:
-        return make_backend(config, nin)
-    except UserInputError:
-        return make_backend(config, nin, FAST)
-
-
 def fast_backend(model):
     """The quickest engine for many predictions (backends.FAST), whichever engine trained the model."""
-    return make_backend(model.config, model.n_features, FAST)
+    return backends.make_backend(model.config, model.n_features, backends.FAST)
 
 
 def load_model(path):

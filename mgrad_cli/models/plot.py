@@ -121,7 +121,7 @@ def _boundary(ax, model, X, y, is_test=None):
     k = len(model.class_names)
     colors = [PALETTE[c % len(PALETTE)] for c in range(k)]
     cmap = ListedColormap(colors)
-    backend = fast_backend(model)  # the tensor engine, whichever engine trained the model
+    backend = fast_backend(model)  # the fast engine (backends.FAST), whichever engine trained the model
     side = GRID_SIDE
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = 0.25 * np.maximum(hi - lo, 1e-9)

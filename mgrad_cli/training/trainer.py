@@ -50,13 +50,6 @@ def check_fit(config, dataset, source="config"):
         raise ConfigError(f"{source}: {problem[0]}: {problem[1]}")
 
 
-def data_loss(config, outputs, T):
-    """The loss of outputs against encoded targets T, without the l2 term: what held-out
-    rows report (the same formula as training, on the tensor engine's form)."""
-    from ..autograd.tensor import Tensor
-
-    with np.errstate(all="ignore"):  # a diverging model: inf or nan, reported as it is
-        return float(losses.tensor_loss(config["loss"]["name"], Tensor(outputs, requires_grad=False), T).data)
 
 
 def split_metrics(config, dataset, split, outputs, loss=None):
@@ -217,7 +210,7 @@ class Trainer:
         if len(X) == 0:
             return split_metrics(self.config, self.dataset, split, np.empty((0, 1)))
         outputs = self.backend.predict(self.params, X)
-        return split_metrics(self.config, self.dataset, split, outputs, data_loss(self.config, outputs, self.T[split]))
+        return split_metrics(self.config, self.dataset, split, outputs, self.backend.data_loss(outputs, self.T[split]))
 
 
 class JsonLog:

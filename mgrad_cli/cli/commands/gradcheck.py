@@ -8,7 +8,7 @@ from ...inspect import gradcheck as _gradcheck
 from ...inspect import dot as _render
 from ...numbers import format_number
 from ..console import EXPR_CONTEXT_SETTINGS, json_out, out_console, translate_errors
-from ...backends import names as engine_names
+from ... import backends
 
 
 @click.command("gradcheck", context_settings=EXPR_CONTEXT_SETTINGS)
@@ -26,9 +26,10 @@ from ...backends import names as engine_names
 @click.option("--atol", type=float, default=_gradcheck.ATOL, show_default=True, help="Absolute tolerance.")
 @click.option("--rtol", type=float, default=_gradcheck.RTOL, show_default=True, help="Relative tolerance.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON, for scripts.")
-@click.option("--engine", type=click.Choice(engine_names() + ("both", "all")),
-              help="With --config: the engine to check (default: the config's); both: the scalar and the "
-                   "tensor engine, each against finite differences and against each other; all: every engine.")
+@click.option("--engine", type=click.Choice(backends.names() + tuple(backends.groups())),
+              help=f"With --config: the engine to check (default: the config's); both: the "
+                   f"{' and the '.join(backends.groups()['both'])} engine, each against finite differences and "
+                   f"against each other; all: every engine.")
 @translate_errors
 def gradcheck_command(expression, bindings, config_path, samples, max_params, eps, atol, rtol, as_json,
                       engine=None):
@@ -87,7 +88,7 @@ def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json, engin
     from ...training.config import load_config
 
     config = load_config(path)
-    if engine in ("both", "all"):
+    if engine in backends.groups():
         return _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json, engine)
     engine = engine or config["engine"]
     loss, results, batch = _gradcheck.check_config(config, samples, max_params, eps, atol, rtol, source=path,
