@@ -1,0 +1,186 @@
+"""The examples in README.md and docs/*.md, read out of the Markdown for
+tests/test_docs_examples.py (which runs them) and tests/test_docs.py.
+
+What counts as an example:
+
+- In a ```bash (or sh, shell) block, each line that starts with `mgrad ` is a command; its
+  output is not shown, so only its exit code is checked.
+- In any other fenced block (console, text, or none), a line that starts with `$ mgrad ` is
+  a command, and the lines after it, up to the next `$ ` line or the end of the block, are
+  its output as shown (see `output_matches` for how it is compared).
+- A ```python block is a program; its `#> ` comment lines are what it prints.
+
+HTML comments just before a block (blank lines between are fine) tell the test more:
+
+- `<!-- slow -->`: the block's commands take over 3 s on the 2-core test machine.
+- `<!-- exit: N -->`: the block's commands exit with status N (default 0; a command whose
+  output starts with `Error:` exits 2).
+- `<!-- file: NAME -->`: the block is the content of the file NAME, written to the page's
+  folder before the next command runs. `<!-- file: NAME` followed by lines and `-->` is a
+  file the reader need not see.
+
+A command runs through bash (so pipes, `&&` and `# comments` work), in one folder per page,
+in the order the page shows, with `mgrad` meaning `python -m mgrad_cli` of this checkout.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SHELL_LANGUAGES = {"bash", "sh", "shell"}
+# pages whose commands are not examples to run: the reference is each command's --help
+NOT_EXAMPLES = {"docs/cli-reference.md"}
+MARKER = re.compile(r"<!--\s*(slow|exit|file)\b:?\s*(.*?)\s*(-->)?\s*$")
+FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([\w+-]*)")
+
+
+@dataclass
+class Example:
+    page: str           # relative to the repository, as README.md or docs/engine.md
+    line: int           # where the command (or program) is, 1-based
+    text: str           # the shell command (without `$ `), or the Python program
+    kind: str = "shell"             # shell or python
+    output: list = None             # the output shown, or None
+    exit_code: int = 0
+    slow: bool = False
+    files: list = field(default_factory=list)  # [(name, content)] to write first
+
+    @property
+    def id(self):
+        return f"{self.page}:{self.line}"
+
+
+def pages():
+    """README.md and every docs page, as paths relative to the repository."""
+    found = ["README.md"] + sorted(str(p.relative_to(REPO)) for p in (REPO / "docs").glob("*.md"))
+    return [page for page in found if page not in NOT_EXAMPLES]
+
+
+def fenced_blocks(text):
+    """[(language, first line number of the content, content lines, markers)] of a page.
+
+    markers: {"slow": True, "exit": N, "file": NAME, "hidden_files": [(name, content)]}
+    from the HTML comments just before the block."""
+    lines = text.splitlines()
+    blocks, markers, i = [], {}, 0
+    while i < len(lines):
+        line = lines[i]
+        fence = FENCE.match(line)
+        marker = MARKER.match(line.strip())
+        if fence:
+            indent, ticks, language = fence.groups()
+            body, i = [], i + 1
+            first = i + 1  # the 1-based number of the block's first line
+            while i < len(lines) and not lines[i].strip().startswith(ticks):
+                body.append(lines[i][len(indent):] if lines[i].startswith(indent) else lines[i].lstrip())
+                i += 1
+            blocks.append((language.lower(), first, body, markers))
+            markers = {}
+        elif marker:
+            name, value, closed = marker.groups()
+            if name == "file" and not closed:  # a hidden file: its lines follow, up to -->
+                content = []
+                i += 1
+                while lines[i].strip() != "-->":
+                    content.append(lines[i])
+                    i += 1
+                markers.setdefault("hidden_files", []).append((value, "\n".join(content) + "\n"))
+            elif name == "slow":
+                markers["slow"] = True
+            elif name == "exit":
+                markers["exit"] = int(value)
+            else:
+                markers["file"] = value
+        elif line.strip() and not line.strip().startswith("<!--"):
+            markers = {}  # a marker applies only to the block right after it
+        i += 1
+    return blocks
+
+
+def examples(page):
+    """The examples of one page, in order."""
+    found, files = [], []
+    for language, first, body, markers in fenced_blocks((REPO / page).read_text(encoding="utf-8")):
+        files.extend(markers.get("hidden_files", []))
+        if "file" in markers:
+            files.append((markers["file"], "\n".join(body) + "\n"))
+            continue
+        if language == "python":
+            found.append(Example(page, first, "\n".join(body) + "\n", kind="python",
+                                 output=[line[3:] if len(line) > 2 else "" for line in body
+                                         if line.startswith("#>")]))
+            continue
+        for offset, command, output in commands(body, shell=language in SHELL_LANGUAGES):
+            default = 2 if output and output[0].startswith("Error:") else 0
+            found.append(Example(page, first + offset, command, output=output,
+                                 exit_code=markers.get("exit", default),
+                                 slow=markers.get("slow", False), files=files))
+            files = []
+    return found
+
+
+def commands(body, shell):
+    """[(line offset, command, output or None)] of a block's lines."""
+    found = []
+    for n, line in enumerate(body):
+        if shell and line.startswith("mgrad "):
+            command = line
+            while command.endswith("\\") and n + 1 < len(body):
+                n += 1
+                command = command[:-1] + body[n]
+            found.append((n, command, None))
+        elif not shell and line.startswith("$ "):
+            output = []
+            for after in body[n + 1:]:
+                if after.startswith("$ "):
+                    break
+                output.append(after)
+            if line.startswith("$ mgrad "):
+                found.append((n, line[2:], output))
+    return found
+
+
+TIME = re.compile(r"\b\d+(?:\.\d+)? ?(?:ms|s)\b")     # 141 ms, 16.8 s: they vary run to run
+SIZE = re.compile(r"\b\d[\d.,]* ?(?:GB|MB|KB|kB)\b")  # the memory this machine lets a run use
+
+
+def normalise(line):
+    """A line as compared: runs of spaces as one, times and memory sizes as placeholders."""
+    line = TIME.sub("<time>", line)
+    line = SIZE.sub("<size>", line)
+    return " ".join(line.split())
+
+
+def output_matches(shown, actual):
+    """None when every line of the output shown is a line of the actual output, in the same
+    order (lines left out, as a `...` line says, are allowed), after `normalise`; otherwise
+    the first shown line that is not found."""
+    actual = [normalise(line) for line in actual.splitlines()]
+    position = 0
+    for line in shown:
+        expected = normalise(line)
+        if expected in ("", "...", "…"):
+            continue
+        try:
+            position = actual.index(expected, position) + 1
+        except ValueError:
+            return line
+    return None
+
+
+def needs(command):
+    """What a command needs beyond mgrad: [(what, how to install)]."""
+    found = []
+    graph_output = re.search(r"(?:-o|--output)\s+(\S+)", command)
+    draws = (command.startswith("mgrad graph") and not (graph_output and graph_output.group(1).endswith(".dot"))
+             or re.search(r"--graph\s+(?!\S+\.dot\b)\S+", command))
+    if draws:
+        found.append(("dot", "apt-get install graphviz"))
+    if "--plot" in command or command.startswith("mgrad plot"):
+        found.append(("matplotlib", "pip install matplotlib"))
+    if re.search(r"--engine\s+(torch|all)\b", command) or re.search(r"\.pt\b", command):
+        found.append(("torch", "pip install torch"))
+    if ".onnx" in command:
+        found.append(("onnx", "pip install onnx"))
+    return found
