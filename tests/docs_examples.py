@@ -82,7 +82,7 @@ def fenced_blocks(text):
             if name == "file" and not closed:  # a hidden file: its lines follow, up to -->
                 content = []
                 i += 1
-                while lines[i].strip() != "-->":
+                while lines[i].strip() != "-->":  # an IndexError here: the comment is not closed
                     content.append(lines[i])
                     i += 1
                 markers.setdefault("hidden_files", []).append((value, "\n".join(content) + "\n"))
@@ -93,7 +93,8 @@ def fenced_blocks(text):
             else:
                 markers["file"] = value
         elif line.strip() and not line.strip().startswith("<!--"):
-            markers = {}  # a marker applies only to the block right after it
+            # a marker applies only to the block right after it; a hidden file stays written
+            markers = {k: v for k, v in markers.items() if k == "hidden_files"}
         i += 1
     return blocks
 
