@@ -25,8 +25,6 @@ SHELL = [e for e in ALL if e.kind == "shell"]
 PYTHON = [e for e in ALL if e.kind == "python"]
 # Modules of the package's new layout (see CHANGELOG.md); a snippet importing one fails until
 # the package move lands.
-NEW_PATHS = re.compile(r"^\s*(from mgrad_cli import|(from|import) mgrad_cli\.(autograd|nn\.|training|inspect|models"
-                       r"|cli\.|data\.))", re.M)
 
 
 def environment():
@@ -106,13 +104,7 @@ def test_shell_example(example, pages):
         assert missing is None, f"the page shows {missing!r}, which the command did not print\n{shown}"
 
 
-def python_marks(example):
-    if NEW_PATHS.search(example.text):
-        return [pytest.mark.xfail(strict=False, reason="paths land with the package move")]
-    return []
-
-
-@pytest.mark.parametrize("example", [pytest.param(e, id=e.id, marks=python_marks(e)) for e in PYTHON])
+@pytest.mark.parametrize("example", [pytest.param(e, id=e.id) for e in PYTHON])
 def test_python_example(example, tmp_path):
     proc = subprocess.run([sys.executable, "-c", example.text], cwd=tmp_path, env=environment(),
                           capture_output=True, text=True, timeout=300)
