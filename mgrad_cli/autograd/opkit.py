@@ -9,7 +9,7 @@ The formulas are torch's, so both engines make torch's choice at every edge:
     sigmoid(x) = 1 / (1 + exp(-x))    where e^-x overflows to inf the result is 0
     sign(x)    = 1, -1 or 0           torch's sgn: 0 at 0 and at nan
 
-tests/test_edges.py holds both engines to torch on one grid of edge values.
+tests/autograd/test_edges.py holds both engines to torch on one grid of edge values.
 """
 
 

@@ -16,7 +16,7 @@ a local derivative of 0, an inf or nan gradient gives nan; where torch selects 0
 where its output is <= 0, pow's base where the exponent is 0) the result is 0 whatever
 the gradient; where torch divides (div, log) the rule divides too, so that 1e-309 does
 not overflow through its reciprocal. The tensor engine's table (tensor.TENSOR_OPS)
-follows the same formulas, and tests/test_edges.py holds both to torch on one grid.
+follows the same formulas, and tests/autograd/test_edges.py holds both to torch on one grid.
 """
 
 import math

@@ -16,7 +16,7 @@ Numbers follow IEEE float64 as PyTorch does and never raise or warn (numpy's war
 are silenced). The gradient rules are torch's formulas, with the same operations as
 the scalar engine's, so both engines make torch's choice at every edge: where torch
 selects 0 (relu, pow's base) an inf or nan gradient gives 0, where it multiplies by a
-local derivative of 0 it gives nan (tests/test_edges.py runs both on one grid).
+local derivative of 0 it gives nan (tests/autograd/test_edges.py runs both on one grid).
 """
 
 import numpy as np

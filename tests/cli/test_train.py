@@ -14,11 +14,11 @@ from mgrad_cli.training import metrics, trainer as training
 from mgrad_cli.backends import make_backend
 from mgrad_cli.training.checkpoint import load_checkpoint
 
-from conftest import need_module, write
+from conftest import REPO, need_module, write
 from models import ctrl_c_at_step
 
-CONFIGS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
-FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+CONFIGS = str(REPO / "configs")
+FIXTURES = str(REPO / "tests" / "fixtures")
 # an epoch record's keys for classification, in order (the log's lines, the checkpoint's metrics)
 RECORD = ["epoch", "loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr", "seconds"]
 

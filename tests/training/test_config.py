@@ -11,6 +11,8 @@ from mgrad_cli.nn.optim import Adam, Momentum, SGD, learning_rate
 
 import numpy as np
 
+from conftest import REPO
+
 
 def test_an_empty_config_is_every_default():
     cfg = validate_config({}, "x")
@@ -93,7 +95,7 @@ def test_optimizers_match_their_formulas_and_resume():
 
 
 def test_shipped_configs_are_valid():
-    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
+    root = str(REPO / "configs")
     names = sorted(f for f in os.listdir(root) if f.endswith(".yaml"))
     assert {"tiny.yaml", "moons.yaml", "iris.yaml", "xor.yaml", "circles.yaml", "spiral.yaml"} <= set(names)
     for name in names:
