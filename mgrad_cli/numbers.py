@@ -4,6 +4,7 @@ same wherever it appears; a width or a number of digits is a parameter, not a co
 """
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def format_number(x):
@@ -16,6 +17,31 @@ def format_number(x):
     if x != 0 and not 1e-4 <= abs(x) < 1e9:
         return f"{x:.4e}"
     return f"{x:.4f}"
+
+
+def round_significant(x, digits=4):
+    """|x| rounded to `digits` significant digits, halves away from zero, on the exact
+    value of the float (as JavaScript's toExponential does, so the HTML page rounds
+    alike): -> (negative, Decimal). inf and nan are not rounded: (negative, x)."""
+    if not math.isfinite(x):
+        return (x < 0, x)
+    exact = Decimal(abs(x))  # a float's exact binary value, every digit of it
+    if exact == 0:
+        return (False, exact)
+    step = Decimal(1).scaleb(exact.adjusted() - digits + 1)
+    return (x < 0, exact.quantize(step, rounding=ROUND_HALF_UP))
+
+
+def significant(x, digits=4):
+    """x to `digits` significant digits, as a person writes it: 2, -3, 0.7071, 6.881,
+    1.235e+06; 0 for zero (either sign); inf, -inf, nan."""
+    negative, rounded = round_significant(x, digits)
+    if not math.isfinite(x):
+        return format_number(x)
+    if rounded == 0:
+        return "0"
+    text = f"{float(rounded):.{digits}g}"  # the nearest float to a 4-digit decimal prints as it
+    return "-" + text if negative else text
 
 
 def number(x, width=12, digits=6):

@@ -9,12 +9,13 @@ from . import threads  # noqa: F401  (sets one BLAS thread by default: before nu
 import click
 
 from .. import __version__
-from .commands import backprop, configs, datasets, eval, export, gradcheck, graph, plot, predict, train  # noqa: A004
+from .commands import (backprop, configs, datasets, eval, exercises, export, gradcheck, graph, plot,  # noqa: A004
+                       predict, train)
 from .console import CONTEXT_SETTINGS
 
 COMMANDS = (train.train_command, graph.graph_command, backprop.backprop_command, gradcheck.gradcheck_command,
             predict.predict_command, eval.eval_command, plot.plot_command, export.export_command,
-            configs.configs_command, datasets.datasets_command)
+            configs.configs_command, datasets.datasets_command, exercises.exercises_command)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -28,6 +29,7 @@ def cli():
       mgrad train configs/moons.yaml
       mgrad graph "e = a*b; d = e + c; L = d * f" a=2 b=-3 c=10 f=-2
       mgrad backprop "b = a + a" a=3
+      mgrad exercises
       mgrad gradcheck "tanh(x*w + b)" x=2 w=-3 b=6.88
     """
 

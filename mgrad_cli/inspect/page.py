@@ -12,6 +12,10 @@ The arrow keys or the buttons step through
 
 highlighting the node at work and, going backward, the input it passes its gradient
 to. A tensor graph's backward pass shows each node's gradient as it is completed.
+
+A scalar graph's page has a "practice" toggle too: the gradients hidden, a box on each
+node that `mgrad backprop --quiz` asks about, and each answer marked right or wrong by
+the quiz's own rule (quiz.py: its constants and answer pattern travel in the page's data).
 """
 
 import html
@@ -20,9 +24,9 @@ from importlib import resources
 
 import numpy as np
 
-from . import explain
+from . import explain, quiz
 from .view import OP
-from ..numbers import format_number, shape_text, summarize
+from ..numbers import format_number, json_number, shape_text, significant, summarize
 
 
 def page(view, svg, show_grad=True):
@@ -34,12 +38,27 @@ def page(view, svg, show_grad=True):
         "gradStart": format_number(0.0) if _scalar(view) else "…",
         "steps": steps(view, show_grad),
         "columns": explain.STEP_COLUMNS,
+        "practice": practice(view) if show_grad and _scalar(view) else None,
     }
     # inside <script> no "</script>" may appear, nor "<!--": no "<" at all in the JSON
     payload = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
     svg = svg[svg.index("<svg"):]  # without the XML prolog and doctype
-    return _TEMPLATE.format(title=html.escape(title), svg=svg, data=payload,
+    toggle = _PRACTICE_TOGGLE if data["practice"] else ""
+    return _TEMPLATE.format(title=html.escape(title), svg=svg, data=payload, practice=toggle,
                             style=_asset("page.css"), script=_asset("page.js"))
+
+
+def practice(view):
+    """The practice mode's data: the grading rule (quiz.page_rules: the page grades as
+    `mgrad backprop --quiz` does) and, for each node the quiz asks about, its gradient
+    (inf and nan as strings), as shown, each use's share, and its chain-rule rows."""
+    nodes = {}
+    for q in quiz.gradient_questions(view):
+        nodes[q.node.id] = {"name": q.node.name, "grad": json_number(q.expected), "shown": significant(q.expected),
+                            "shares": [json_number(x) for x in q.shares],
+                            "rows": [explain.step_cells(view, s) for s in q.steps]}
+    return {"rules": quiz.page_rules(), "root": view.root.name, "rootId": view.root.id,
+            "rootGrad": format_number(1.0), "nodes": nodes}
 
 
 def steps(view, show_grad=True):
@@ -107,6 +126,9 @@ def _asset(name):
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
+_PRACTICE_TOGGLE = ('<label title="hide the gradients and find them yourself"><input type="checkbox" '
+                    'id="practice"> practice</label>\n')
+
 _TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -126,7 +148,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <button id="next" title="next step (→)">next ▶</button>
 <button id="last" title="last step (End)">last »</button>
 <label><input type="checkbox" id="fit" checked> fit to window</label>
-</nav>
+{practice}</nav>
 </header>
 <section id="panel">
 <h2 id="phase"></h2>

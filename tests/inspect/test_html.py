@@ -160,3 +160,89 @@ def test_without_gradients_the_page_steps_forward_only(run, dot, browser, tmp_pa
     page.press("ARROW_RIGHT", 3)
     assert page.text("text") == "y = x * x = 3.0000 * 3.0000 = 9.0000"
     assert page.record("n1")[0] == ["y", "data 9.0000"]
+
+
+def practice(page):
+    """Turn the practice mode on: -> {node name: its answer box}."""
+    page.click("practice")
+    boxes = page.browser.find_elements(page.by.CSS_SELECTOR, "#graph input.answer")
+    return {box.get_attribute("aria-label").rsplit(" ", 1)[-1]: box for box in boxes}
+
+
+def answer(box, text):
+    from selenium.webdriver.common.keys import Keys
+
+    box.send_keys(text, Keys.ENTER)
+    return box.get_attribute("class")
+
+
+def test_practice_hides_the_gradients_and_marks_each_answer(run, dot, browser, tmp_path):
+    page = Page(browser, draw(run, tmp_path, *LECTURE))
+    boxes = practice(page)
+    assert sorted(boxes) == ["a", "b", "c", "d", "e", "f"]  # as `backprop --quiz` asks: not L, whose grad is 1
+    assert page.text("phase") == "Practice: right 0 of 6"
+    assert page.record("n6")[0] == ["L", "data -8.0000", "grad 1.0000"]
+    assert page.record("n2")[0] == ["a", "data 2.0000", ""]  # its gradient hidden, under the box
+    assert not [t for n in range(7) for t in page.record(f"n{n}")[0] if t.startswith("grad") and t != "grad 1.0000"]
+    page.press("ARROW_RIGHT")
+    assert page.text("counter") == "practice"  # the arrows do not step while practising
+    assert answer(boxes["d"], "-2") == "answer right"
+    assert page.text("phase") == "Practice: right 1 of 6"
+    assert page.text("text") == "right: ∂L/∂d = -2"
+    assert page.text("row").splitlines()[1] == "L = d * f d ∂L/∂d = f = -2.0000 1.0000 -2.0000 -2.0000"
+    assert answer(boxes["a"], "-6") == "answer wrong"
+    assert page.text("text") == "wrong: -6 is not ∂L/∂a; try again, or type ? to see it"
+    assert page.text("row") == ""  # a wrong answer keeps the step hidden: try again
+    boxes["a"].clear()
+    assert answer(boxes["a"], "6.0000001") == "answer right"
+    assert answer(boxes["b"], "minus four") == "answer invalid"
+    boxes["b"].clear()
+    assert answer(boxes["b"], "?") == "answer revealed"
+    assert boxes["b"].get_attribute("value") == "-4"
+    assert page.text("phase") == "Practice: right 2 of 6"
+    page.browser.save_screenshot(str(tmp_path / "practice.png"))
+    page.click("practice")  # and back to stepping, the gradients shown again
+    assert page.text("counter") == "step 0 of 11"
+    page.press("END")
+    assert page.record("n2")[0] == ["a", "data 2.0000", "grad 6.0000"]
+    assert (tmp_path / "practice.png").stat().st_size > 10_000
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_practice_on_a_node_used_twice_teaches_plus_equals(run, dot, browser, tmp_path):
+    page = Page(browser, draw(run, tmp_path, "b = 2*a + a", "a=3"))
+    boxes = practice(page)
+    assert sorted(boxes) == ["a", "t2"]  # the literal 2 is not asked
+    assert page.record("n1")[0] == ["2", "data 2.0000", "grad –"]
+    assert answer(boxes["a"], "2") == "answer wrong"
+    assert page.text("text") == ("wrong: 2 is not ∂b/∂a; try again, or type ? to see it. a is used 2 times: 2 is "
+                                 "one use's share, and a.grad adds up all of them (grad +=)")
+    boxes["a"].clear()
+    assert answer(boxes["a"], "3") == "answer right"
+    assert len(page.text("row").splitlines()) == 3  # its two chain-rule rows
+
+
+def test_the_page_grades_as_the_quiz_does(run, dot, browser, tmp_path):
+    from test_quiz import GRADING_CASES
+
+    from mgrad_cli.inspect import quiz
+
+    Page(browser, draw(run, tmp_path, "y = x*x", "x=3"))
+    cases = [[text, repr(true)] for text, true, _ in GRADING_CASES]
+    cases += [[text, "1"] for text in ("", "abc", "1/2", "1,5", "0x10", "1_000", "٣", "--1", "infinite", " 1 ")]
+    marks = browser.execute_script("""
+        return arguments[0].map(([text, truth]) => {
+          const given = mgradPractice.parse(text), expected = Number(truth.replace("inf", "Infinity"));
+          return given === null ? null : mgradPractice.grade(given, expected);
+        });""", cases)
+    expected = []
+    for text, truth in cases:
+        given = quiz.parse_answer(text)
+        expected.append(None if given is None else quiz.grade(given, float(truth)))
+    assert marks == expected
+    assert marks[:len(GRADING_CASES)] == [right for _, _, right in GRADING_CASES]
+
+
+def test_no_practice_without_gradients(run, dot, tmp_path):
+    assert 'id="practice"' not in draw(run, tmp_path, "y = x*x", "x=3", "--no-grad").read_text()
+    assert 'id="practice"' in draw(run, tmp_path, "y = x*x", "x=3").read_text()

@@ -86,9 +86,10 @@ def graph_command(expression, bindings, output, no_grad, rankdir, no_table, as_j
     print_drawing_notes(drawing, output)
 
 
-def node_table(view, show_grad=True):
+def node_table(view, show_grad=True, data_text=format_number, grad_cell=None):
     """Every node in topological order: its name, how it is computed, data and grad;
-    a nan (the math's, never the display's) in bold red."""
+    a nan (the math's, never the display's) in bold red. data_text(x) writes the data;
+    grad_cell(node), when given, writes the grad column (a quiz hides the gradients)."""
     table = Table()
     table.add_column("node")
     table.add_column("computed as")
@@ -96,16 +97,29 @@ def node_table(view, show_grad=True):
     if show_grad:
         table.add_column("grad", justify="right")
     for node in view:
-        cells = [node.name, view.formula(node), number_cell(node.data)]
+        cells = [Text(node.name), Text(view.formula(node)), number_cell(node.data, data_text)]
         if show_grad:
-            cells.append(number_cell(node.grad))
+            cells.append(Text(grad_cell(node)) if grad_cell else number_cell(node.grad))
         table.add_row(*cells)
     return table
 
 
-def number_cell(x):
-    """A number as the drawings write it; nan stands out."""
-    text = format_number(x) if not hasattr(x, "shape") else summarize(x)
+def step_table(view, steps):
+    """Chain-rule steps (explain.Step), one row each under explain.STEP_COLUMNS: the
+    node, the input, the local derivative, upstream, their product, the input's grad."""
+    table = Table()
+    for column in _explain.STEP_COLUMNS:
+        numeric = column in ("upstream", "product")
+        table.add_column(column, justify="right" if numeric or column == "input grad" else "left",
+                         no_wrap=numeric or column == "input")
+    for s in steps:
+        table.add_row(*(Text(cell) for cell in _explain.step_cells(view, s)))
+    return table
+
+
+def number_cell(x, text_of=format_number):
+    """A number as the drawings write it (or as text_of writes it); nan stands out."""
+    text = text_of(x) if not hasattr(x, "shape") else summarize(x)
     return Text(text, style="bold red") if has_nan(x) else Text(text)
 
 
