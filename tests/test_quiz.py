@@ -101,8 +101,8 @@ def test_on_a_terminal_a_line_that_is_not_a_number_is_asked_again(run, monkeypat
     monkeypatch.setattr(quiz_cli, "on_terminal", lambda: True)
     result = run("backprop", "y = x*x", "x=3", "--quiz", input=answers("six", "", "6"))
     assert result.exit_code == 0
-    asked_again = "Not a number: type one (such as -1.5, 0.25, inf or nan), or ? to see it. "
-    assert (asked_again * 2) + "right: ∂y/∂x = 6" in result.stdout
+    asked_again = "Not a number: type one (such as -1.5, 0.25, inf or nan), or ? to see it.\n∂y/∂x = "
+    assert "∂y/∂x = " + (asked_again * 2) + "right: ∂y/∂x = 6" in result.stdout
     assert "∂y/∂x = six" not in result.stdout  # a terminal shows what was typed: no echo
 
 

@@ -41,7 +41,7 @@ def run_quiz(view, local, console):
     results = []
     for k, question in enumerate(questions):
         _ask(console, view, questions, k)
-        text = _answer(console)
+        text = _answer(console, _asked(view, question))
         if text is None:
             left = len(questions) - k
             _wrapped(console, f"End of input: {plural(left, 'question')} left, counted as missed.")
@@ -88,8 +88,6 @@ def _ask(console, view, questions, k):
         _wrapped(console, f"used in: {_uses(view, question)}", "  ")
         found = ", ".join(f"{name}.grad = {g}" for name, g in _quiz.found(view, questions, k))
         _wrapped(console, f"found so far: {found}", "  ")
-    console.print(f"{_asked(view, question)} = ", end="", markup=False)
-    console.file.flush()
 
 
 def _wrapped(console, text, indent=""):
@@ -114,18 +112,20 @@ def _uses(view, question):
     return ", ".join(view.statement(view.nodes[p]) + ("" if n == 1 else f" ({n} times)") for p, n in counts.items())
 
 
-def _answer(console):
-    """The next answer: on a terminal, asked again until it is a number or ?; None at the end."""
+def _answer(console, asked):
+    """The answer to `asked` ('∂L/∂e'): on a terminal, asked again until it is a number
+    or ?; None at the end of the input."""
     while True:
+        console.print(f"{asked} = ", end="", markup=False)
+        console.file.flush()
         text = read_line()
         if not on_terminal():
             console.print(shown(text) if text is not None else "", markup=False)  # the transcript
             return text
         if text is None or text.strip() == _quiz.REVEAL or _quiz.parse_answer(text) is not None:
             return text
-        console.print(f"Not a number: type one (such as -1.5, 0.25, inf or nan), or {_quiz.REVEAL} to see it. ",
-                      end="", markup=False)
-        console.file.flush()
+        console.print(f"Not a number: type one (such as -1.5, 0.25, inf or nan), or {_quiz.REVEAL} to see it.",
+                      markup=False)
 
 
 def shown(text):
@@ -137,8 +137,9 @@ def shown(text):
 def _feedback(console, view, result):
     question = result.question
     word, style = _FEEDBACK[result.status]
-    line = Text(f"{word}: ", style=style)
-    line.append(f"{_asked(view, question)} = {significant(question.expected)}")
+    line = Text()
+    line.append(word, style=style)
+    line.append(f": {_asked(view, question)} = {significant(question.expected)}")
     if result.status == _quiz.WRONG:
         line.append(f", not {shown(result.given)}")
     console.print(line)
