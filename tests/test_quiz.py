@@ -22,6 +22,7 @@ GRADING_CASES = [
     ("0.70711", 0.7071067811865476, True), ("1.235", 1.2345678, True), ("1.234", 1.2345678, False),
     ("1.063", 1.0625, True), ("1.062", 1.0625, False),  # a tie rounds away from zero, in both
     ("-1.063", -1.0625, True), ("10.13", 10.125, True), ("10.12", 10.125, False),
+    ("2", -2.0, False), ("-0.7071", 0.7071067811865476, False),  # the sign counts
     ("0", 0.0, True), ("-0", 0.0, True), ("1e-10", 0.0, True), ("1e-8", 0.0, False), ("0", 1e-10, True),
     ("1.235e6", 1234567.0, True), ("1235000", 1234567.0, True), ("1.24e6", 1234567.0, False),
     ("+.5", 0.5, True), ("5e-1", 0.5, True), ("0.5000", 0.49999999999, True),
@@ -73,7 +74,7 @@ def test_all_right_exits_0(run):
                          "│ a    │ input       │    2 │    ? │", "│ b    │ input       │   -3 │    ? │",
                          "│ e    │ a * b       │   -6 │    ? │", "│ d    │ e + c       │    4 │    ? │",
                          "│ L    │ d * f       │   -8 │    1 │"]
-    assert out[13:18] == ["", "Question 1 of 6: d = e + c (data 4)", "  used in: L = d * f",
+    assert out[13:18] == ["", "Question 1 of 6: d = e + c (data 4)", "  used in: L = d * f (L.grad = 1)",
                           "  found so far: L.grad = 1", "∂L/∂d = -2"]
     assert "│ L = d * f │ d     │ ∂L/∂d = f = -2.0000 │   1.0000 │ -2.0000 │    -2.0000 │" in out
     assert "  found so far: L.grad = 1, d.grad = -2, e.grad = -2, b.grad = -4, a.grad = 6, c.grad = -2" in out
@@ -117,7 +118,7 @@ def test_a_node_used_twice_answered_with_one_share_learns_about_plus_equals(run)
     result = run("backprop", "b = a + a", "a=3", "--quiz", input=answers(1), env={"COLUMNS": "80"})
     assert result.exit_code == 1
     out = lines(result)
-    assert "  used in: b = a + a (2 times)" in out
+    assert "  used in: b = a + a (2 times, b.grad = 1)" in out
     assert out[-6:] == [
         "│           │       │                  │          │         │         = 2.0000 │",
         "└───────────┴───────┴──────────────────┴──────────┴─────────┴──────────────────┘",
@@ -139,19 +140,27 @@ def test_json_has_the_results_on_stdout_and_the_questions_on_stderr(run):
     doc = json.loads(result.stdout)
     assert doc == {"expression": "b = a + a", "inputs": {"a": 3.0}, "exercise": 3, "quiz": "gradients",
                    "output": {"name": "b", "data": 6.0}, "score": 1, "total": 1, "missed": [],
-                   "results": [{"node": "a", "question": "a", "expected": 2.0, "given": "2", "right": True,
+                   "results": [{"node": "a", "question": "∂b/∂a", "expected": 2.0, "given": "2", "right": True,
                                 "status": "right"}]}
     assert "Question 1 of 1: a, an input (data 3)" in result.stderr
     assert result.stderr.splitlines()[-1] == "score: 1/1"
     result = run("backprop", "y = 1/x", "x=0", "--quiz", "--json", input=answers("-inf"))
     assert result.exit_code == 0
     assert json.loads(result.stdout)["results"] == [
-        {"node": "x", "question": "x", "expected": "-inf", "given": "-inf", "right": True, "status": "right"}]
+        {"node": "x", "question": "∂y/∂x", "expected": "-inf", "given": "-inf", "right": True, "status": "right"}]
     result = run("backprop", *LECTURE, "--quiz", "--json", input=answers("?", "3", "oops"))
     results = json.loads(result.stdout)["results"]
     assert [(r["given"], r["status"], r["right"]) for r in results] == [
         ("?", "revealed", False), ("3", "wrong", False), ("oops", "not a number", False),
         (None, "unanswered", False), (None, "unanswered", False), (None, "unanswered", False)]
+
+
+def test_a_big_graph_lists_the_latest_gradients_found(run):
+    out = lines(run("backprop", "--exercise", "6", "--quiz", input=answers(*["?"] * 13)))
+    found = [line for line in out if line.startswith("  found so far: ")]
+    assert len(found) == 13 and found[11].startswith("  found so far: o.grad = 1, t15.grad = ")
+    assert found[12].startswith("  found so far: …, t15.grad = ")  # 12 shown, and what each needs is in `used in`
+    assert "  used in: t8 = x1 * w1 (t8.grad = 0.5)" in out
 
 
 def test_quiz_local_asks_for_each_edge(run):
@@ -220,6 +229,7 @@ def test_bad_use_is_one_line_and_exit_2(run):
         (["b = a + a", "--exercise", "3"], "Error: --exercise N brings its own expression and values: "
                                            "give no EXPRESSION"),
         (["--quiz"], "Error: give an EXPRESSION (and NAME=VALUE for its inputs), or --exercise N"),
+        (["y = 2*3", "--quiz"], "Error: nothing to ask: y is computed from numbers only, or is an input"),
         (["--exercise", "3", "--quiz", "--quiz-local"], "Error: --quiz asks for gradients, --quiz-local for "
                                                         "local derivatives: choose one"),
         (["--exercise", "3", "--quiz", "--step", "0.1"], "Error: --step shows the answers: it cannot go with a quiz"),

@@ -68,6 +68,7 @@ class Question:
     input: object  # view.Node, or None for a gradient
     expected: float
     steps: tuple
+    output: str  # the output's name: what the gradients are of
     uses: int = 1  # how many uses of the input this is one of (a * a: 2)
     use: int = 1
 
@@ -77,8 +78,15 @@ class Question:
 
     @property
     def key(self):
-        """The name in results: 'e' for e's gradient, '∂e/∂a' for an edge."""
-        return self.node.name if not self.local else partial(self.node, self.input) + self.use_note
+        """The name in the list of those missed: 'e' for e's gradient, '∂e/∂a' for an edge."""
+        return self.node.name if not self.local else self.asked
+
+    @property
+    def asked(self):
+        """What is asked: '∂L/∂e' (e's gradient), '∂e/∂a' or '∂t/∂a (use 1 of 2)' (an edge)."""
+        if self.local:
+            return partial(self.node, self.input) + self.use_note
+        return f"∂{self.output}/∂{self.node.name}"
 
     @property
     def use_note(self):
@@ -98,7 +106,7 @@ def gradient_questions(view):
         if node.kind == CONSTANT:
             continue
         mine = tuple(s for s in steps if s.input.position == node.position)
-        questions.append(Question(node, None, float(node.grad), mine))
+        questions.append(Question(node, None, float(node.grad), mine, view.root.name))
     return questions
 
 
@@ -110,7 +118,7 @@ def local_questions(view):
             continue
         uses = s.node.inputs.count(s.input.position)
         use = s.node.inputs[:s.slot + 1].count(s.input.position) if uses > 1 else 1
-        questions.append(Question(s.node, s.input, float(s.local), (s,), uses, use))
+        questions.append(Question(s.node, s.input, float(s.local), (s,), view.root.name, uses, use))
     return questions
 
 

@@ -11,12 +11,14 @@ import textwrap
 
 from rich.text import Text
 
-from ...errors import shorten
+from ...errors import UserInputError, shorten
 from ...inspect import quiz as _quiz
 from ...inspect.view import CONSTANT, OP
 from ...numbers import plural, significant
 from ..console import json_out
 from .graph import node_table, step_table
+
+FOUND_SHOWN = 12  # gradients listed as found so far, at most
 
 _FEEDBACK = {_quiz.RIGHT: ("right", "green"), _quiz.WRONG: ("wrong", "red"),
              _quiz.NOT_A_NUMBER: ("not a number, counted as wrong", "red"),
@@ -37,11 +39,13 @@ def read_line():
 def run_quiz(view, local, console):
     """Ask every question on `console`; -> [quiz.Result]."""
     questions = _quiz.local_questions(view) if local else _quiz.gradient_questions(view)
+    if not questions:
+        raise UserInputError(f"nothing to ask: {view.root.name} is computed from numbers only, or is an input")
     _introduce(console, view, local, len(questions))
     results = []
     for k, question in enumerate(questions):
         _ask(console, view, questions, k)
-        text = _answer(console, _asked(view, question))
+        text = _answer(console, question.asked)
         if text is None:
             left = len(questions) - k
             _wrapped(console, f"End of input: {plural(left, 'question')} left, counted as missed.")
@@ -79,15 +83,16 @@ def _ask(console, view, questions, k):
     console.print()
     if question.local:
         values = [f"{view.nodes[i].name} = {significant(view.nodes[i].data)}" for i in dict.fromkeys(node.inputs)]
-        console.print(f"Edge {k + 1} of {len(questions)}: {view.statement(node)}, where {', '.join(values)} "
-                      f"and {node.name} = {significant(node.data)}", markup=False)
+        _wrapped(console, f"Edge {k + 1} of {len(questions)}: {view.statement(node)}, where {', '.join(values)} "
+                          f"and {node.name} = {significant(node.data)}")
     else:
         made = view.statement(node) if node.kind == OP else f"{node.name}, an input"
-        console.print(f"Question {k + 1} of {len(questions)}: {made} (data {significant(node.data)})",
-                      markup=False)
+        _wrapped(console, f"Question {k + 1} of {len(questions)}: {made} (data {significant(node.data)})")
         _wrapped(console, f"used in: {_uses(view, question)}", "  ")
-        found = ", ".join(f"{name}.grad = {g}" for name, g in _quiz.found(view, questions, k))
-        _wrapped(console, f"found so far: {found}", "  ")
+        found = [f"{name}.grad = {g}" for name, g in _quiz.found(view, questions, k)]
+        if len(found) > FOUND_SHOWN:  # a big graph: the latest (the ones needed are in `used in`)
+            found = ["…"] + found[-FOUND_SHOWN:]
+        _wrapped(console, f"found so far: {', '.join(found)}", "  ")
 
 
 def _wrapped(console, text, indent=""):
@@ -97,19 +102,18 @@ def _wrapped(console, text, indent=""):
                   markup=False, soft_wrap=True)
 
 
-def _asked(view, question):
-    """What is asked: '∂L/∂e', '∂t/∂a (use 1 of 2)'."""
-    if question.local:
-        return question.key
-    return f"∂{view.root.name}/∂{question.node.name}"
-
-
 def _uses(view, question):
-    """'d = e + c', 'b = a + a (twice)', 'd = a * b, e = a + b': where the gradient comes from."""
+    """Where the gradient comes from, with those nodes' gradients: 'L = d * f (L.grad = 1)',
+    'b = a + a (2 times, b.grad = 1)', 'd = a * b (d.grad = -6), e = a + b (e.grad = 1)'."""
     counts = {}
     for s in question.steps:
         counts[s.node.position] = counts.get(s.node.position, 0) + 1
-    return ", ".join(view.statement(view.nodes[p]) + ("" if n == 1 else f" ({n} times)") for p, n in counts.items())
+    uses = []
+    for position, n in counts.items():
+        user = view.nodes[position]
+        times = "" if n == 1 else f"{n} times, "
+        uses.append(f"{view.statement(user)} ({times}{user.name}.grad = {significant(user.grad)})")
+    return ", ".join(uses)
 
 
 def _answer(console, asked):
@@ -139,7 +143,7 @@ def _feedback(console, view, result):
     word, style = _FEEDBACK[result.status]
     line = Text()
     line.append(word, style=style)
-    line.append(f": {_asked(view, question)} = {significant(question.expected)}")
+    line.append(f": {question.asked} = {significant(question.expected)}")
     if result.status == _quiz.WRONG:
         line.append(f", not {shown(result.given)}")
     console.print(line)
@@ -162,7 +166,7 @@ def results_json(results):
         doc = {"node": q.node.name}
         if q.local:
             doc["input"] = q.input.name
-        doc.update(question=q.key, expected=q.expected, given=r.given, right=r.right, status=r.status)
+        doc.update(question=q.asked, expected=q.expected, given=r.given, right=r.right, status=r.status)
         out.append(doc)
     return out
 
