@@ -32,7 +32,8 @@ def step_option(f):
 @click.option("-o", "--output", "output", default="graph.svg", show_default=True,
               type=click.Path(dir_okay=False),
               help="Where to draw: .svg, .png, .pdf, .html (these need Graphviz's dot program) or .dot. "
-                   ".html is a page to step through the forward and backward passes.")
+                   ".html is a page to step through the forward and backward passes; its practice toggle "
+                   "hides the gradients for you to find and grades them as `mgrad backprop --quiz` does.")
 @click.option("--no-grad", is_flag=True, help="Do not run backward; draw data only.")
 @click.option("--rankdir", type=click.Choice(["LR", "TB"], case_sensitive=False), default="LR",
               show_default=True, metavar="LR|TB", help="Left to right, or top to bottom.")
