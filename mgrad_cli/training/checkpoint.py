@@ -16,7 +16,9 @@
       "history":   [the same record without seconds, ...] one per epoch so far,
       "early_stopping": null, or {"best_epoch", "best_loss", "best_weights", "bad_epochs",
                    "stopped"}: the early stopping state, so a resumed run stops as an
-                   uninterrupted one would
+                   uninterrupted one would,
+      "overrides": ["--set optimizer.lr=1e-3", "--epochs 5", ...]: the settings the command
+                   line changed, as typed, in the order applied (the config holds their result)
     }
 
 data.target_mean and data.target_std standardize a regression target (null otherwise):
@@ -46,6 +48,8 @@ Defaults for fields that older files may lack:
   such curves).
 - version 4 added config "device" and "dtype" (where the engine computed): version 3 files
   get "auto", which is where they ran (the CPU, in float64).
+- version 5 added "overrides": version 4 files get [] (none recorded; their config says
+  what they trained with all the same).
 
 save_checkpoint writes through files.write_atomic: a reader sees the old file or the new
 one, never half, even if the writer is killed.
@@ -64,9 +68,11 @@ from ..errors import CheckpointError, ConfigError, shorten
 from ..files import display_path, open_user_file, read_bounded, write_atomic
 
 FORMAT = "mgrad-checkpoint"
-VERSION = 4
+VERSION = 5
 KEYS = ("format", "version", "config", "sizes", "weights", "optimizer", "epoch", "rng", "data", "metrics",
-        "early_stopping")
+        "early_stopping", "overrides")
+MAX_OVERRIDES = 1_000  # settings named in "overrides" (each as typed, up to OVERRIDE_CHARS)
+OVERRIDE_CHARS = 10_000
 STOPPER_KEYS = ("best_epoch", "best_loss", "best_weights", "bad_epochs", "stopped")
 
 def _from_version_1(ckpt, bad):
@@ -92,22 +98,28 @@ def _from_version_3(ckpt, bad):
     return ckpt
 
 
+def _from_version_4(ckpt, bad):
+    """Version 4 did not record the command line's overrides."""
+    ckpt.setdefault("overrides", [])
+    return ckpt
+
+
 # version v -> a function (ckpt of version v, bad) -> ckpt of version v + 1; `bad(message)`
 # makes the CheckpointError naming the file
-UPGRADES = {1: _from_version_1, 2: _from_version_2, 3: _from_version_3}
+UPGRADES = {1: _from_version_1, 2: _from_version_2, 3: _from_version_3, 4: _from_version_4}
 # (section or None for the top level, field) -> the default for a file that lacks it
 DEFAULTS = {(None, "history"): [], ("data", "target"): None}
 
 
 def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data, metrics, history=(),
-                    early_stopping=None):
+                    early_stopping=None, overrides=()):
     """Write a checkpoint of the current VERSION atomically (files.write_atomic)."""
     ckpt = {
         "format": FORMAT, "version": VERSION, "config": config, "sizes": list(sizes),
         "weights": [float(w) for w in weights], "optimizer": optimizer, "epoch": epoch,
         "rng": rng, "data": data, "metrics": metrics,
         "history": [{k: v for k, v in r.items() if k != "seconds"} for r in history],
-        "early_stopping": early_stopping,
+        "early_stopping": early_stopping, "overrides": list(overrides),
     }
     if len(ckpt["weights"]) != n_parameters(ckpt["sizes"]):
         raise ValueError(f"{len(ckpt['weights'])} weights for sizes {sizes}")
@@ -280,6 +292,10 @@ def _check_state(ckpt, bad):
         raise bad("rng: expected the batch-order generator's state")
     if ckpt["metrics"] is not None and not isinstance(ckpt["metrics"], dict):
         raise bad("metrics: expected a mapping or null")
+    named = ckpt["overrides"]
+    if not isinstance(named, list) or len(named) > MAX_OVERRIDES or not all(
+            isinstance(o, str) and len(o) <= OVERRIDE_CHARS for o in named):
+        raise bad(f"overrides: expected a list of at most {MAX_OVERRIDES:,} settings as typed (strings)")
     stopper = ckpt["early_stopping"]
     if stopper is not None and not (
             isinstance(stopper, dict) and set(stopper) == set(STOPPER_KEYS)

@@ -17,7 +17,7 @@ import os
 from .. import backends, limits
 from ..data import datasets, shipped
 from ..nn import activations, losses, optim
-from . import strict_yaml
+from . import overrides as set_overrides, strict_yaml
 from ..errors import ConfigError, shorten
 from ..files import display_path, open_user_file, read_bounded
 from ..limits import MAX_LAYERS
@@ -71,9 +71,11 @@ SCHEDULES = {
 
 # --- loading --------------------------------------------------------------------------
 
-def load_config(path, overrides=None):
-    """Read a YAML config, apply overrides ({'epochs': 5, 'optimizer.lr': 0.1, ...}) and
+def load_config(path, overrides=None, sets=()):
+    """Read a YAML config, apply `sets` (--set: overrides.Override, in order), then
+    overrides ({'epochs': 5, 'optimizer.lr': 0.1, ...}: the command's own options) and
     return the resolved config. A CSV path is made absolute, relative to the config file.
+    A problem with a setting a --set gave names that --set (overrides.attribute).
 
     `path` is a file, or the name of a shipped config (`moons`: shipped.config_names())
     when no file has that name: a file of the same name wins."""
@@ -86,11 +88,17 @@ def load_config(path, overrides=None):
         raise ConfigError(f"{source}: expected a mapping of settings (key: value) at the top level, "
                           f"got {_kind(raw)}")
     raw = copy.deepcopy(raw)
+    set_overrides.apply(raw, sets)
     for key, value in (overrides or {}).items():
         _set_path(raw, key, value)
-    config = validate_config(raw, source)
+    try:
+        config = validate_config(raw, source)
+    except ConfigError as e:
+        raise set_overrides.attribute(e, sets, later=tuple(overrides or ())) from None
     csv_path = config["data"].get("csv")
     if csv_path is not None and not os.path.isabs(csv_path):
+        if any(o.key == "data.csv" or o.key == "data" and isinstance(o.value, dict) for o in sets):
+            base = os.getcwd()  # typed on the command line: relative to where it was typed
         config["data"]["csv"] = os.path.normpath(os.path.join(base, csv_path))
     if config["data"]["name"] in datasets.BUILTINS:  # its size is known now: refuse what cannot fit
         limits.check(limits.training_costs(config, *datasets.builtin_shape(config["data"])), source)
@@ -287,7 +295,9 @@ class _Validator:
         self.source = source
 
     def fail(self, path, message):
-        raise ConfigError(f"{self.source}: {path}: {message}" if path else f"{self.source}: {message}")
+        error = ConfigError(f"{self.source}: {path}: {message}" if path else f"{self.source}: {message}")
+        error.field, error.reason = path, message  # for overrides.attribute: which --set gave it
+        raise error
 
     def short_form(self, value, path):
         return {"name": value} if isinstance(value, str) else value

@@ -17,7 +17,13 @@ The caller bounds the text's length (limits.CONFIG_BYTES) before parsing it: the
 Python loader reads about 50 KB a second, and its messages are the same on every install
 (libyaml's, 20 times faster, word its errors otherwise). Errors are ConfigError("SOURCE:
 ...") in one line, naming the line and column where there is one.
+
+PyYAML follows YAML 1.1, where a number with an exponent needs a dot (1.0e-3): `1e-3`
+is a string there. load(..., exponents=True) reads it as a number, as YAML 1.2 does:
+what a value typed on the command line (--set optimizer.lr=1e-3) means.
 """
+
+import re
 
 import yaml
 
@@ -29,10 +35,20 @@ _INT = "tag:yaml.org,2002:int"
 _INT_DIGITS = 4300  # sys.get_int_max_str_digits()'s default
 
 
-def load(text, source):
-    """The Python value of one YAML document (None for an empty one)."""
+class _ExponentLoader(yaml.SafeLoader):
+    """The safe loader, with YAML 1.2's numbers with an exponent and no dot (1e-3, 2E5)."""
+
+
+_ExponentLoader.add_implicit_resolver(  # tried after the safe loader's own: only what they leave
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
+
+
+def load(text, source, exponents=False):
+    """The Python value of one YAML document (None for an empty one). exponents: read
+    1e-3 as a number (YAML 1.2), not as a string (YAML 1.1)."""
     try:
-        loader = yaml.SafeLoader(text)  # (checks the characters)
+        loader = (_ExponentLoader if exponents else yaml.SafeLoader)(text)  # (checks the characters)
         try:
             node = loader.get_single_node()
             if node is None:

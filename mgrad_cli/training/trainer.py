@@ -254,20 +254,21 @@ class Stop:
 class Run:
     """A whole run: the trainer's epochs up to config['epochs'], each record written to the
     log (a JsonLog, closed at the end) and passed to every on_epoch callback, a checkpoint
-    every save_every epochs and when the run stops, to save_path.
+    every save_every epochs and when the run stops, to save_path, naming `overrides` (the
+    settings the command line changed, as typed).
 
     Ctrl-C or divergence partway through an epoch leaves the trainer at the last whole
     epoch (Trainer.run restores it), so the checkpoint saved then resumes exactly."""
 
-    def __init__(self, trainer, save_path=None, save_every=None, log=None, on_epoch=()):
+    def __init__(self, trainer, save_path=None, save_every=None, log=None, on_epoch=(), overrides=()):
         self.trainer, self.save_path, self.save_every = trainer, save_path, save_every
-        self.log, self.on_epoch = log, list(on_epoch)
+        self.log, self.on_epoch, self.overrides = log, list(on_epoch), list(overrides)
 
     def save(self):
         """Write the checkpoint, when there is a path and an epoch to save. -> whether written."""
         if self.save_path is None or self.trainer.epoch == 0:
             return False
-        checkpoint.save_checkpoint(self.save_path, **self.trainer.checkpoint())
+        checkpoint.save_checkpoint(self.save_path, **self.trainer.checkpoint(), overrides=self.overrides)
         return True
 
     def start(self):

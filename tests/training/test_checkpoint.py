@@ -99,3 +99,19 @@ def test_a_version_3_file_loads_with_the_engine_on_the_cpu_in_float64(tmp_path, 
     loaded = checkpoint.load_checkpoint(write(tmp_path, old))
     assert loaded["version"] == checkpoint.VERSION
     assert (loaded["config"]["device"], loaded["config"]["dtype"]) == ("auto", "auto")
+
+
+def test_a_version_4_file_loads_with_no_overrides_named(tmp_path, saved):
+    old = json.loads(json.dumps(saved))
+    old["version"] = 4
+    del old["overrides"]
+    loaded = checkpoint.load_checkpoint(write(tmp_path, old))
+    assert (loaded["version"], loaded["overrides"]) == (checkpoint.VERSION, [])
+
+
+@pytest.mark.parametrize("overrides", [None, "--epochs 3", [3], ["x" * (checkpoint.OVERRIDE_CHARS + 1)]])
+def test_overrides_are_a_list_of_strings(tmp_path, saved, overrides):
+    with pytest.raises(CheckpointError) as e:
+        checkpoint.load_checkpoint(write(tmp_path, dict(saved, overrides=overrides)))
+    assert str(e.value) == (f"{tmp_path / 'm.json'}: overrides: expected a list of at most 1,000 settings as "
+                            f"typed (strings)")

@@ -16,6 +16,9 @@ from ... import backends
 @click.argument("bindings", nargs=-1, metavar="[NAME=VALUE]...")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="CONFIG",
               help="Check a config's model and loss (at its initial weights) instead of an expression.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="With --config: change a setting (a dotted KEY and a YAML VALUE, e.g. --set "
+                   "model.activation=tanh); repeatable, applied in order, before --engine.")
 @click.option("--samples", type=int, default=4, show_default=True,
               help="With --config: how many training samples make the batch (drawn with the config's seed; "
                    "a sample with a relu or abs input exactly at 0 is skipped).")
@@ -32,7 +35,7 @@ from ... import backends
                    f"against each other; all: every engine.")
 @translate_errors
 def gradcheck_command(expression, bindings, config_path, samples, max_params, eps, atol, rtol, as_json,
-                      engine=None):
+                      engine=None, sets=()):
     """Compare backward()'s gradients with finite differences.
 
     EXPRESSION and NAME=VALUE are as for `mgrad graph`. For each input: the analytic gradient, the central-difference estimate, their
@@ -47,6 +50,7 @@ def gradcheck_command(expression, bindings, config_path, samples, max_params, ep
       mgrad gradcheck "e = a*b; d = e + c; L = d * f" a=2 b=-3 c=10 f=-2 --json
       mgrad gradcheck "relu(x) * y" x=0 y=3
       mgrad gradcheck --config configs/moons.yaml --max-params 50
+      mgrad gradcheck --config moons --set model.activation=tanh
       mgrad gradcheck --config configs/digits.yaml --engine both --max-params 40
       mgrad gradcheck --config configs/iris.yaml --engine all
 
@@ -59,10 +63,12 @@ def gradcheck_command(expression, bindings, config_path, samples, max_params, ep
     """
     if engine is not None and config_path is None:
         raise click.UsageError("--engine needs --config (an expression is checked on the scalar engine)")
+    if sets and config_path is None:
+        raise click.UsageError("--set needs --config (it changes a setting of the config)")
     if config_path is not None:
         if expression is not None:
             raise click.UsageError("give an EXPRESSION or --config, not both")
-        return _gradcheck_config(config_path, samples, max_params, eps, atol, rtol, as_json, engine)
+        return _gradcheck_config(config_path, samples, max_params, eps, atol, rtol, as_json, engine, sets)
     if expression is None:
         raise click.UsageError("give an EXPRESSION (with NAME=VALUE inputs) or --config CONFIG")
     values = _expr.parse_bindings(bindings)
@@ -84,10 +90,11 @@ def gradcheck_command(expression, bindings, config_path, samples, max_params, ep
         raise SystemExit(1)
 
 
-def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json, engine=None):
+def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json, engine=None, sets=()):
     from ...training.config import load_config
+    from ...training.overrides import parse_sets
 
-    config = load_config(path)
+    config = load_config(path, sets=parse_sets(sets))
     if engine in backends.groups():
         return _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json, engine)
     engine = engine or config["engine"]

@@ -50,6 +50,10 @@ _run_options = _options(
                  help="scalar: a Value per number (the lecture's engine); tensor: numpy arrays, much faster; "
                       "torch: PyTorch (pip install torch), for more cores or a GPU. All give the same numbers "
                       "(overrides the config's engine)."),
+    click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                 help="Change a setting: a dotted KEY and a YAML VALUE, e.g. --set optimizer.lr=1e-3 --set "
+                      "model.layers=[32,32,1]. Repeatable; applied in order after the file, before --epochs, "
+                      "--lr, --seed and --engine."),
     click.option("--threads", type=click.IntRange(min=1), metavar="N",
                  help="Threads for numpy's BLAS and for PyTorch (default: one for numpy, every core for the "
                       "torch engine)."))
@@ -92,6 +96,7 @@ class Options:
     lr: float
     seed: int
     engine: str
+    sets: tuple  # --set KEY=VALUE, as typed, in order
     threads: int
     save_path: str
     log_path: str
@@ -108,6 +113,15 @@ class Options:
         """The config settings the options override: {dotted key: value}."""
         given = (("epochs", self.epochs), ("optimizer.lr", self.lr), ("seed", self.seed), ("engine", self.engine))
         return {k: v for k, v in given if v is not None}
+
+    def settings(self):
+        """What the command line changes: (the --set overrides in order, every change named
+        as typed for the checkpoint: ['--set optimizer.lr=1e-3', '--epochs 5'])."""
+        from ...training.overrides import named, parse_sets
+
+        sets = parse_sets(self.sets)
+        options = (("--epochs", self.epochs), ("--lr", self.lr), ("--seed", self.seed), ("--engine", self.engine))
+        return sets, named(sets, options)
 
 
 @click.command("train", context_settings=CONTEXT_SETTINGS)
@@ -130,6 +144,7 @@ def train_command(config_path, **options):
     Examples:
       mgrad train configs/moons.yaml
       mgrad train configs/iris.yaml --epochs 20 --lr 0.05 --save iris.json
+      mgrad train moons --set optimizer.lr=0.3 --set model.activation=tanh
       mgrad train configs/tiny.yaml --graph tiny.svg --log tiny.jsonl -q
       mgrad train configs/moons.yaml --save moons.json --save-every 10 --plot moons.png
       mgrad train configs/moons.yaml --resume moons.json --epochs 200
@@ -145,7 +160,8 @@ def train_command(config_path, **options):
 
     opts = Options(**options)
     _check_paths(opts)
-    trainer, source = _trainer(config_path, opts.overrides(), opts.resume_path)
+    sets, named = opts.settings()
+    trainer, source = _trainer(config_path, opts.overrides(), opts.resume_path, sets)
     use_threads(opts.threads, trainer.backend)
     save_path = opts.save_path
     if opts.resume_path is not None and save_path is None:  # saved back to the checkpoint it resumed
@@ -155,7 +171,7 @@ def train_command(config_path, **options):
     out, table = out_console(), Table(trainer)
     if not opts.quiet:
         table.print_intro(out, opts.resume_path)
-    run = training.Run(trainer, save_path, opts.save_every, _open_log(training, opts.log_path))
+    run = training.Run(trainer, save_path, opts.save_every, _open_log(training, opts.log_path), overrides=named)
     stop = _run(run, table, out, opts.every, opts.quiet)
     _end_early(stop, trainer, save_path)
     if opts.chart or (opts.chart is None and not opts.quiet and out.is_terminal):
@@ -207,7 +223,7 @@ def _check_paths(opts):
             check_writable(path)
 
 
-def _trainer(config_path, overrides, resume_path):
+def _trainer(config_path, overrides, resume_path, sets=()):
     """The Trainer for the config (resumed from the checkpoint, if any) -> (trainer, the config's name)."""
     from ... import limits
     from ...training import trainer as training
@@ -216,7 +232,7 @@ def _trainer(config_path, overrides, resume_path):
     from ...data.datasets import load_dataset
 
     source = display_path(config_path)
-    config = load_config(config_path, overrides)
+    config = load_config(config_path, overrides, sets)
     dataset = load_dataset(config["data"], config["seed"])
     training.check_fit(config, dataset, source)
     # a CSV's size is known now (a built-in's was checked with the config)
