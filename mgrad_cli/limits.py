@@ -45,8 +45,9 @@ _UNITS = {"": 1, "K": 2 ** 10, "M": 2 ** 20, "G": 2 ** 30, "T": 2 ** 40}
 # parameters and steps: its backend's memory())
 DATA_BYTES = 8 * 6           # per number of a built-in data set: float64, generation and split copies
 # per byte (character) of a file read: a CSV's rows as lists of strings (about 20 for
-# iris.csv, 11 for digits.csv), a checkpoint's JSON as Python lists and floats
-READ_COST = {"CSV file": 24, "checkpoint": 4}
+# iris.csv, 11 for digits.csv), a checkpoint's JSON as Python lists and floats, a log's
+# lines as dicts of floats (about 8 for a record of 200 bytes)
+READ_COST = {"CSV file": 24, "checkpoint": 4, "log": 8}
 
 
 def memory_budget(environ=os.environ):

@@ -44,15 +44,16 @@ def _value(v):
     return f"{v:.4g}"
 
 
-def panels(charts, width, height=HEIGHT):
+def panels(charts, width, height=HEIGHT, marks=MARKS):
     """Panels side by side, as lines of Text. `charts` is a list of (title, epochs, series,
     fmt): series a list of (split, values) with None for an epoch without a value, fmt
-    formats a y value. Each panel gets an equal share of `width`."""
+    formats a y value. Each panel gets an equal share of `width`. `marks`: each series'
+    (glyph, colour) by its name, glyph None for a line."""
     charts = [c for c in charts if any(_points(c[1], v)[0].size for _, v in c[2])]
     if not charts:
         return []
     each = (width - len(GAP) * (len(charts) - 1)) // len(charts)
-    drawn = [panel(*c, width=each, height=height) for c in charts]
+    drawn = [panel(*c, width=each, height=height, marks=marks) for c in charts]
     lines = []
     for row in zip(*drawn):
         line = Text()
@@ -63,7 +64,7 @@ def panels(charts, width, height=HEIGHT):
     return lines
 
 
-def panel(title, epochs, series, fmt, width, height=10):
+def panel(title, epochs, series, fmt, width, height=10, marks=MARKS):
     """One chart as `height + 3` lines of Text, each `width` cells wide."""
     series = [(split, split, *_points(epochs, values)) for split, values in series]
     series = [s for s in series if s[2].size]
@@ -78,8 +79,8 @@ def panel(title, epochs, series, fmt, width, height=10):
     grid = [[(" ", None)] * cols for _ in range(height)]
     for split, _, xs, ys in series:
         rows = _rows(xs, ys, e0, e1, cols, lo, hi, height)
-        (_draw_line if MARKS[split][0] is None else _draw_marks)(grid, rows, split)
-    lines = [_title(title, series, width)]
+        (_draw_line if marks[split][0] is None else _draw_marks)(grid, rows, marks[split])
+    lines = [_title(title, series, width, marks)]
     for r in range(height):
         text = Text(labels.get(r, "").rjust(margin - 1) + " " + ("┤" if r in labels else "│"))
         for ch, style in grid[r]:
@@ -105,8 +106,8 @@ def _rows(xs, ys, e0, e1, cols, lo, hi, height):
     return [int(r) if ok else None for r, ok in zip(rows, inside)]
 
 
-def _draw_line(grid, rows, split):
-    style, previous = MARKS[split][1], None
+def _draw_line(grid, rows, mark):
+    style, previous = mark[1], None
     for c, r in enumerate(rows):
         if r is None:
             previous = None
@@ -122,17 +123,17 @@ def _draw_line(grid, rows, split):
         previous = r
 
 
-def _draw_marks(grid, rows, split):
-    glyph, style = MARKS[split]
+def _draw_marks(grid, rows, mark):
+    glyph, style = mark
     for c, r in enumerate(rows):
         if r is not None:
             grid[r][c] = (glyph, style)
 
 
-def _title(title, series, width):
+def _title(title, series, width, marks):
     text = Text(title)
     for split, name, _, _ in series:
-        glyph, style = MARKS[split]
+        glyph, style = marks[split]
         text.append("  ")
         text.append("──" if glyph is None else glyph * 2, style=style)
         text.append(f" {name}")

@@ -56,3 +56,15 @@ def use_threads(n=None, backend=None, held_to_one=None):
     if set_threads is None:
         return None
     return set_threads(n if n is not None else (cores() if held_to_one else None))
+
+
+def lone_environment(environ=os.environ, held_to_one=None):
+    """The environment a `mgrad` started from the same shell would see: without the thread
+    variables this process set itself (default_to_one_thread), so that a child `mgrad`
+    chooses its threads exactly as a lone one does."""
+    held_to_one = HELD_TO_ONE if held_to_one is None else held_to_one
+    env = dict(environ)
+    if held_to_one:
+        for var in THREAD_VARIABLES:
+            env.pop(var, None)
+    return env

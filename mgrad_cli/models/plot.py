@@ -63,14 +63,20 @@ def plot_run(path, model, history, points=None):
         _boundary(fig.add_subplot(1, ncols, 2), model, *points)
         drawn.append("decision boundary")
     fig.suptitle(model.title)
-    metadata = {"Date": None} if fmt == "svg" else {"Software": None}  # the same bytes every run
+    save_figure(fig, path, fmt)
+    return drawn
+
+
+def save_figure(fig, path, fmt):
+    """Write a figure to path as fmt ('png' or 'svg'), atomically and the same bytes every
+    time (no date or software version in it)."""
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
     buffer = io.BytesIO()
     try:
         fig.savefig(buffer, format=fmt, dpi=100, metadata=metadata)
     except OSError as e:
         raise cannot_write(path, e) from None
     write_atomic(path, buffer.getvalue())
-    return drawn
 
 
 def _curves(ax, history):

@@ -25,11 +25,13 @@ _CLOSE = {"[": "]", "{": "}"}
 
 @dataclass(frozen=True)
 class Override:
-    """One setting: its dotted key, its value (read as YAML), and its text as typed."""
+    """One setting: its dotted key, its value (read as YAML), its text as typed, and the
+    option that gave it (--set, or a sweep's --grid or --seeds)."""
 
     key: str
     value: object
     text: str  # the value as typed: the same string means the same value in a child process
+    option: str = "--set"
 
     def typed(self):
         """KEY=VALUE as typed (a long value cut in the middle)."""
@@ -40,7 +42,7 @@ class Override:
 def parse_set(item, option="--set"):
     """'optimizer.lr=1e-3' -> Override('optimizer.lr', 0.001, '1e-3'). Raises ConfigError."""
     key, text = _split_key(item, option, "KEY=VALUE")
-    return Override(key, _value(text, f"{option} {key}"), text)
+    return Override(key, _value(text, f"{option} {key}"), text, option)
 
 
 def parse_grid(item, option="--grid"):
@@ -51,7 +53,7 @@ def parse_grid(item, option="--grid"):
     for i, value in enumerate(values):
         if not value:
             raise ConfigError(f"{option} {shorten(item)[1:-1]}: value {i + 1} of {len(values)} is empty")
-    return [Override(key, _value(value, f"{option} {key}"), value) for value in values]
+    return [Override(key, _value(value, f"{option} {key}"), value, option) for value in values]
 
 
 def split_values(text):
@@ -107,7 +109,7 @@ def apply(raw, overrides):
                 child = {}
             elif not isinstance(child, dict):
                 where = ".".join(keys[:depth + 1])
-                raise ConfigError(f"--set {override.typed()}: {where} is {shorten(child)}, a single setting, "
+                raise ConfigError(f"{override.option} {override.typed()}: {where} is {shorten(child)}, a single setting, "
                                   f"not a section: set it whole, as --set {where}=VALUE")
             node[key] = child
             node = child
@@ -126,9 +128,9 @@ def attribute(error, overrides, later=()):
         if any(_within(key, k) for k in later):
             continue
         if field == key:
-            return ConfigError(f"--set {override.typed()}: {reason}")
+            return ConfigError(f"{override.option} {override.typed()}: {reason}")
         if _within(field, key) or _within(key, field):
-            return ConfigError(f"--set {override.typed()}: {field}: {reason}")
+            return ConfigError(f"{override.option} {override.typed()}: {field}: {reason}")
     return error
 
 
