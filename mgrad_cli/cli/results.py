@@ -9,6 +9,8 @@ columns for three settings). Every cell is rich Text, never markup: a value from
 ([red] in a CSV's class name, a run folder's name) prints as it is.
 """
 
+import textwrap
+
 from rich import box
 from rich.table import Table
 from rich.text import Text
@@ -23,7 +25,8 @@ RUN_GLYPHS = "•×+o*#%@"
 RUN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
 SHORT_SPLITS = {"train": "train", "val": "val", "test": "test"}
 GAP = 2        # characters between two columns
-MIN_TEXT = 6   # a setting's or a name's column is not narrowed below this
+MIN_TEXT = 6   # a setting's or a name's column is narrowed to this before any goes further,
+LEAST_TEXT = 3  # and to this at the most (two characters and an ellipsis)
 
 
 def show(value):
@@ -64,21 +67,30 @@ def metric_columns(outcomes, split):
     return cols
 
 
-def table(headers, rows, numeric, width):
-    """A rich Table of text rows within `width` columns: the `numeric` ones right-justified
-    and whole, the others (settings, names) narrowed, the widest first, down to MIN_TEXT
-    characters, their values cut with an ellipsis."""
-    widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
+def table(headers, rows, kinds, width):
+    """A rich Table of text rows within `width` columns. kinds[i]: 'number' (right-justified
+    and whole: if need be its header wraps onto two lines), 'word' (a status: whole) or
+    'text' (a setting or a name: narrowed, the widest first, down to MIN_TEXT characters,
+    then if need be to LEAST_TEXT, its values cut with an ellipsis)."""
+    cells = [max([len(str(r[i])) for r in rows] or [0]) for i in range(len(headers))]
+    widths = [max(len(h), c) for h, c in zip(headers, cells)]
+    if sum(widths) + GAP * (len(widths) - 1) > width:
+        widths = [max(c, *map(len, h.split())) if kind == "number" and h else w
+                  for h, c, w, kind in zip(headers, cells, widths, kinds)]
     over = sum(widths) + GAP * (len(widths) - 1) - width
-    while over > 0:
-        narrowable = [i for i, w in enumerate(widths) if not numeric[i] and w > MIN_TEXT]
-        if not narrowable:
-            break
-        widths[max(narrowable, key=lambda i: (widths[i], i))] -= 1
-        over -= 1
+    for least in (MIN_TEXT, LEAST_TEXT):  # down to MIN_TEXT each first; further only if need be
+        while over > 0:
+            narrowable = [i for i, w in enumerate(widths) if kinds[i] == "text" and w > least]
+            if not narrowable:
+                break
+            widths[max(narrowable, key=lambda i: (widths[i], i))] -= 1
+            over -= 1
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
-    for header, w, right in zip(headers, widths, numeric):
-        t.add_column(Text(header), justify="right" if right else "left", width=w, no_wrap=True, overflow="ellipsis")
+    for header, w, kind in zip(headers, widths, kinds):
+        if kind == "number" and len(header) > w:
+            header = "\n".join(textwrap.wrap(header, w))
+        t.add_column(Text(header), justify="right" if kind == "number" else "left", width=w, no_wrap=True,
+                     overflow="ellipsis")
     for row in rows:
         t.add_row(*[cell if isinstance(cell, Text) else Text(cell) for cell in row])
     return t
@@ -89,8 +101,9 @@ def sweep_table(rows, keys, labels, split, width):
     status where any run did not finish, epochs where they differ, and the numbers."""
     cols = metric_columns(rows, split)
     statuses = any(r["status"] != "ok" for r in rows)
-    epochs = statuses or len({r.get("epochs") for r in rows}) > 1
-    headers = ["#"] + list(labels) + (["status"] if statuses else []) + (["epochs"] if epochs else []) \
+    epochs = len({r.get("epochs") for r in rows if r["status"] == "ok"}) > 1  # stopped early
+    trained = "trained" if "epochs" in labels else "epochs"  # a swept `epochs` has the name
+    headers = ["#"] + list(labels) + (["status"] if statuses else []) + ([trained] if epochs else []) \
         + [c[0] for c in cols] + ["time"]
     body = []
     for r in rows:
@@ -99,8 +112,8 @@ def sweep_table(rows, keys, labels, split, width):
         cells += [str(r.get("epochs", 0))] if epochs else []
         cells += [fmt(r.get(key)) for _, key, fmt in cols] + [duration(r["seconds"])]
         body.append(cells)
-    numeric = [True] + [False] * len(keys) + [False] * statuses + [True] * epochs + [True] * (len(cols) + 1)
-    return table(headers, body, numeric, width)
+    kinds = ["number"] + ["text"] * len(keys) + ["word"] * statuses + ["number"] * (epochs + len(cols) + 1)
+    return table(headers, body, kinds, width)
 
 
 def seeds_table(groups, labels, split, width):
@@ -116,7 +129,7 @@ def seeds_table(groups, labels, split, width):
         cells = [show(v) for v in values] + [f"{ok}/{n}"] + [fmt(s[k]) for k in ("mean", "std", "min", "max")]
         cells += [f(stats[key]["mean"]) if key in stats else "-" for _, key, f in others]
         body.append(cells)
-    return table(headers, body, [False] * len(labels) + [True] * (len(headers) - len(labels)), width)
+    return table(headers, body, ["text"] * len(labels) + ["number"] * (len(headers) - len(labels)), width)
 
 
 def run_marks(n):
@@ -152,10 +165,10 @@ def compare_table(runs, outcomes, keys, labels, split, width):
     final = (f"{split} loss" if split != "train" else "loss", "loss" if split == "train" else f"{split}_loss", loss)
     cols.insert(0, final)
     statuses = any(r.status not in (None, "ok") for r in runs)
-    epochs = statuses or len({o.get("epochs") for o in outcomes}) > 1
+    epochs = len({o.get("epochs") for o in outcomes}) > 1
     wide = len(keys) <= 3
     headers = ["", "run"] + (list(labels) if wide else ["settings"] * bool(keys)) + ["status"] * statuses \
-        + ["epochs"] * epochs + [h for h, _, _ in cols]
+        + ["trained" if "epochs" in labels else "epochs"] * epochs + [h for h, _, _ in cols]
     marks, body = run_marks(len(runs)), []
     for i, (run, o) in enumerate(zip(runs, outcomes)):
         glyph, colour = marks.get(str(i + 1), ("", None))
@@ -168,5 +181,6 @@ def compare_table(runs, outcomes, keys, labels, split, width):
         cells += [run.status or "?"] * statuses + [str(o.get("epochs", 0))] * epochs
         cells += [fmt(o.get(key)) for _, key, fmt in cols]
         body.append(cells)
-    n_text = 1 + (len(keys) if wide else bool(keys)) + statuses
-    return table(headers, body, [True] + [False] * n_text + [True] * (len(headers) - 1 - n_text), width)
+    n_text = 1 + (len(keys) if wide else bool(keys))
+    kinds = ["number"] + ["text"] * n_text + ["word"] * statuses
+    return table(headers, body, kinds + ["number"] * (len(headers) - len(kinds)), width)

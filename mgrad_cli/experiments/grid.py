@@ -101,7 +101,7 @@ def _resolve(config_path, sets, data):
         limits.check(costs, source)
     except ConfigError as e:
         swept = [o.typed() for o in sets if o.option != "--set"]
-        if not swept or str(e).startswith("--grid "):
+        if not swept or (len(swept) == 1 and str(e).startswith("--grid ")):
             raise
         raise ConfigError(f"{e} (in the run with {', '.join(swept)})") from None
     return config, sum(c.nbytes for c in costs)

@@ -160,9 +160,10 @@ def _print_results(out_dir, rows, keys, labels, seeds, stopped):
         else:
             out.print(tables.sweep_table(sorted(rows, key=_runs.rank_key(split)), keys, labels, split, out.width))
     finished = sum(r["status"] == "ok" for r in rows)
-    what = f"{finished} of {plural(len(rows), 'run')} finished" if rows else "No run finished"
-    written = f"; summary in {' and '.join(display_path(p) for p in paths)}" if paths else ""
-    out.print(f"{what}{written}.", markup=False, soft_wrap=True)
+    out.print(f"{finished} of {plural(len(rows), 'run')} finished." if rows else "No run finished.", markup=False)
+    if paths:
+        out.print(f"Summary written to {display_path(paths[0])} and {os.path.basename(paths[1])}.", markup=False,
+                  soft_wrap=True)
     for r in rows:
         if r["status"] in ("diverged", "failed") and r.get("error"):
             out.print(f"Run {r['folder']} {r['status']}: {r['error']}", markup=False)
