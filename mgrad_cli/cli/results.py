@@ -139,15 +139,20 @@ def run_marks(n):
 
 def overlay_chart(histories, key, title, width, height=chart.HEIGHT):
     """One panel with each history's `key` (loss, val_loss, test_loss) over the epochs,
-    run i drawn with RUN_GLYPHS[i] and named i + 1 in the legend. [] with no curve."""
+    run i drawn with RUN_GLYPHS[i] and named i + 1 in the legend. [] with no curve.
+    Values past runs.ceiling run along the top edge instead of flattening every other
+    curve."""
+    from ..experiments.runs import ceiling
+
     histories = histories[:len(RUN_GLYPHS)]
     epochs = sorted({r["epoch"] for h in histories for r in h})
     if len(epochs) < 2:
         return []
-    series = []
+    top, series = ceiling(histories, key), []
     for i, history in enumerate(histories):
         by_epoch = {r["epoch"]: r.get(key) for r in history}
-        series.append((str(i + 1), [by_epoch.get(e) for e in epochs]))
+        values = [by_epoch.get(e) for e in epochs]
+        series.append((str(i + 1), [v if v is None or top is None else min(v, top) for v in values]))
     return chart.panels([(title, epochs, series, lambda v: f"{v:.4g}")], width, height, marks=run_marks(len(series)))
 
 

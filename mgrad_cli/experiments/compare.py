@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..errors import UserInputError
 from ..files import display_path
-from .runs import read_log
+from .runs import ceiling, read_log
 from .sweep import FILES
 
 MAX_RUNS = 1_000  # runs one comparison reads
@@ -138,7 +138,8 @@ def differences(configs):
 
 def plot_runs(path, runs, key, title, names):
     """Draw each run's `key` curve (loss, val_loss, test_loss) on one axes to path (.png or
-    .svg), labelled with `names`; a log scale when every value is positive."""
+    .svg), labelled with `names`: on a log scale when every value is positive, else cut
+    at runs.ceiling as the terminal chart is."""
     from ..models import plot as plotting
 
     fmt = plotting.check_path(path)
@@ -156,8 +157,11 @@ def plot_runs(path, runs, key, title, names):
             ax.plot(*zip(*points), label=name, color=plotting.PALETTE[i % len(plotting.PALETTE)],
                     linestyle=("-", "--", ":", "-.")[i // len(plotting.PALETTE) % 4])
             values += [v for _, v in points]
+    top = ceiling([run.history for run in runs], key)
     if values and min(values) > 0:
         ax.set_yscale("log")
+    elif top is not None:
+        ax.set_ylim(bottom=min(values) - 0.02 * top, top=top)
     ax.set_xlabel("epoch")
     ax.set_ylabel(title)
     ax.legend(fontsize="small")

@@ -77,6 +77,17 @@ def _finite(v):
     return _number(v) and math.isfinite(v)
 
 
+def ceiling(histories, key):
+    """The top of a chart of the histories' `key` curves, or None for their highest value:
+    when a few values (a spike, a run blowing up) reach past twice the 95th percentile of
+    all, a little above that percentile, so that they do not flatten every other curve."""
+    values = sorted(r[key] for h in histories for r in h if _finite(r.get(key)))
+    if not values:
+        return None
+    q = values[min(len(values) - 1, int(0.95 * len(values)))]
+    return q * 1.1 if q > 0 and values[-1] > 2 * q else None
+
+
 def primary_split(outcomes):
     """The split runs are ranked by: validation when any run has validation rows, else
     test, else training."""

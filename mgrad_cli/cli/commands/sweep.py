@@ -71,10 +71,10 @@ def sweep_command(config_path, grids, sets, jobs, seeds, out, quiet):
     err = err_console()
     if why:
         err.print(f"Running {plural(n, 'run')} at a time, not {min(jobs or cores(), len(runs))}: {why}.",
-                  markup=False, soft_wrap=True)
+                  markup=False)
     keys = [key for key, _ in grids]
     if not quiet:
-        err.print(_intro(config_path, runs, keys, n, threads, out, seeds), markup=False, soft_wrap=True)
+        err.print(_intro(config_path, runs, keys, n, threads, out, seeds), markup=False)
     progress = _Progress(err, len(runs), quiet)
     results, stopped = _sweep.Sweep(config_path, runs, out, n, threads, env=lone_environment(),
                                     on_end=progress.line).start()
