@@ -364,3 +364,12 @@ def test_a_grid_past_the_limit_is_refused_at_once(run, tmp_path):
     result = run("sweep", "xor", "--grid", f"epochs={values}", "--grid", f"seed={values}", "--out", tmp_path / "o")
     assert (result.exit_code, result.stderr) == (2, "Error: --grid: 10,201 runs, more than the limit of 10,000; "
                                                     "sweep fewer values\n")
+
+
+def test_a_log_cut_short_by_a_kill_keeps_its_whole_lines(tmp_path):
+    path = write(tmp_path, "log.jsonl", '{"epoch": 1, "loss": 0.5}\n{"epoch": 2, "loss": 0.4}\n{"epoch": 3, "lo')
+    assert [r["epoch"] for r in runs.read_log(path, partial=True)] == [1, 2]
+    with pytest.raises(Exception) as e:
+        runs.read_log(path)
+    assert str(e.value) == f"{path}, line 3: not a log record (not valid JSON: Unterminated string starting at " \
+                           f"column 14)"

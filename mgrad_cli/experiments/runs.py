@@ -30,9 +30,11 @@ STATUSES = ("ok", "diverged", "interrupted", "failed")  # how a run ended; all b
 SPLIT_NAMES = {"train": "training", "val": "validation", "test": "test"}
 
 
-def read_log(path):
+def read_log(path, partial=False):
     """The epoch records of a JSONL log (`mgrad train --log`): a list of dicts, each with
-    an integer epoch and a loss. Raises UserInputError naming the file and line."""
+    an integer epoch and a loss. Raises UserInputError naming the file and line; with
+    `partial`, returns the records before a line cut short instead (a run killed while
+    writing it)."""
     shown, records = display_path(path), []
     with open_user_file(path, UserInputError, "log", encoding="utf-8") as f:
         for n, line in enumerate(bounded_lines(f, path, UserInputError, "log"), 1):
@@ -40,9 +42,12 @@ def read_log(path):
                 continue
             try:
                 record = json.loads(line)
-            except (json.JSONDecodeError, RecursionError, ValueError) as e:
-                raise UserInputError(f"{shown}, line {n}: not a log record (not valid JSON: "
-                                     f"{str(e).split(':')[0]})") from None
+            except (RecursionError, ValueError) as e:  # (json.JSONDecodeError is a ValueError)
+                if partial:
+                    return records
+                why = f"{e.msg} at column {e.colno}" if isinstance(e, json.JSONDecodeError) else "nested too deeply" \
+                    if isinstance(e, RecursionError) else str(e)
+                raise UserInputError(f"{shown}, line {n}: not a log record (not valid JSON: {why})") from None
             if not _is_record(record):
                 raise UserInputError(f"{shown}, line {n}: not a log record (expected an object with an "
                                      f"epoch and a loss, as `mgrad train --log` writes)")

@@ -235,6 +235,6 @@ def _error_line(path):
 
 def _history(path):
     try:
-        return read_log(path)
-    except UserInputError:  # no log (stopped before its first epoch), or cut short by a kill
+        return read_log(path, partial=True)  # a run killed while writing its log: the lines before
+    except UserInputError:  # no log: stopped before its first epoch
         return []
