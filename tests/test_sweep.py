@@ -371,5 +371,5 @@ def test_a_log_cut_short_by_a_kill_keeps_its_whole_lines(tmp_path):
     assert [r["epoch"] for r in runs.read_log(path, partial=True)] == [1, 2]
     with pytest.raises(Exception) as e:
         runs.read_log(path)
-    assert str(e.value) == f"{path}, line 3: not a log record (not valid JSON: Unterminated string starting at " \
+    assert str(e.value) == f"{path}, line 3: not a log record (not valid JSON: Unterminated string starting at: " \
                            f"column 14)"

@@ -45,7 +45,7 @@ def read_log(path, partial=False):
             except (RecursionError, ValueError) as e:  # (json.JSONDecodeError is a ValueError)
                 if partial:
                     return records
-                why = f"{e.msg} at column {e.colno}" if isinstance(e, json.JSONDecodeError) else "nested too deeply" \
+                why = f"{e.msg}: column {e.colno}" if isinstance(e, json.JSONDecodeError) else "nested too deeply" \
                     if isinstance(e, RecursionError) else str(e)
                 raise UserInputError(f"{shown}, line {n}: not a log record (not valid JSON: {why})") from None
             if not _is_record(record):
