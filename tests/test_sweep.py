@@ -373,3 +373,13 @@ def test_a_log_cut_short_by_a_kill_keeps_its_whole_lines(tmp_path):
         runs.read_log(path)
     assert str(e.value) == f"{path}, line 3: not a log record (not valid JSON: Unterminated string starting at: " \
                            f"column 14)"
+
+
+def test_runs_see_the_environment_a_lone_mgrad_would():
+    from mgrad_cli.cli.threads import THREAD_VARIABLES, lone_environment
+
+    set_by_mgrad = {var: "1" for var in THREAD_VARIABLES}
+    assert lone_environment(dict(set_by_mgrad, HOME="/h"), held_to_one=True) == {"HOME": "/h"}
+    assert lone_environment(dict(set_by_mgrad), held_to_one=False) == set_by_mgrad  # the user's own: kept
+    env = sweep._environment({"PYTHONPATH": "/elsewhere"})
+    assert env["PYTHONPATH"] == os.pathsep.join([str(REPO), "/elsewhere"])  # this mgrad first
