@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from .. import limits
-from ..errors import Terminated, UserInputError
+from ..errors import MgradError, Terminated, UserInputError
 from ..files import cannot_write, display_path, write_atomic
 from .runs import outcome, read_log
 
@@ -137,6 +137,9 @@ class Sweep:
         except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM (errors.Terminated)
             self._stop(signal.SIGTERM if isinstance(e, Terminated) else signal.SIGINT)
             return self.results, e
+        except BaseException:  # a folder that cannot be written: the runs under way stop too
+            self._stop(signal.SIGTERM)
+            raise
         return self.results, None
 
     def _launch(self, run):
@@ -149,8 +152,12 @@ class Sweep:
             output = open(os.path.join(folder, FILES["output"]), "wb")
         except OSError as e:
             raise cannot_write(folder, e) from None
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                                env=self.env, start_new_session=True)
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                                    env=self.env, start_new_session=True)
+        except OSError as e:  # no such Python any more, no processes left
+            output.close()
+            raise MgradError(f"cannot start run {run.name}: {e.strerror or e}") from None
         self.running[proc] = (run, time.perf_counter(), output, argv)
 
     def _reap(self, interrupted=False):
