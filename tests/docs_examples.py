@@ -12,7 +12,8 @@ What counts as an example:
 
 HTML comments just before a block (blank lines between are fine) tell the test more:
 
-- `<!-- slow -->`: the block's commands take over 3 s on the 2-core test machine.
+- `<!-- slow -->`: the block's commands take over 3 s on the 2-core test machine. Only a
+  slow example may use what a slow one writes (-m 'not slow' leaves both out).
 - `<!-- exit: N -->`: the block's commands exit with status N (default 0; a command whose
   output starts with `Error:` exits 2).
 - `<!-- file: NAME -->`: the block is the content of the file NAME, written to the page's

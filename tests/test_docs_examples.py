@@ -60,12 +60,13 @@ class Pages:
     def run(self, example):
         """Run `example`, after any earlier example of its page that has not run (when this
         one was selected alone): their files may be what it reads. Slow ones are left out
-        there; no example depends on one."""
+        there unless this one is slow too: only a slow example may depend on a slow one
+        (a compare of what a sweep wrote)."""
         folder = self.folder(example.page)
         page = [e for e in SHELL if e.page == example.page]
         index = page.index(example)
         for earlier in page[self.done[example.page] + 1:index]:
-            if not earlier.slow and all(available(what) for what, _ in docs_examples.needs(earlier.text)):
+            if (example.slow or not earlier.slow) and all(available(what) for what, _ in docs_examples.needs(earlier.text)):
                 self.execute(earlier, folder)
         self.done[example.page] = index
         return self.execute(example, folder)
