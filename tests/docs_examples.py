@@ -145,10 +145,14 @@ def commands(body, shell):
 
 TIME = re.compile(r"\b\d+(?:\.\d+)? ?(?:ms|s)\b")     # 141 ms, 16.8 s: they vary run to run
 SIZE = re.compile(r"\b\d[\d.,]* ?(?:GB|MB|KB|kB)\b")  # the memory this machine lets a run use
+RULE = re.compile(r"─+")  # a table's rule alone on its line: as wide as its columns, a time column's too
 
 
 def normalise(line):
-    """A line as compared: runs of spaces as one, times and memory sizes as placeholders."""
+    """A line as compared: runs of spaces as one, times and memory sizes as placeholders, a
+    table's rule (a line of ─ only) as one ─."""
+    if RULE.fullmatch(line.strip()):
+        return "─"
     line = TIME.sub("<time>", line)
     line = SIZE.sub("<size>", line)
     return " ".join(line.split())
