@@ -93,8 +93,10 @@ def dot():
 
 @pytest.fixture
 def run(tmp_path, monkeypatch):
-    """run('train', 'configs/tiny.yaml', ...) -> click Result, with a pinned plain terminal."""
-    monkeypatch.setenv("COLUMNS", "120")
+    """run('train', 'configs/tiny.yaml', ...) -> click Result, with a pinned plain terminal:
+    one wide enough that prose and errors stay on one line each, for the tests of what is
+    said (tests/cli/test_width.py and the goldens pin the layout at 80 and 100 columns)."""
+    monkeypatch.setenv("COLUMNS", "400")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     runner = CliRunner()

@@ -11,7 +11,7 @@ import click
 from .. import __version__
 from .commands import (backprop, compare, configs, datasets, eval, exercises, export, gradcheck,  # noqa: A004
                        graph, plot, predict, sweep, train)
-from .console import CONTEXT_SETTINGS
+from .console import CONTEXT_SETTINGS, Group
 
 COMMANDS = (train.train_command, graph.graph_command, backprop.backprop_command, gradcheck.gradcheck_command,
             predict.predict_command, eval.eval_command, plot.plot_command, export.export_command,
@@ -19,7 +19,7 @@ COMMANDS = (train.train_command, graph.graph_command, backprop.backprop_command,
             compare.compare_command)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="mgrad")
 def cli():
     """mgrad: a scalar autograd engine and MLP trainer, to learn backpropagation

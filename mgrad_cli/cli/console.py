@@ -45,6 +45,25 @@ def err_console():
     return _Console(file=sys.stderr, highlight=False)
 
 
+NAME_WIDTH = 24  # a name (feature, class, parameter) up to this many characters is shown whole
+
+
+def short(name, width=NAME_WIDTH):
+    """A name as a table shows it: whole up to `width` characters, else cut with an ellipsis."""
+    name = str(name)
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def say(console, text, style=None, indent=0):
+    """Print prose: wrapped by rich between words at the console's width (a number such as
+    100.0% or 0.573169 is never cut), no trailing spaces, `indent` spaces before every line."""
+    from rich.text import Text
+
+    for line in Text(text, style=style or "").wrap(console, max(20, console.width - indent)):
+        line.rstrip()
+        console.print(Text(" " * indent) + line if indent else line, soft_wrap=True)
+
+
 class MgradClickError(click.ClickException):
     """A library error shown as `Error: message` with the error's own exit code."""
 
@@ -62,6 +81,39 @@ class MgradClickError(click.ClickException):
             line = err.source[line_start: len(err.source) if line_end < 0 else line_end]
             msg += f"\n  {line}\n  {' ' * (err.column - line_start)}^"
         return msg
+
+
+def wrap_error(error):
+    """Make a click error's message wrap between words at the terminal's width (its first
+    line follows 'Error: '); an expression's line and its caret below are left whole."""
+    fmt = error.format_message
+
+    def wrapped():
+        import textwrap
+
+        first, *rest = fmt().split("\n")
+        width = max(20, err_console().width)
+        lines = textwrap.wrap("Error: " + first, width, break_long_words=False, break_on_hyphens=False)
+        return "\n".join([lines[0][len("Error: "):]] + lines[1:] + rest) if lines else fmt()
+
+    error.format_message = wrapped
+    return error
+
+
+class Group(click.Group):
+    """click's Group whose errors (usage, bad values, the library's) wrap at the terminal's width."""
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.ClickException as e:
+            raise wrap_error(e) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as e:
+            raise wrap_error(e) from None
 
 
 def interrupt_status(e):

@@ -180,6 +180,9 @@ def modules(model):
     return out + module(head(model))
 
 
+CODE_WIDTH = 78  # the printed code fits an 80-column terminal
+
+
 def sequential_code(model, path="MODEL.pt"):
     """Python that rebuilds the exported model and predicts with it: the torch.nn.Sequential
     the state_dict loads into, in float64."""
@@ -190,9 +193,17 @@ def sequential_code(model, path="MODEL.pt"):
     lines += [").double()", f"saved = torch.load({json.dumps(str(path))})",
               'model.load_state_dict(saved["state_dict"])']
     x = "x" if model.mean is None else '(x - saved["mean"]) / saved["std"]'
-    lines += [f"# x: raw features, n x {model.n_features} float64 ({', '.join(model.feature_names)})",
-              f"output = model({x})  # {describe_output(model)}"]
+    lines += _comment(f"x: raw features, n x {model.n_features} float64 ({', '.join(model.feature_names)})")
+    lines += _comment(f"output: {describe_output(model)}") + [f"output = model({x})"]
     return "\n".join(lines)
+
+
+def _comment(text, width=CODE_WIDTH):
+    """A comment on lines of its own, wrapped between words within `width` columns."""
+    import textwrap
+
+    return textwrap.wrap(text, width, initial_indent="# ", subsequent_indent="# ", break_long_words=False,
+                         break_on_hyphens=False)
 
 
 def sequential(model):

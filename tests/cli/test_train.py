@@ -125,7 +125,7 @@ def test_table_and_summary(run):
     lines = without_seconds(result.output).splitlines()
     assert lines[0] == ("Training MLP 3-4-4-1 (41 parameters) on tiny: 4 training samples; "
                         "mse loss, sgd lr 0.05, full batch, seed 0.")
-    assert lines[1].split() == ["epoch", "loss", "train", "acc", "lr", "time"]
+    assert lines[1].split() == ["epoch", "loss", "train", "acc", "time"]  # a constant lr: in the first line
     assert [line.split()[0] for line in lines[2:5]] == ["1", "2", "3"]
     assert lines[5] == "Trained MLP 3-4-4-1 (41 parameters) on tiny for 3 epochs in _."
     assert lines[6].startswith("Final loss ") and lines[6].endswith("(4 samples).")
@@ -135,7 +135,7 @@ def test_table_and_summary(run):
 def test_test_accuracy_column_only_with_a_held_out_split(run):
     result = run("train", config("xor"), "--epochs", "2")
     assert result.output.splitlines()[1].split() == ["epoch", "loss", "train", "acc", "test", "loss", "test",
-                                                    "acc", "lr", "time"]
+                                                    "acc", "time"]
     assert "test accuracy" in result.output
 
 
@@ -717,7 +717,7 @@ def test_regression_reports_errors_in_the_targets_units(run, tmp_path, elsewhere
     assert result.exit_code == 0, result.output
     lines = without_seconds(result.output).splitlines()
     assert lines[1].split() == ["epoch", "loss", "train", "mse", "train", "mae", "train", "r²", "val", "loss",
-                                "test", "mse", "test", "mae", "test", "r²", "lr", "time"]
+                                "test", "mse", "test", "mae", "test", "r²", "time"]
     summary = lines[lines.index(next(x for x in lines if x.startswith("Trained MLP 10-8-1"))):]
     assert summary[0] == "Trained MLP 10-8-1 (97 parameters) on diabetes for 43 epochs in _."
     assert summary[1] == ("Stopped early at epoch 43 of 300: the validation loss has not improved for 20 epochs, "

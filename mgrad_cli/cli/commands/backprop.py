@@ -9,7 +9,7 @@ from ...inspect import exercises as _exercises
 from ...inspect import expr as _expr
 from ...inspect import explain as _explain
 from ...numbers import format_number
-from ..console import EXPR_CONTEXT_SETTINGS, err_console, json_out, out_console, translate_errors
+from ..console import EXPR_CONTEXT_SETTINGS, err_console, json_out, out_console, say, translate_errors
 from ...inspect.view import GraphView
 from . import quiz as _run_quiz
 from .graph import nudge_json, output_json, print_nudge, step_option, step_table
@@ -108,14 +108,14 @@ def _quiz_command(view, local, as_json, doc):
 def _print_steps(view, steps, program, names):
     console = out_console()
     root = view.root.name
-    console.print(f"Forward pass: {root} = {format_number(view.root.data)}. Backward pass, from {root} down "
-                  f"(reverse topological order), starting from {root}.grad = 1:", markup=False, soft_wrap=True)
+    say(console, f"Forward pass: {root} = {format_number(view.root.data)}. Backward pass, from {root} down "
+                  f"(reverse topological order), starting from {root}.grad = 1:")
     console.print(step_table(view, steps))
     for name, uses in _reused(steps).items():
-        console.print(f"{name} is used {uses} times: its gradient is the sum of its {uses} contributions "
-                      f"(grad +=; with = the last would overwrite the others)", markup=False, soft_wrap=True)
+        say(console, f"{name} is used {uses} times: its gradient is the sum of its {uses} contributions "
+                      f"(grad +=; with = the last would overwrite the others)")
     grads = ", ".join(f"∂{root}/∂{name} = {format_number(names[name].grad)}" for name in program.inputs)
-    console.print(f"Gradients: {grads}", markup=False, soft_wrap=True)
+    say(console, f"Gradients: {grads}")
 
 
 def step_json(s):

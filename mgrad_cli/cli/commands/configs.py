@@ -2,7 +2,7 @@
 
 import click
 
-from ..console import CONTEXT_SETTINGS, json_out, out_console, translate_errors
+from ..console import CONTEXT_SETTINGS, json_out, out_console, say, translate_errors
 
 
 @click.command("configs", context_settings=CONTEXT_SETTINGS)
@@ -33,8 +33,7 @@ def configs_command(name, copy_path, as_json):
     text = shipped.config_text(name)
     if copy_path is not None:
         shipped.copy_config(name, copy_path)
-        out_console().print(f"Wrote the shipped config {name} to {copy_path}; edit it, then: mgrad train {copy_path}",
-                            markup=False, soft_wrap=True)
+        say(out_console(), f"Wrote the shipped config {name} to {copy_path}; edit it, then: mgrad train {copy_path}")
     elif as_json:
         json_out({"name": name, "description": shipped.config_description(name), "text": text})
     else:

@@ -2,7 +2,7 @@
 
 import click
 
-from ..console import CONTEXT_SETTINGS, json_out, out_console, translate_errors
+from ..console import CONTEXT_SETTINGS, json_out, out_console, say, translate_errors
 
 
 @click.command("datasets", context_settings=CONTEXT_SETTINGS)
@@ -34,7 +34,7 @@ def datasets_command(as_json):
         table.add_row(b["name"], str(b["samples"]), str(b["features"]), str(b["classes"]), params)
     out.print(table)
     for b in builtins:
-        out.print(f"  {b['name']}: {b['description']}", markup=False, soft_wrap=True)
+        say(out, f"{b['name']}: {b['description']}", indent=2)
     out.print()
     table = _table("Shipped CSV data sets (data.name)", ("rows", "columns", "classes"), "target (last column)")
     for c in csvs:

@@ -3,7 +3,7 @@
 import click
 
 from ...models import evaluate as _evaluate
-from ..console import CONTEXT_SETTINGS, err_console, json_out, out_console, translate_errors
+from ..console import CONTEXT_SETTINGS, err_console, json_out, out_console, say, short, translate_errors
 from ...numbers import number
 
 
@@ -51,8 +51,8 @@ def eval_command(model_path, csv_path, split, as_json):
         return
     out = out_console()
     if note:
-        err_console().print(f"Note: {note}; evaluating on the training rows.", markup=False, soft_wrap=True)
-    out.print(f"{model_path}: {model.title}; evaluated on {what}.", markup=False, soft_wrap=True)
+        say(err_console(), f"Note: {note}; evaluating on the training rows.")
+    say(out, f"{model_path}: {model.title}; evaluated on {what}.")
     out.print(f"loss      {number(result['loss'])}", markup=False)
     if model.task == "regression":  # in the target's units
         out.print(f"mse       {number(result['mse'])}", markup=False)
@@ -71,7 +71,7 @@ def _confusion_table(result):
     table = Table(title="confusion matrix (rows: true class, columns: predicted)", title_justify="left")
     table.add_column("true \\ predicted")
     for name in result["classes"]:
-        table.add_column(name, justify="right")
+        table.add_column(short(name), justify="right")
     nan_rows = any(result["no_class"])  # samples whose output is nan: no class, counted wrong
     if nan_rows:
         table.add_column("no class (nan)", justify="right")
@@ -80,5 +80,5 @@ def _confusion_table(result):
         missed = [result["no_class"][i]] if nan_rows else []
         total = sum(counts) + sum(missed)
         recall = "-" if total == 0 else f"{100 * counts[i] / total:.1f}%"
-        table.add_row(name, *[str(c) for c in counts + missed], recall)
+        table.add_row(short(name), *[str(c) for c in counts + missed], recall)
     return table

@@ -2,7 +2,7 @@
 
 import click
 
-from ..console import CONTEXT_SETTINGS, out_console, translate_errors
+from ..console import CONTEXT_SETTINGS, out_console, say, translate_errors
 
 
 @click.command("export", context_settings=CONTEXT_SETTINGS)
@@ -37,10 +37,10 @@ def export_command(model_path, output):
     out = out_console()
     what = f"{model.title} to {output}"
     if fmt == "onnx":
-        out.print(f"Exported {what} (ONNX opset {ex.ONNX_OPSET}, float64).", markup=False, soft_wrap=True)
+        say(out, f"Exported {what} (ONNX opset {ex.ONNX_OPSET}, float64).")
         for line in ex.signature(model):
-            out.print(line, markup=False, soft_wrap=True)
+            say(out, line)
         return
-    out.print(f"Exported {what} (torch.save of a dict: {', '.join(ex.PT_KEYS)}).", markup=False, soft_wrap=True)
+    say(out, f"Exported {what} (torch.save of a dict: {', '.join(ex.PT_KEYS)}).")
     out.print("To use it:", markup=False)
     out.print(ex.sequential_code(model, output), markup=False, soft_wrap=True, highlight=False)

@@ -7,8 +7,10 @@ from ...inspect import expr as _expr
 from ...inspect import gradcheck as _gradcheck
 from ...inspect import dot as _render
 from ...numbers import format_number
-from ..console import EXPR_CONTEXT_SETTINGS, json_out, out_console, translate_errors
+from ..console import NAME_WIDTH, EXPR_CONTEXT_SETTINGS, json_out, out_console, say, translate_errors
 from ... import backends
+
+DIGITS = (12, 10, 8, 6)  # significant digits of a gradient, the most that fit
 
 
 @click.command("gradcheck", context_settings=EXPR_CONTEXT_SETTINGS)
@@ -118,8 +120,6 @@ def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json, engin
 
 def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_json, choice):
     """--engine both or all: a row per parameter with each engine's gradient and the central difference."""
-    from rich.table import Table
-
     engines = _gradcheck.engines_for(choice)
     losses, rows, batch = _gradcheck.check_engines(config, samples, max_params, eps, atol, rtol, source=path,
                                                    engines=engines)
@@ -141,18 +141,10 @@ def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_js
     loss_text = shown[engines[0]] if len(set(shown.values())) == 1 else \
         ", ".join(f"{v} ({e})" for e, v in shown.items())
     which = "both engines" if len(engines) == 2 else f"the {', '.join(engines[:-1])} and {engines[-1]} engines"
-    console.print(f"Gradient check of {path} on {which}: loss = {loss_text} on {_samples_text(batch)}  "
+    say(console, f"Gradient check of {path} on {which}: loss = {loss_text} on {_samples_text(batch)}  "
                   f"(eps {eps:g}, atol {atol:g}, rtol {rtol:g}; engines within rtol "
-                  f"{_gradcheck.ENGINE_RTOL:g})", markup=False, soft_wrap=True)
-    table, g = Table(), _digits(console)
-    table.add_column("parameter")
-    for col in (*engines, "numeric", " vs ".join(engines) if len(engines) == 2 else "engines apart", "vs numeric"):
-        table.add_column(col, justify="right", overflow="fold")
-    table.add_column("status")
-    for r in rows:
-        table.add_row(r.name, *[f"{v:.{g}g}" for v in r.grads.values()], f"{r.numeric:.{g}g}",
-                      f"{r.engine_error:.1e}", f"{r.rel_error:.1e}", r.status)
-    console.print(table)
+                  f"{_gradcheck.ENGINE_RTOL:g})")
+    console.print(_engines_table(console, engines, rows))
 
     def describe_worst(rows, differentiable):
         apart, = _gradcheck.worst(rows, "engine_error")
@@ -160,25 +152,26 @@ def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_js
         return (f"engines apart by at most {apart.engine_error:.1e} at {apart.name}, "
                 f"worst rel error against the central difference {numeric.rel_error:.1e} at {numeric.name}")
 
-    _print_gradcheck_verdict(console, rows, describe_worst, agree=f" on {which}", soft_wrap=True)
+    _print_gradcheck_verdict(console, rows, describe_worst, agree=f" on {which}")
     if not ok:
         raise SystemExit(1)
 
 
 def _print_gradcheck(results, title, eps, atol, rtol, what):
-    from rich.table import Table
-
     console = out_console()
-    console.print(f"Gradient check of {title}  (eps {eps:g}, atol {atol:g}, rtol {rtol:g})", markup=False)
-    table, g = Table(), _digits(console)
-    table.add_column(what)
-    for col in ("analytic", "numeric", "abs error", "rel error"):
-        table.add_column(col, justify="right", overflow="fold")
-    table.add_column("status")
-    for r in results:
-        table.add_row(r.name, f"{r.analytic:.{g}g}", f"{r.numeric:.{g}g}", f"{r.abs_error:.1e}",
-                      f"{r.rel_error:.1e}", r.status)
-    console.print(table)
+    say(console, f"Gradient check of {title}  (eps {eps:g}, atol {atol:g}, rtol {rtol:g})")
+
+    def build(g):
+        table = _table(what)
+        for col in ("analytic", "numeric", "abs error", "rel error"):
+            table.add_column(col, justify="right", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        for r in results:
+            table.add_row(r.name, f"{r.analytic:.{g}g}", f"{r.numeric:.{g}g}", f"{r.abs_error:.1e}",
+                          f"{r.rel_error:.1e}", r.status)
+        return table
+
+    console.print(fit_table(console, build))
 
     def describe_worst(results, differentiable):
         worst_abs, worst_rel = _gradcheck.worst(differentiable)
@@ -188,15 +181,15 @@ def _print_gradcheck(results, title, eps, atol, rtol, what):
     _print_gradcheck_verdict(console, results, describe_worst)
 
 
-def _print_gradcheck_verdict(console, rows, describe_worst, agree="", soft_wrap=False):
+def _print_gradcheck_verdict(console, rows, describe_worst, agree=""):
     """The first five notes, then the one-line summary. describe_worst(rows, differentiable
     rows) words the worst errors: only among the gradients that exist, as a kink's "error"
     means nothing (all rows when every one is at a kink)."""
     notes = [r for r in rows if r.note]
     for r in notes[:5]:
-        console.print(f"{r.name}: {r.note}", markup=False)  # wrapped between words, at the console's width
+        say(console, f"{r.name}: {r.note}")
     if len(notes) > 5:
-        console.print(f"... and {len(notes) - 5} more notes like these (--json lists them all)", markup=False)
+        say(console, f"... and {len(notes) - 5} more notes like these (--json lists them all)")
     failed = [r for r in rows if r.status == _gradcheck.FAIL]
     kinks = [r for r in rows if r.status == _gradcheck.NOT_DIFFERENTIABLE]
     worst = describe_worst(rows, [r for r in rows if r.status != _gradcheck.NOT_DIFFERENTIABLE] or rows)
@@ -211,13 +204,53 @@ def _print_gradcheck_verdict(console, rows, describe_worst, agree="", soft_wrap=
         summary = f"ok: {n - len(kinks)} of {n} gradients agree{agree} ({worst})"
     if kinks:
         summary += f"; {len(kinks)} not differentiable here"
-    console.print(summary, markup=False, soft_wrap=soft_wrap)
+    say(console, summary)
 
 
-def _digits(console):
-    """Significant digits for a gradient: 12 where the table has room, else 7, so that at
-    80 columns a number is shown whole (its exponent too), never cut with an ellipsis."""
-    return 12 if console.width >= 100 else 7
+def _table(name_header):
+    """A gradient table, its first column the names: up to 24 characters whole, longer ones
+    shortened with an ellipsis."""
+    from rich.table import Table
+
+    table = Table()
+    table.add_column(name_header, no_wrap=True, overflow="ellipsis", max_width=NAME_WIDTH)
+    return table
+
+
+def _engines_table(console, engines, rows):
+    """--engine both or all: each engine's gradient, the numeric one and the errors, with
+    as many digits as fit; where even 6 digits do not fit, the first engine's gradient
+    stands for all (the 'engines apart' column says how close the others are)."""
+    apart = " vs\n".join(engines) if len(engines) == 2 else "engines\napart"
+
+    def build(g, shown=engines):
+        table = _table("parameter")
+        heads = (*shown, "numeric", apart, "vs\nnumeric") if len(shown) > 1 else \
+            (f"{shown[0]}\ngrad", "numeric", apart, "vs\nnumeric")
+        for col in heads:
+            table.add_column(col, justify="right", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        for r in rows:
+            grads = [f"{r.grads[e]:.{g}g}" for e in shown]
+            table.add_row(r.name, *grads, f"{r.numeric:.{g}g}", f"{r.engine_error:.1e}", f"{r.rel_error:.1e}",
+                          r.status)
+        return table
+
+    return fit_table(console, build, fallback=lambda g: build(g, engines[:1]))
+
+
+def fit_table(console, build, fallback=None):
+    """build(digits) -> a rich Table: the one with the most significant digits (12, 10, 8 or
+    6) that fits the console's width, whole numbers in every cell; else fallback(digits)."""
+    from rich.measure import Measurement
+
+    unbounded = console.options.update_width(10 ** 4)  # a table's own width, not the console's
+    for make in (build, fallback) if fallback else (build,):
+        for g in DIGITS:
+            table = make(g)
+            if Measurement.get(console, unbounded, table).maximum <= console.width:
+                return table
+    return table
 
 
 def _samples_text(batch):

@@ -11,7 +11,7 @@ from rich.text import Text
 from ...inspect import expr as _expr
 from ...inspect import explain as _explain
 from ...inspect import dot as _render
-from ..console import EXPR_CONTEXT_SETTINGS, err_console, json_out, out_console, translate_errors
+from ..console import EXPR_CONTEXT_SETTINGS, err_console, json_out, out_console, say, translate_errors
 from ...inspect.view import GraphView, has_nan
 from ...numbers import format_number, plural, summarize
 
@@ -148,8 +148,8 @@ def print_nudge(console, nudge):
         table.add_row(name, number_cell(before), number_cell(grad), number_cell(after))
     console.print(table)
     change = nudge.after - nudge.before
-    console.print(f"{nudge.output}: {format_number(nudge.before)} → {format_number(nudge.after)} "
-                  f"({'+' if change >= 0 else ''}{format_number(change)})", markup=False, soft_wrap=True)
+    say(console, f"{nudge.output}: {format_number(nudge.before)} → {format_number(nudge.after)} "
+                  f"({'+' if change >= 0 else ''}{format_number(change)})")
 
 
 def nudge_json(nudge):
@@ -161,8 +161,8 @@ def print_drawing_notes(drawing, path, bigger_hint=""):
     """On stderr: a drawing too big to read, and what Graphviz itself warned about."""
     err = err_console()
     if drawing.too_big:
-        err.print(f"Warning: {path} has {drawing.values} values, too many to read in a "
+        say(err, f"Warning: {path} has {drawing.values} values, too many to read in a "
                   f"{str(path).rsplit('.', 1)[-1].upper()}; draw it as .svg or .html (zoomable in a browser)"
-                  f"{bigger_hint}.", markup=False, soft_wrap=True)
+                  f"{bigger_hint}.")
     for message in drawing.warnings:
-        err.print(f"Warning from Graphviz: {message}", markup=False, soft_wrap=True)
+        say(err, f"Warning from Graphviz: {message}")

@@ -4,7 +4,7 @@ import os
 
 import click
 
-from ..console import CONTEXT_SETTINGS, err_console, out_console, translate_errors
+from ..console import CONTEXT_SETTINGS, err_console, out_console, say, translate_errors
 from ...errors import MgradError
 
 
@@ -42,6 +42,6 @@ def plot_command(model_path, output):
             ds, X = ev.training_data(model)
             points = (X, ds.y, ds.is_test)
         except MgradError as e:  # still draw the curves
-            err_console().print(f"Warning: {e}; drawing the curves only.", markup=False, soft_wrap=True)
+            say(err_console(), f"Warning: {e}; drawing the curves only.")
     drawn = plotting.plot_run(output, model, model.history, points)
-    out_console().print(f"Figure ({' and '.join(drawn)}) drawn to {output}.", markup=False, soft_wrap=True)
+    say(out_console(), f"Figure ({' and '.join(drawn)}) drawn to {output}.")

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from ..console import CONTEXT_SETTINGS, json_safe, out_console, translate_errors
+from ..console import CONTEXT_SETTINGS, json_safe, out_console, say, short, translate_errors
 
 CHUNK = 10_000
 TERMINAL_ROWS = 40
@@ -107,8 +107,9 @@ class _Columns:
 
         self.model = model
         # the inputs too, when they fit beside the answer (not digits' 64 pixels)
-        self.show_features = sum(len(n) + 3 for n in model.feature_names) + 40 <= width
-        self.names = [where] + (model.feature_names if self.show_features else []) + ["prediction"]
+        features = [short(n) for n in model.feature_names]
+        self.show_features = sum(len(n) + 3 for n in features) + 40 <= width
+        self.names = [short(where)] + (features if self.show_features else []) + ["prediction"]
         self.extra = None
         if model.task == "classification":
             self.extra = "probability" if losses.get(model.loss).link else (
@@ -135,7 +136,7 @@ class _Columns:
         else:
             extra = [f"{o:.4f}" for o in out[:, 0].tolist()] if self.extra else [None] * len(rows)
         for row, c, e in zip(rows, classes, extra):
-            row.append("nan" if c < 0 else model.class_names[c])  # an output is nan: no class
+            row.append("nan" if c < 0 else short(model.class_names[c]))  # an output is nan: no class
             if self.extra:
                 row.append("nan" if c < 0 else e)
         return rows
@@ -162,8 +163,8 @@ def _print_table(model, X, ids, where, backend):
             table.add_row(*row)
     console.print(table)
     if n > TERMINAL_ROWS:
-        console.print(f"{n:,} predictions: the first {SHOWN} and the last {SHOWN} are shown (--json, or a pipe, "
-                      f"gives every one).", markup=False, soft_wrap=True)
+        say(console, f"{n:,} predictions: the first {SHOWN} and the last {SHOWN} are shown (--json, or a pipe, "
+                      f"gives every one).")
 
 
 def _print_plain(columns, chunks, id_width):

@@ -20,6 +20,7 @@ from ..console import (
     interrupt_message,
     interrupt_status,
     out_console,
+    say,
     stdout_closed,
     translate_errors,
 )
@@ -168,7 +169,8 @@ def train_command(config_path, **options):
         check_writable(opts.resume_path)
         save_path = opts.resume_path
     graph_what = None if opts.graph_path is None else _check_graph(trainer, opts.graph_max_nodes)
-    out, table = out_console(), Table(trainer)
+    out = out_console()
+    table = Table(trainer, out.width)
     if not opts.quiet:
         table.print_intro(out, opts.resume_path)
     run = training.Run(trainer, save_path, opts.save_every, _open_log(training, opts.log_path), overrides=named)
@@ -185,7 +187,7 @@ def train_command(config_path, **options):
             (plotted is not None, f"Figure ({' and '.join(plotted or ())}) drawn to {opts.plot_path}."))
     for said, what in done:
         if said:
-            out.print(what, markup=False, soft_wrap=True)
+            say(out, what)
     if stop.status == "interrupted":
         raise click.exceptions.Exit(interrupt_status(stop.error))
     if graph_error is not None:
@@ -324,10 +326,14 @@ class Table:
     """The words of a run: the introduction and the header, a row per epoch (report.Table's
     columns), the chart and the summary."""
 
-    def __init__(self, trainer):
+    def __init__(self, trainer, width):
         self.trainer, ds = trainer, trainer.dataset
         self.counts = {split: len(ds.rows(split)[0]) for split in SPLITS}  # rows per split
-        self.table = report.Table(ds.task, {s for s, n in self.counts.items() if n}, trainer.config["epochs"])
+        opt = trainer.config["optimizer"]
+        lr = None if opt["schedule"]["name"] == "constant" else opt["lr"]  # a constant lr: the header says it
+        self.table = report.Table(ds.task, {s for s, n in self.counts.items() if n}, trainer.config["epochs"],
+                                  width, lr)
+        self.width = width
         self.start = trainer.epoch
         self.what = f"{describe(trainer.sizes)} on {ds.name}"
         self.runs_on = trainer.backend.runs_on()  # device, dtype and threads, where the engine chooses them
@@ -340,9 +346,14 @@ class Table:
         lines = [_intro(config, self.counts, self.what, self.runs_on)]
         if self.start:
             lines.append(f"Resuming from {resume_path} after epoch {self.start} of {config['epochs']}.")
+        dropped = self.table.dropped()
+        if dropped:
+            lines.append(f"Left out to fit {self.width} columns: {', '.join(dropped)} (--log PATH keeps every "
+                         f"column).")
         for line in lines:
-            out.print(line, markup=False, soft_wrap=True)
-        out.print(self.table.header(), style="bold", markup=False, soft_wrap=True)
+            say(out, line)
+        for line in self.table.header():
+            out.print(line, style="bold", markup=False, soft_wrap=True)
 
     def print_chart(self, out, width):
         from .. import chart
@@ -355,7 +366,7 @@ class Table:
         status = "stopped" if self.trainer.stopped else stop.status
         lines = [self._trained(status, stop.seconds, word)] + _results(self.trainer, status, self.counts)
         for line in lines:
-            out.print(line, markup=False, soft_wrap=True)
+            say(out, line)
 
     def _trained(self, status, seconds, word="Interrupted"):
         """The summary's first line: what was trained, for how many epochs, in how long."""
