@@ -213,7 +213,7 @@ def reference_checkpoint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def runner():
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "tests")]), COLUMNS="120",
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "tests")]), COLUMNS="400",
                NO_COLOR="1")
     env.pop(MEMORY_VARIABLE, None)
     proc = subprocess.Popen([sys.executable, os.path.join(REPO, "tests", "hostile_runner.py")], env=env,
