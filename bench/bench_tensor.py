@@ -187,8 +187,8 @@ def run_torch(wl, start, X, y, batches, threads, device="cpu", dtype="float64"):
     if wl.loss() == "hinge":
         yt = yt.to(dtype)
     for k, idx in enumerate(batches):
-        Xk, yk = (Xt, yt) if idx is None else (Xt[idx], yt[idx])
         t0 = time.perf_counter()
+        Xk, yk = (Xt, yt) if idx is None else (Xt[idx], yt[idx])  # picking the batch is timed, as the engine's
         h = Xk
         for i in range(0, len(params), 2):
             h = h @ params[i] + params[i + 1]
@@ -214,20 +214,20 @@ def run_torch_engine(wl, start, X, y, batches, threads, device="cpu", dtype="flo
     """mgrad's torch engine, step by step as the trainer drives it: the loss and gradient of
     the batch, the checks that they and the update are finite, torch.optim's SGD."""
     from mgrad_cli.backends.torch import TorchBackend
+    from mgrad_cli.training.divergence import all_finite
 
     backend = TorchBackend(X.shape[1], wl.sizes, "relu", "linear", wl.loss(), L2, device=device, dtype=dtype)
     backend.set_threads(threads)
     optimizer = backend.make_optimizer({"name": "sgd", "lr": 0.0}, len(start))
     params = start.copy()
     T = y.reshape(-1, 1).astype(np.float64)  # ±1 for hinge, the class index for cross-entropy
-    every = np.arange(len(X))
     for k, idx in enumerate(batches):
-        idx = every if idx is None else idx
         t0 = time.perf_counter()
-        loss, grad, _ = backend.loss_and_grad(params, X[idx], T[idx])
-        finite = math.isfinite(loss) and np.all(np.isfinite(grad))  # the trainer's checks, timed
+        Xk, Tk = (X, T) if idx is None else (X[idx], T[idx])  # as the trainer: no copy of a whole batch
+        loss, grad, _ = backend.loss_and_grad(params, Xk, Tk)
+        finite = math.isfinite(loss) and all_finite(grad)  # the trainer's checks, timed
         optimizer.step(params, grad, wl.lr(k))
-        finite = finite and np.all(np.isfinite(params)) and optimizer.is_finite()
+        finite = finite and all_finite(params) and optimizer.is_finite()
         yield time.perf_counter() - t0, loss  # a diverged curve shows in the curves' comparison
 
 

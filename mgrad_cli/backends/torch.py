@@ -5,9 +5,10 @@ PyTorch is an optional extra (pip install torch): the registry imports this modu
 when the torch engine is asked for, and torch itself is imported through require_torch(),
 which says what to install.
 
-The flat parameter vector (backends.mlp's order) is one leaf tensor on the device, and
-each layer's weight (out x in, as torch.nn.Linear holds it) and bias are views of its
-block, so backward() leaves the gradient in the flat order with no copying. The losses
+The flat parameter vector (backends.mlp's order) is one tensor on the device (on the CPU
+in float64, the trainer's numpy vector itself); each layer's weight (out x in, as
+torch.nn.Linear holds it) and bias are views of its block, made leaves of their own for
+each step, and their gradients are copied back into the flat order once. The losses
 are the torch forms of the loss records (losses.LOSSES). In float64 on the CPU the
 engine gives the tensor engine's numbers to float64 rounding.
 
@@ -96,28 +97,43 @@ class TorchBackend(MLPBackend):
         """A float64 numpy array of t (no copy for a float64 tensor on the CPU)."""
         return t.detach().to("cpu", self.torch.float64).numpy()
 
-    def forward(self, flat, X):
-        """The scores (n x outputs) of the MLP whose parameters are the flat tensor."""
+    def views(self, flat):
+        """[(weight (out x in), bias)] of each layer: views of the flat tensor's blocks."""
+        return [(block[:, :-1], block[:, -1]) for block in blocks(flat, self.sizes)]
+
+    def forward(self, layers, X):
+        """The scores (n x outputs) of the MLP with these layers (self.views())."""
         x = X
-        for block, act in zip(blocks(flat, self.sizes), self.activations):
-            n_in = block.shape[1] - 1
-            x = self.torch.nn.functional.linear(x, block[:, :n_in], block[:, n_in])  # a row per neuron
+        for (weight, bias), act in zip(layers, self.activations):
+            x = self.torch.nn.functional.linear(x, weight, bias)  # a row per neuron
             form = activations.ACTIVATIONS[act]
             if not form.identity:
                 x = form.torch(self.torch, x)
         return x
 
     def loss_and_grad(self, params, X, T):
-        flat = self.tensor(params).requires_grad_()
+        """Each layer's weight and bias is its own leaf (a view of params' memory on the CPU
+        in float64: no copy), so backward() runs no view ops of one flat tensor: each added
+        nodes and a full-size gradient to every step. The l2 term, l2 * p.p, is added by
+        hand with its gradient 2 * l2 * p (the same numbers autograd gives)."""
+        flat = self.tensor(params)
+        layers = [(w.detach().requires_grad_(), b.detach().requires_grad_()) for w, b in self.views(flat)]
         X = self.tensor(X).reshape(-1, self.nin)
-        scores = self.forward(flat, X)
-        loss = losses.torch_loss(self.loss, self.torch, scores, self.tensor(T).reshape(len(X), -1), flat, self.l2)
+        scores = self.forward(layers, X)
+        loss = losses.LOSSES[self.loss].torch(self.torch, scores, self.tensor(T).reshape(len(X), -1))
         loss.backward()
-        return loss.item(), self.numpy(flat.grad), self.numpy(scores)
+        grad = self.torch.empty_like(flat)
+        for (w, b), (gw, gb) in zip(layers, self.views(grad)):
+            gw.copy_(w.grad)
+            gb.copy_(b.grad)
+        if self.l2:
+            loss = loss + self.l2 * self.torch.dot(flat, flat)
+            grad.add_(flat, alpha=2 * self.l2)
+        return loss.item(), self.numpy(grad), self.numpy(scores)
 
     def predict(self, params, X):
         with self.torch.no_grad():
-            return self.numpy(self.forward(self.tensor(params), self.tensor(X).reshape(-1, self.nin)))
+            return self.numpy(self.forward(self.views(self.tensor(params)), self.tensor(X).reshape(-1, self.nin)))
 
     def loss_graph(self, params, X, T, feature_names=None):
         """PyTorch's graph is not made of mgrad's nodes: this draws the tensor engine's graph

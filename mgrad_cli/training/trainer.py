@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checkpoint, metrics
-from .divergence import diverged
+from .divergence import all_finite, diverged
 from ..nn import losses, optim
 from ..backends import make_backend
 from ..errors import CheckpointError, ConfigError, MgradError, TrainingDiverged
@@ -161,8 +161,10 @@ class Trainer:
         total, batches, outputs = 0.0, 0, np.empty((n, self.config["model"]["layers"][-1]))
         for start in range(0, n, bs):
             idx = order[start:start + bs]
-            loss, grad, out = self.backend.loss_and_grad(self.params, X[idx], T[idx])
-            if not math.isfinite(loss) or not np.all(np.isfinite(grad)):
+            # one batch of every row in order (the default): the arrays themselves, no copy
+            Xb, Tb = (X, T) if bs >= n else (X[idx], T[idx])
+            loss, grad, out = self.backend.loss_and_grad(self.params, Xb, Tb)
+            if not math.isfinite(loss) or not all_finite(grad):
                 raise self._diverged(k, lr, loss if not math.isfinite(loss) else "a gradient of inf or nan")
             total += loss * len(idx)
             batches += 1
@@ -170,7 +172,7 @@ class Trainer:
             with np.errstate(all="ignore"):  # an overflow is caught just below, with a message
                 self.optimizer.step(self.params, grad, lr)
             self.updates += 1
-            if not np.all(np.isfinite(self.params)) or not self.optimizer.is_finite():
+            if not all_finite(self.params) or not self.optimizer.is_finite():
                 raise self._diverged(k, lr, None)
         return loss, total, batches, outputs
 
