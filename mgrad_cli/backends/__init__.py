@@ -8,7 +8,12 @@ every engine because it sees only this protocol and flat float64 vectors. A back
                                        on inputs of nin features
     init_params(rng)            -> params: the initial flat vector (rng: a random.Random)
     parameter_names()           -> a name per number of params, in order
-    loss_and_grad(params, X, T) -> (loss: float, grad like params, outputs: n x n_out)
+    loss_and_grad(params, X, T, layers=None)
+                                -> (loss: float, grad like params, outputs: n x n_out);
+                                   given a list as `layers`, the engine appends to it
+                                   each layer's outputs after its activation (n x units,
+                                   float64 numpy), the output layer last: what
+                                   training/layerstats.py measures
     predict(params, X)          -> outputs (n x n_out)
     loss_graph(params, X, T, feature_names=None)
                                 -> the loss on the batch (X, T) as a graph of nodes

@@ -29,10 +29,10 @@ class TensorBackend(MLPBackend):
         X.label = "X"
         return X, T
 
-    def loss_and_grad(self, params, X, T):
+    def loss_and_grad(self, params, X, T, layers=None):
         self._load(params)
         X, T = self._batch(X, T)
-        scores = self.model(X)
+        scores = self.model(X, layers)
         loss = losses.tensor_loss(self.loss, scores, T, self.model.parameters(), self.l2)
         loss.backward()
         return loss.item(), self.model.flat_grad(), scores.data

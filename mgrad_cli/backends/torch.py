@@ -101,17 +101,20 @@ class TorchBackend(MLPBackend):
         """[(weight (out x in), bias)] of each layer: views of the flat tensor's blocks."""
         return [(block[:, :-1], block[:, -1]) for block in blocks(flat, self.sizes)]
 
-    def forward(self, layers, X):
-        """The scores (n x outputs) of the MLP with these layers (self.views())."""
+    def forward(self, layers, X, outputs=None):
+        """The scores (n x outputs) of the MLP with these layers (self.views()); given a
+        list as `outputs`, each layer's outputs (float64 numpy) are appended to it."""
         x = X
         for (weight, bias), act in zip(layers, self.activations):
             x = self.torch.nn.functional.linear(x, weight, bias)  # a row per neuron
             form = activations.ACTIVATIONS[act]
             if not form.identity:
                 x = form.torch(self.torch, x)
+            if outputs is not None:
+                outputs.append(self.numpy(x))
         return x
 
-    def loss_and_grad(self, params, X, T):
+    def loss_and_grad(self, params, X, T, outputs=None):
         """Each layer's weight and bias is its own leaf (a view of params' memory on the CPU
         in float64: no copy), so backward() runs no view ops of one flat tensor: each added
         nodes and a full-size gradient to every step. The l2 term, l2 * p.p, is added by
@@ -121,7 +124,7 @@ class TorchBackend(MLPBackend):
         # as it is, where a strided view's would be copied into the view's strides
         layers = [(w.contiguous().requires_grad_(), b.contiguous().requires_grad_()) for w, b in self.views(flat)]
         X = self.tensor(X).reshape(-1, self.nin)
-        scores = self.forward(layers, X)
+        scores = self.forward(layers, X, outputs)
         loss = losses.LOSSES[self.loss].torch(self.torch, scores, self.tensor(T).reshape(len(X), -1))
         loss.backward()
         grad = self.torch.empty_like(flat)

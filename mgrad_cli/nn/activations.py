@@ -27,7 +27,11 @@ class Activation:
     (class name, keyword arguments); onnx: its ONNX operator, (op type, attributes).
     identity: it leaves its input as it is (linear): no form is applied, none is exported.
     low: the target of "not this class" on an output of it (the other is 1; losses.py):
-    -1, or 0 on an output that never leaves 0 to 1."""
+    -1, or 0 on an output that never leaves 0 to 1. saturates: (low, high): an output
+    below low or above high sits where the activation is flat and passes back almost no
+    gradient (training/layerstats.py counts them; None: it never saturates). dies: an
+    output of exactly 0 passes back no gradient at all (a ReLU's), so a unit at 0 on every
+    row has stopped learning ("Building makemore part 3")."""
 
     name: str
     scalar: Callable = None
@@ -37,13 +41,16 @@ class Activation:
     onnx: tuple = None
     identity: bool = False
     low: float = -1.0
+    saturates: tuple = None
+    dies: bool = False
 
 
 ACTIVATIONS = {act.name: act for act in [
-    Activation("tanh", Value.tanh, Tensor.tanh, lambda torch, x: torch.tanh(x), ("Tanh", {}), ("Tanh", {})),
-    Activation("relu", Value.relu, Tensor.relu, lambda torch, x: torch.relu(x), ("ReLU", {}), ("Relu", {})),
+    Activation("tanh", Value.tanh, Tensor.tanh, lambda torch, x: torch.tanh(x), ("Tanh", {}), ("Tanh", {}),
+               saturates=(-0.97, 0.97)),  # |tanh| > 0.97: the lecture's flat tails
+    Activation("relu", Value.relu, Tensor.relu, lambda torch, x: torch.relu(x), ("ReLU", {}), ("Relu", {}), dies=True),
     Activation("sigmoid", Value.sigmoid, Tensor.sigmoid, lambda torch, x: torch.sigmoid(x), ("Sigmoid", {}),
-               ("Sigmoid", {}), low=0.0),
+               ("Sigmoid", {}), low=0.0, saturates=(0.015, 0.985)),  # the slope there is under 1/60
     Activation("linear", identity=True),
 ]}
 

@@ -29,14 +29,17 @@ class TensorMLP:
                        for i, (n_in, n_out, act) in enumerate(zip(self.sizes, self.sizes[1:], self.activations))]
         self.set_flat_parameters(mlp.init_params(self.sizes, rng))
 
-    def __call__(self, X):
-        """X: samples x nin (an array or a Tensor) -> samples x nout Tensor."""
+    def __call__(self, X, layers=None):
+        """X: samples x nin (an array or a Tensor) -> samples x nout Tensor. Given a list
+        as `layers`, each layer's outputs (an array) are appended to it."""
         x = X
         for W, b, act in self.layers:
             x = x @ W + b
             form = ACTIVATIONS[act]
             if not form.identity:
                 x = form.tensor(x)  # a Tensor method (activations.py)
+            if layers is not None:
+                layers.append(x.data)
         return x
 
     def parameters(self):

@@ -1,7 +1,7 @@
 """Checkpoints: one JSON file holding a trained model and how it was made.
 
     {
-      "format": "mgrad-checkpoint", "version": 3,
+      "format": "mgrad-checkpoint", "version": 6,
       "config":    the resolved config (config.validate_config checks it on load),
       "sizes":     [n_in, layer sizes...],
       "weights":   the flat vector, in backends.mlp's order (layer by layer, neuron by neuron: w..., b),
@@ -13,7 +13,9 @@
                     "target_mean", "target_std"},
       "metrics":   the last epoch's record (metrics.record_keys: epoch, loss, val_loss,
                    test_loss, per split acc or mse/mae/r2, lr, seconds),
-      "history":   [the same record without seconds, ...] one per epoch so far,
+      "history":   [the same record without seconds, ...] one per epoch so far, each with
+                   its "layers" (training/layerstats.py's per-layer statistics) and
+                   "diagnoses" (the training doctor's lines that fired at that epoch),
       "early_stopping": null, or {"best_epoch", "best_loss", "best_weights", "bad_epochs",
                    "stopped"}: the early stopping state, so a resumed run stops as an
                    uninterrupted one would,
@@ -50,6 +52,9 @@ Defaults for fields that older files may lack:
   get "auto", which is where they ran (the CPU, in float64).
 - version 5 added "overrides": version 4 files get [] (none recorded; their config says
   what they trained with all the same).
+- version 6 added the history records' "layers" (per-layer statistics) and "diagnoses"
+  (the doctor's lines): version 5 records lack them, and keep lacking them (no layer
+  curves, no diagnoses to show for those epochs).
 
 save_checkpoint writes through files.write_atomic: a reader sees the old file or the new
 one, never half, even if the writer is killed.
@@ -68,7 +73,7 @@ from ..errors import CheckpointError, ConfigError, shorten
 from ..files import display_path, open_user_file, read_bounded, write_atomic
 
 FORMAT = "mgrad-checkpoint"
-VERSION = 5
+VERSION = 6
 KEYS = ("format", "version", "config", "sizes", "weights", "optimizer", "epoch", "rng", "data", "metrics",
         "early_stopping", "overrides")
 MAX_OVERRIDES = 1_000  # settings named in "overrides" (each as typed, up to OVERRIDE_CHARS)
@@ -104,9 +109,15 @@ def _from_version_4(ckpt, bad):
     return ckpt
 
 
+def _from_version_5(ckpt, bad):
+    """Version 5 records had no per-layer statistics and no diagnoses: none to show."""
+    return ckpt
+
+
 # version v -> a function (ckpt of version v, bad) -> ckpt of version v + 1; `bad(message)`
 # makes the CheckpointError naming the file
-UPGRADES = {1: _from_version_1, 2: _from_version_2, 3: _from_version_3, 4: _from_version_4}
+UPGRADES = {1: _from_version_1, 2: _from_version_2, 3: _from_version_3, 4: _from_version_4,
+            5: _from_version_5}
 # (section or None for the top level, field) -> the default for a file that lacks it
 DEFAULTS = {(None, "history"): [], ("data", "target"): None}
 
@@ -306,20 +317,36 @@ def _check_state(ckpt, bad):
         raise bad(f"early_stopping: expected null or {{{', '.join(STOPPER_KEYS)}}} with the best weights")
 
 
+# a history record's entries that are lists: the per-layer statistics (each a dict of
+# numbers or null, and the activation's name) and the doctor's diagnoses (lines of text)
+RECORD_LISTS = ("layers", "diagnoses")
+
+
 def _check_history(ckpt, bad):
     history = ckpt["history"]
     if not isinstance(history, list) or not all(
             isinstance(r, dict) and isinstance(r.get("epoch"), int) and _number(r.get("loss"))
-            and all(v is None or _number(v) for k, v in r.items() if k != "epoch")
+            and all(v is None or _number(v) for k, v in r.items() if k != "epoch" and k not in RECORD_LISTS)
             for r in history):
         raise bad("history: expected a list of {epoch, loss, ...} records of numbers")
     for i, record in enumerate(history):
+        _check_record_lists(record, f"history[{i}]", bad)
         epoch = record["epoch"]
         if isinstance(epoch, bool) or not 1 <= epoch <= ckpt["epoch"]:
             raise bad(f"history[{i}].epoch: expected an epoch from 1 to {ckpt['epoch']}, got {shorten(epoch)}")
         for key in ("train_acc", "val_acc", "test_acc"):
             if record.get(key) is not None and _finite(record[key]) and not 0 <= record[key] <= 1:
                 raise bad(f"history[{i}].{key}: expected a fraction from 0 to 1, got {shorten(record[key])}")
+
+
+def _check_record_lists(record, where, bad):
+    layers, diagnoses = record.get("layers", []), record.get("diagnoses", [])
+    if not isinstance(layers, list) or not all(
+            isinstance(e, dict) and all(v is None or _number(v) or (k == "activation" and isinstance(v, str))
+                                        for k, v in e.items()) for e in layers):
+        raise bad(f"{where}.layers: expected a list of per-layer statistics (numbers or null)")
+    if not isinstance(diagnoses, list) or not all(isinstance(d, str) for d in diagnoses):
+        raise bad(f"{where}.diagnoses: expected a list of lines of text")
 
 
 def _check_numbers(ckpt, bad):

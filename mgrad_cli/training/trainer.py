@@ -25,6 +25,7 @@ import numpy as np
 
 from . import checkpoint, metrics
 from .divergence import all_finite, diverged
+from .layerstats import layer_stats
 from ..nn import losses, optim
 from ..backends import make_backend
 from ..errors import CheckpointError, ConfigError, MgradError, TrainingDiverged
@@ -72,6 +73,8 @@ class Trainer:
     `run()` trains from `epoch` to config['epochs'], yielding a record per epoch.
     state_dict()/load_state_dict() hold everything needed to carry on later.
     """
+
+    measure_layers = True  # per-layer statistics every epoch; bench/bench_layerstats.py turns them off
 
     def __init__(self, config, dataset, backend=None):
         self.config, self.dataset = config, dataset
@@ -156,25 +159,31 @@ class Trainer:
         return diverged(what, k, lr, self.updates, self.config, self.dataset.X_train, targets)
 
     def _epoch(self, k, lr, X, T, n, bs):
-        """One pass over the minibatches: (last batch loss, summed loss, batches, outputs)."""
+        """One pass over the minibatches: (last batch loss, summed loss, batches, outputs,
+        the layers' statistics: layerstats.layer_stats)."""
         order = np.arange(n) if bs >= n else self.rng.permutation(n)
         total, batches, outputs = 0.0, 0, np.empty((n, self.config["model"]["layers"][-1]))
+        kept = []  # per batch, the engine's layer outputs
         for start in range(0, n, bs):
             idx = order[start:start + bs]
             # one batch of every row in order (the default): the arrays themselves, no copy
             Xb, Tb = (X, T) if bs >= n else (X[idx], T[idx])
-            loss, grad, out = self.backend.loss_and_grad(self.params, Xb, Tb)
+            kept.append([] if self.measure_layers else None)
+            loss, grad, out = self.backend.loss_and_grad(self.params, Xb, Tb, kept[-1])
             if not math.isfinite(loss) or not all_finite(grad):
                 raise self._diverged(k, lr, loss if not math.isfinite(loss) else "a gradient of inf or nan")
             total += loss * len(idx)
             batches += 1
             outputs[idx] = out
+            before = self.params.copy() if start + bs >= n else None  # the last update's, measured
             with np.errstate(all="ignore"):  # an overflow is caught just below, with a message
                 self.optimizer.step(self.params, grad, lr)
             self.updates += 1
             if not all_finite(self.params) or not self.optimizer.is_finite():
                 raise self._diverged(k, lr, None)
-        return loss, total, batches, outputs
+        stats = layer_stats(self.sizes, self.backend.activations, kept, grad, before, self.params) \
+            if self.measure_layers else []
+        return loss, total, batches, outputs, stats
 
     def run(self):
         """Train from `epoch` up to config['epochs'], yielding each epoch's record; with
@@ -188,7 +197,7 @@ class Trainer:
             lr = optim.learning_rate(cfg["optimizer"], k, cfg["epochs"])
             before = self.state_dict()  # the last good state, restored if this epoch does not finish
             try:
-                loss, total, batches, outputs = self._epoch(k, lr, X, T, n, bs)
+                loss, total, batches, outputs, stats = self._epoch(k, lr, X, T, n, bs)
                 record = {"epoch": k + 1, "loss": loss if batches == 1 else total / n}  # the mean, by batch size
                 record.update(split_metrics(cfg, self.dataset, "train", outputs))
                 for split in ("val", "test"):
@@ -199,7 +208,7 @@ class Trainer:
                 self.load_state_dict(before)
                 raise
             self.epoch += 1
-            record.update(lr=lr, seconds=time.perf_counter() - t0)
+            record.update(lr=lr, seconds=time.perf_counter() - t0, layers=stats)
             self.last = record
             self.history.append({k: v for k, v in record.items() if k != "seconds"})
             if self.stopper is not None and self.stopper.update(self.epoch, record["val_loss"], self.params):

@@ -37,23 +37,25 @@ class FiniteDifferences(mlp.MLPBackend):
     name = "fd"
     graph_samples = 2
 
-    def predict(self, params, X):
+    def predict(self, params, X, layers=None):
         x = np.asarray(X, dtype=np.float64).reshape(-1, self.nin)
         for block, act in zip(mlp.blocks(params, self.sizes), self.activations):
             x = ACTS[act](x @ block[:, :-1].T + block[:, -1])
+            if layers is not None:
+                layers.append(x)
         return x
 
     def _loss(self, params, X, T):
         return self.loss_graph(params, X, T).data.item()
 
-    def loss_and_grad(self, params, X, T):
+    def loss_and_grad(self, params, X, T, layers=None):
         grad, h = np.empty_like(params), 1e-6
         for i in range(len(params)):
             up, down = params.copy(), params.copy()
             up[i] += h
             down[i] -= h
             grad[i] = (self._loss(up, X, T) - self._loss(down, X, T)) / (2 * h)
-        return self._loss(params, X, T), grad, self.predict(params, X)
+        return self._loss(params, X, T), grad, self.predict(params, X, layers)
 
     def loss_graph(self, params, X, T, feature_names=None):
         scores = constant(self.predict(params, X))
