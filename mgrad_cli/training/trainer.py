@@ -25,6 +25,7 @@ import numpy as np
 
 from . import checkpoint, metrics
 from .divergence import all_finite, diverged
+from .doctor import Doctor, inputs_unscaled
 from .layerstats import layer_stats
 from ..nn import losses, optim
 from ..backends import make_backend
@@ -67,6 +68,16 @@ def split_metrics(config, dataset, split, outputs, loss=None):
     return out
 
 
+def held_out(trainer, split):
+    """A held-out split's record entries, at the trainer's weights after the epoch."""
+    X, _ = trainer.dataset.rows(split)
+    if len(X) == 0:
+        return split_metrics(trainer.config, trainer.dataset, split, np.empty((0, 1)))
+    outputs = trainer.backend.predict(trainer.params, X)
+    return split_metrics(trainer.config, trainer.dataset, split, outputs,
+                         trainer.backend.data_loss(outputs, trainer.T[split]))
+
+
 class Trainer:
     """All a run's state: parameters, optimizer, epochs done, and the batch-order RNG.
 
@@ -76,8 +87,10 @@ class Trainer:
 
     measure_layers = True  # per-layer statistics every epoch; bench/bench_layerstats.py turns them off
 
-    def __init__(self, config, dataset, backend=None):
+    def __init__(self, config, dataset, backend=None, doctor=True):
         self.config, self.dataset = config, dataset
+        # the training doctor (doctor.py): None with --no-doctor (the statistics are still logged)
+        self.doctor = Doctor(inputs_unscaled(config, dataset)) if doctor else None
         self.backend = backend or make_backend(config, dataset.n_features)
         self.params = self.backend.init_params(random.Random(config["seed"]))
         self.optimizer = self.backend.make_optimizer(config["optimizer"], len(self.params))
@@ -129,6 +142,8 @@ class Trainer:
             raise ValueError(f"batch-order RNG state (rng) is damaged: {why}") from None
         self.last = state.get("last")
         self.history = [dict(r) for r in state.get("history") or []]
+        if self.doctor is not None:
+            self.doctor.replay(self.history)
         if self.stopper is not None:
             self.stopper = EarlyStopping(self.stopper.patience, self.stopper.min_delta)
             self.stopper.load_state_dict(state.get("early_stopping"))
@@ -201,7 +216,7 @@ class Trainer:
                 record = {"epoch": k + 1, "loss": loss if batches == 1 else total / n}  # the mean, by batch size
                 record.update(split_metrics(cfg, self.dataset, "train", outputs))
                 for split in ("val", "test"):
-                    record.update(self._held_out(split))
+                    record.update(held_out(self, split))
             except BaseException:
                 # Ctrl-C or divergence partway through an epoch: go back to the state after the
                 # last whole epoch, so a checkpoint saved now resumes exactly where it says
@@ -209,19 +224,12 @@ class Trainer:
                 raise
             self.epoch += 1
             record.update(lr=lr, seconds=time.perf_counter() - t0, layers=stats)
+            record["diagnoses"] = [] if self.doctor is None else self.doctor.examine(record)
             self.last = record
             self.history.append({k: v for k, v in record.items() if k != "seconds"})
             if self.stopper is not None and self.stopper.update(self.epoch, record["val_loss"], self.params):
                 self.params = self.stopper.best_weights.copy()  # as Keras' restore_best_weights
             yield dict(record)
-
-    def _held_out(self, split):
-        """A held-out split's record entries, at the weights after the epoch."""
-        X, _ = self.dataset.rows(split)
-        if len(X) == 0:
-            return split_metrics(self.config, self.dataset, split, np.empty((0, 1)))
-        outputs = self.backend.predict(self.params, X)
-        return split_metrics(self.config, self.dataset, split, outputs, self.backend.data_loss(outputs, self.T[split]))
 
 
 class JsonLog:

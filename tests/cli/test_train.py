@@ -20,7 +20,8 @@ from models import ctrl_c_at_step
 CONFIGS = str(REPO / "configs")
 FIXTURES = str(REPO / "tests" / "fixtures")
 # an epoch record's keys for classification, in order (the log's lines, the checkpoint's metrics)
-RECORD = ["epoch", "loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr", "seconds"]
+RECORD = ["epoch", "loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr", "seconds", "layers",
+          "diagnoses"]
 
 
 def config(name):
@@ -216,7 +217,7 @@ def test_checkpoint_contents(run, tmp_path):
     assert result.exit_code == 0
     assert f"Checkpoint saved to {save}." in result.output
     ckpt = load_checkpoint(save)
-    assert ckpt["format"] == "mgrad-checkpoint" and ckpt["version"] == 5
+    assert ckpt["format"] == "mgrad-checkpoint" and ckpt["version"] == 6
     assert ckpt["overrides"] == ["--epochs 3"]  # the command line's changes, as typed
     assert ckpt["sizes"] == [4, 8, 3]
     assert len(ckpt["weights"]) == 4 * 8 + 8 + 8 * 3 + 3
@@ -465,9 +466,16 @@ def assert_same_runs(one, other):
     assert np.array_equal(a_start, b_start)
     assert [list(r) for r in a_log] == [list(r) for r in b_log]
     for key in a_log[0]:
-        if key != "seconds":
+        if key not in ("seconds", "layers", "diagnoses"):
             a_values, b_values = ([np.nan if r[key] is None else r[key] for r in log] for log in (a_log, b_log))
             np.testing.assert_allclose(b_values, a_values, rtol=1e-9, atol=1e-12, err_msg=key)
+    for a, b in zip(a_log, b_log):  # the per-layer statistics too, and the doctor's words
+        assert a["diagnoses"] == b["diagnoses"]
+        for a_layer, b_layer in zip(a["layers"], b["layers"], strict=True):
+            assert list(a_layer) == list(b_layer)
+            a_values, b_values = ([np.nan if v is None else v for v in layer.values() if not isinstance(v, str)]
+                                  for layer in (a_layer, b_layer))
+            np.testing.assert_allclose(b_values, a_values, rtol=1e-9, atol=1e-12, err_msg=f"layers, epoch {a['epoch']}")
     np.testing.assert_allclose(b_end, a_end, rtol=1e-9, atol=1e-12)
 
 

@@ -71,7 +71,10 @@ _file_options = _options(
 _table_options = _options(
     click.option("--every", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
                  help="Show every Nth epoch in the table (the first and last always)."),
-    click.option("-q", "--quiet", is_flag=True, help="Print only the final summary."))
+    click.option("-q", "--quiet", is_flag=True, help="Print only the final summary."),
+    click.option("--no-doctor", "no_doctor", is_flag=True,
+                 help="Do not diagnose the run (dead ReLUs, saturated units, a learning rate too high or too "
+                      "low); the per-layer statistics are still logged."))
 # carrying on from a checkpoint, and saving on the way
 _resume_options = _options(
     click.option("--resume", "resume_path", metavar="MODEL.json",
@@ -105,6 +108,7 @@ class Options:
     graph_max_nodes: int
     every: int
     quiet: bool
+    no_doctor: bool
     resume_path: str
     save_every: int
     plot_path: str
@@ -162,7 +166,7 @@ def train_command(config_path, **options):
     opts = Options(**options)
     _check_paths(opts)
     sets, named = opts.settings()
-    trainer, source = _trainer(config_path, opts.overrides(), opts.resume_path, sets)
+    trainer, source = _trainer(config_path, opts.overrides(), opts.resume_path, sets, not opts.no_doctor)
     use_threads(opts.threads, trainer.backend)
     save_path = opts.save_path
     if opts.resume_path is not None and save_path is None:  # saved back to the checkpoint it resumed
@@ -225,7 +229,7 @@ def _check_paths(opts):
             check_writable(path)
 
 
-def _trainer(config_path, overrides, resume_path, sets=()):
+def _trainer(config_path, overrides, resume_path, sets=(), doctor=True):
     """The Trainer for the config (resumed from the checkpoint, if any) -> (trainer, the config's name)."""
     from ... import limits
     from ...training import trainer as training
@@ -239,7 +243,7 @@ def _trainer(config_path, overrides, resume_path, sets=()):
     training.check_fit(config, dataset, source)
     # a CSV's size is known now (a built-in's was checked with the config)
     limits.check(limits.training_costs(config, len(dataset.X), dataset.n_features), source)
-    trainer = training.Trainer(config, dataset)
+    trainer = training.Trainer(config, dataset, doctor=doctor)
     if resume_path is not None:
         trainer.resume(load_checkpoint(resume_path), display_path(resume_path), source)
     return trainer, source
@@ -287,10 +291,18 @@ def _run(run, table, out, every, quiet):
 
     if not quiet:
         run.on_epoch.insert(0, print_row)
+    run.on_epoch.append(lambda r: print_diagnoses(progress.console if progress is not None else err, r["diagnoses"]))
     if progress is None:
         return run.start()
     with progress:  # gone before anything else is printed
         return run.start()
+
+
+def print_diagnoses(console, lines):
+    """The doctor's lines, each on one line of the console's width (shortened with … past it)."""
+    for line in lines:
+        line = line if len(line) <= console.width else line[:console.width - 1] + "…"
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _draw_graph(trainer, graph_path, max_nodes):
@@ -367,6 +379,10 @@ class Table:
         lines = [self._trained(status, stop.seconds, word)] + _results(self.trainer, status, self.counts)
         for line in lines:
             say(out, line)
+        said = [] if self.trainer.doctor is None else self.trainer.doctor.said
+        if said:
+            out.print("The training doctor said:", markup=False)
+            print_diagnoses(out, said)
 
     def _trained(self, status, seconds, word="Interrupted"):
         """The summary's first line: what was trained, for how many epochs, in how long."""

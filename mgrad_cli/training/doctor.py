@@ -1,0 +1,120 @@
+"""The training doctor: it watches each epoch's per-layer statistics (layerstats.py) and
+says, once per run, when one stays past a threshold for PATIENCE epochs in a row: the
+layer, the epoch it started, the figure and what to try.
+
+The thresholds take the orders of magnitude of "Building makemore part 3" (Karpathy:
+saturated tanh units pass back no gradient; dead ReLUs never learn again; update:data
+should sit near 1e-3, and far above or below it the learning rate is wrong), calibrated
+on every shipped config (`mgrad train NAME` on the tensor engine, seed as shipped; the
+worst value each config holds for PATIENCE epochs in a row, in brackets):
+
+    DEAD       0.5     a relu layer with half its units dead (lecture: a dead neuron
+                       never comes back). Shipped: at most 0.12 (moons, spiral).
+    SATURATED  0.75    of tanh or sigmoid outputs in the flat tails (lecture: past a few
+                       percent the layer learns slowly; shipped tanh layers on digits and
+                       wine hold 0.59). Shipped: at most 0.59 (digits, wine).
+    TOO_HIGH   10^0    update:data in any layer: an update as large as the weights (the
+                       lecture's guide is 10^-3; micrograd's demo peaks near 10^-0.3 for
+                       an epoch or two). Shipped: at most 10^-1.1 for 5 epochs (iris).
+    TOO_LOW    10^-5.5 update:data in every layer: the weights barely move (lecture:
+                       far below 10^-3 the learning rate is too low). Shipped: at least
+                       10^-4.5 for 5 epochs (moons near its end, its schedule at 0.1).
+
+The unscaled-inputs cause is named only when data.standardize is off and the inputs
+are unscaled (UNSCALED: a training feature's largest |value| past 10), once per run.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .layerstats import log10
+
+PATIENCE = 5  # epochs in a row past a threshold before the doctor speaks
+DEAD, SATURATED, TOO_HIGH, TOO_LOW = 0.5, 0.75, 0.0, -5.5  # the last two: log10 of update:data
+UNSCALED = 10.0
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One diagnosis. figure(entry) -> the layer's number or None; past(v): beyond the
+    threshold; say(k, v, start, epochs) -> the line; per_layer False: the rule reads the
+    largest figure over the layers (the network as a whole)."""
+
+    name: str
+    figure: Callable
+    past: Callable
+    say: Callable
+    per_layer: bool = True
+
+
+def _pct(v):
+    return f"{100 * v:.0f}%"
+
+
+RULES = [
+    Rule("dead", lambda e: e["dead"], lambda v: v >= DEAD,
+         lambda k, v, s, n: f"layer {k}: {_pct(v)} of ReLUs dead since epoch {s}: "
+                            f"lower the learning rate, or use tanh"),
+    Rule("saturated", lambda e: e["saturated"], lambda v: v >= SATURATED,
+         lambda k, v, s, n: f"layer {k}: {_pct(v)} of outputs saturated since epoch {s}: "
+                            f"lower the learning rate"),
+    Rule("too high", lambda e: log10(e["update_data"]), lambda v: v > TOO_HIGH,
+         lambda k, v, s, n: f"layer {k}: update:data 10^{v:.1f} for {n} epochs: the learning rate is too high"),
+    Rule("too low", lambda e: log10(e["update_data"]), lambda v: v < TOO_LOW,
+         lambda k, v, s, n: f"update:data 10^{v:.1f}: the learning rate is too low", per_layer=False),
+]
+
+
+def inputs_unscaled(config, dataset):
+    """Whether the unscaled-inputs cause applies: standardize off and a training feature
+    past UNSCALED. -> the largest |value|, or None."""
+    if config["data"].get("standardize") or len(dataset.X_train) == 0:
+        return None
+    top = float(np.max(np.abs(dataset.X_train)))
+    return top if top > UNSCALED else None
+
+
+class Doctor:
+    """examine(record) -> the lines that fire at that epoch (each once per run).
+    replay(history) rebuilds its state from a run's records (on resume)."""
+
+    def __init__(self, unscaled=None):
+        self.unscaled = unscaled  # the largest |input| when the unscaled cause applies
+        self.streaks = {}  # (rule, layer) -> the epoch its streak started
+        self.fired = set()  # (rule, layer) said already
+        self.said = []  # every line so far, in order
+
+    def examine(self, record):
+        lines = []
+        for rule in RULES:
+            for k, value in self._figures(rule, record.get("layers") or []):
+                key = (rule.name, k)
+                if value is None or not rule.past(value):
+                    self.streaks.pop(key, None)
+                    continue
+                start = self.streaks.setdefault(key, record["epoch"])
+                n = record["epoch"] - start + 1
+                if n >= PATIENCE and key not in self.fired:
+                    self.fired.add(key)
+                    lines.append(rule.say(k, value, start, n))
+                    if rule.name == "saturated" and self.unscaled is not None and "unscaled" not in self.fired:
+                        self.fired.add("unscaled")
+                        lines.append(f"inputs reach {self.unscaled:.3g} unscaled: set data.standardize: true")
+        self.said += lines
+        return lines
+
+    @staticmethod
+    def _figures(rule, layers):
+        values = [(e["layer"], rule.figure(e)) for e in layers]
+        if rule.per_layer:
+            return values
+        known = [v for _, v in values if v is not None]
+        return [(None, max(known) if len(known) == len(values) and known else None)]
+
+    def replay(self, history):
+        """Carry on from a run's records: the streaks they leave open, the lines they said."""
+        self.__init__(self.unscaled)
+        for record in history:
+            self.examine(record)

@@ -1,0 +1,100 @@
+"""The training doctor (training/doctor.py): each pathology built and diagnosed, once per
+run, on stderr within the terminal width, in the log's "diagnoses", the checkpoint and
+the summary; --no-doctor silences it; no shipped config gets a false alarm."""
+
+import json
+
+import numpy as np
+import pytest
+
+from mgrad_cli.data import shipped
+from mgrad_cli.data.datasets import load_dataset
+from mgrad_cli.training.config import load_config
+from mgrad_cli.training.trainer import Trainer
+
+from conftest import write
+from models import config_path
+
+MOONS = """\
+seed: 0
+data: {{name: {data}, n_samples: 100, noise: 0.1{extra}}}
+model: {{layers: [16, 16, 1], activation: {activation}, output: linear}}
+loss: {{name: {loss}}}
+optimizer: {{name: sgd, lr: {lr}}}
+epochs: {epochs}
+engine: tensor
+"""
+DEAD = "layer 2: 75% of ReLUs dead since epoch 2: lower the learning rate, or use tanh"
+LOW = "update:data 10^-7.0: the learning rate is too low"
+
+
+def train(run, tmp_path, *args, data="moons", activation="relu", loss="hinge", lr=50, epochs=30, extra="",
+          env=None):
+    cfg = write(tmp_path, "c.yaml", MOONS.format(data=data, activation=activation, loss=loss, lr=lr,
+                                                 epochs=epochs, extra=extra))
+    return run("train", cfg, "--log", tmp_path / "log.jsonl", "--save", tmp_path / "m.json", *args, env=env)
+
+
+def logged(tmp_path):
+    return [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+
+
+def test_a_relu_net_at_a_huge_learning_rate_is_told_its_relus_died(run, tmp_path):
+    result = train(run, tmp_path, "-q")
+    assert result.exit_code == 0
+    assert result.stderr == DEAD + "\n"  # once, on stderr
+    assert result.stdout.splitlines()[-4:-2] == ["The training doctor said:", DEAD]  # the summary repeats it
+    records = logged(tmp_path)
+    assert [r["diagnoses"] for r in records] == [[DEAD] if r["epoch"] == 6 else [] for r in records]
+    history = json.loads((tmp_path / "m.json").read_text())["history"]
+    assert [d for r in history for d in r["diagnoses"]] == [DEAD]  # the checkpoint keeps them
+
+
+def test_a_learning_rate_of_1e_7_is_too_low(run, tmp_path):
+    result = train(run, tmp_path, "-q", activation="tanh", loss="mse", lr=1e-7, epochs=10)
+    assert result.stderr == LOW + "\n"
+    assert [r["epoch"] for r in logged(tmp_path) if r["diagnoses"]] == [5]
+
+
+def test_inputs_scaled_1000x_into_tanh_saturate_it_and_the_unscaled_cause_is_named(run, tmp_path):
+    X = np.random.default_rng(0).normal(size=(60, 2)) * 1000
+    rows = "\n".join(f"{a},{b},{int(a + b > 0)}" for a, b in X)
+    write(tmp_path, "big.csv", "x1,x2,label\n" + rows + "\n")
+    cfg = write(tmp_path, "c.yaml", f"seed: 0\ndata: {{name: csv, csv: {tmp_path / 'big.csv'}}}\n"
+                                    "model: {layers: [8, 2], activation: tanh, output: linear}\n"
+                                    "loss: {name: cross_entropy}\noptimizer: {name: adam, lr: 0.01}\nepochs: 8\n")
+    result = run("train", cfg, "-q")
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("layer 1: ") and lines[0].endswith("of outputs saturated since epoch 1: "
+                                                                 "lower the learning rate")
+    assert lines[1:] == [f"inputs reach {np.abs(X).max():.3g} unscaled: set data.standardize: true"]
+    standardized = run("train", cfg, "-q", "--no-doctor")  # and --no-doctor says nothing
+    assert standardized.exit_code == 0 and standardized.stderr == ""
+
+
+def test_no_doctor_silences_it_and_still_logs_the_statistics(run, tmp_path):
+    result = train(run, tmp_path, "-q", "--no-doctor")
+    assert result.exit_code == 0 and result.stderr == "" and "The training doctor" not in result.stdout
+    records = logged(tmp_path)
+    assert all(r["diagnoses"] == [] and len(r["layers"]) == 3 for r in records)
+
+
+def test_each_line_fits_the_terminal(run, tmp_path):
+    result = train(run, tmp_path, "-q", env={"COLUMNS": "40"})
+    assert result.stderr == DEAD[:39] + "…\n"
+
+
+def test_a_resumed_run_does_not_say_it_again(run, tmp_path):
+    train(run, tmp_path, "-q", epochs=10)
+    resumed = run("train", tmp_path / "c.yaml", "--resume", tmp_path / "m.json", "--epochs", "20", "-q")
+    assert resumed.exit_code == 0 and resumed.stderr == ""
+    assert "The training doctor said:\n" + DEAD in resumed.stdout  # the run's diagnoses, all of them
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", shipped.config_names())
+def test_no_shipped_config_gets_a_false_alarm(name):
+    config = load_config(config_path(name), {"engine": "tensor"})
+    records = list(Trainer(config, load_dataset(config["data"], config["seed"])).run())
+    assert [d for r in records for d in r["diagnoses"]] == []
