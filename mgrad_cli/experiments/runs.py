@@ -56,8 +56,10 @@ def read_log(path, partial=False):
 
 
 def _is_record(r):
+    # the lists a record holds ("layers", "diagnoses") and any a later mgrad adds are not read here
     return (isinstance(r, dict) and isinstance(r.get("epoch"), int) and not isinstance(r["epoch"], bool)
-            and _number(r.get("loss")) and all(v is None or _number(v) for k, v in r.items() if k != "epoch"))
+            and _number(r.get("loss")) and all(v is None or _number(v) for k, v in r.items()
+                                                if k != "epoch" and not isinstance(v, list)))
 
 
 def _number(v):
