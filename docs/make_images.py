@@ -98,7 +98,43 @@ def neuron_page_png(path, folder):
         browser.quit()
 
 
+def _screenshot(page, path, folder, size=(1200, 900)):
+    """A screenshot of a page, in headless Chromium at `size` CSS pixels."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    profile = tempfile.mkdtemp(dir=folder)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--force-device-scale-factor=1",
+                 f"--window-size={size[0]},{size[1]}", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        browser.set_window_size(*size)
+        browser.get(page.as_uri())
+        browser.save_screenshot(str(path))
+    finally:
+        browser.quit()
+
+
+def report_moons_png(path, folder):
+    """The replay page of micrograd's demo on the tensor engine (docs/training.md)."""
+    page = Path(folder) / "moons.html"
+    mgrad("train", "moons", "--engine", "tensor", "--report", str(page), "-q", folder=folder)
+    _screenshot(page, path, folder)
+
+
+def report_iris_png(path, folder):
+    """The replay page of iris: the confusion matrix (docs/training.md)."""
+    page = Path(folder) / "iris.html"
+    mgrad("train", "iris", "--report", str(page), "-q", folder=folder)
+    _screenshot(page, path, folder)
+
+
 PICTURES = {
+    "report-moons.png": report_moons_png,
+    "report-iris.png": report_iris_png,
     "moons.png": moons_png,
     "neuron.svg": neuron_svg,
     "neuron-page.png": neuron_page_png,

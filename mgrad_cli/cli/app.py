@@ -9,14 +9,14 @@ from . import threads  # noqa: F401  (sets one BLAS thread by default: before nu
 import click
 
 from .. import __version__
-from .commands import (backprop, compare, configs, datasets, eval, exercises, export, gradcheck,  # noqa: A004
+from .commands import (backprop, compare, configs, datasets, eval, exercises, export, gradcheck, report,  # noqa: A004
                        graph, plot, predict, sweep, train)
 from .console import CONTEXT_SETTINGS, Group
 
 COMMANDS = (train.train_command, graph.graph_command, backprop.backprop_command, gradcheck.gradcheck_command,
             predict.predict_command, eval.eval_command, plot.plot_command, export.export_command,
             configs.configs_command, datasets.datasets_command, exercises.exercises_command, sweep.sweep_command,
-            compare.compare_command)
+            compare.compare_command, report.report_command)
 
 
 @click.group(cls=Group, context_settings=CONTEXT_SETTINGS)

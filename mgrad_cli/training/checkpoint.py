@@ -54,7 +54,9 @@ Defaults for fields that older files may lack:
   what they trained with all the same).
 - version 6 added the history records' "layers" (per-layer statistics) and "diagnoses"
   (the doctor's lines): version 5 records lack them, and keep lacking them (no layer
-  curves, no diagnoses to show for those epochs).
+  curves, no diagnoses to show for those epochs); and "snapshots" (weights at chosen
+  epochs, training/snapshots.py), written only with `train --report` or `--snapshots`:
+  version 5 files get null (no replay: `mgrad report` says to train with --snapshots).
 
 save_checkpoint writes through files.write_atomic: a reader sees the old file or the new
 one, never half, even if the writer is killed.
@@ -110,7 +112,8 @@ def _from_version_4(ckpt, bad):
 
 
 def _from_version_5(ckpt, bad):
-    """Version 5 records had no per-layer statistics and no diagnoses: none to show."""
+    """Version 5 records had no per-layer statistics and no diagnoses, and no snapshots."""
+    ckpt.setdefault("snapshots", None)
     return ckpt
 
 
@@ -119,11 +122,11 @@ def _from_version_5(ckpt, bad):
 UPGRADES = {1: _from_version_1, 2: _from_version_2, 3: _from_version_3, 4: _from_version_4,
             5: _from_version_5}
 # (section or None for the top level, field) -> the default for a file that lacks it
-DEFAULTS = {(None, "history"): [], ("data", "target"): None}
+DEFAULTS = {(None, "history"): [], ("data", "target"): None, (None, "snapshots"): None}
 
 
 def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data, metrics, history=(),
-                    early_stopping=None, overrides=()):
+                    early_stopping=None, overrides=(), snapshots=None):
     """Write a checkpoint of the current VERSION atomically (files.write_atomic)."""
     ckpt = {
         "format": FORMAT, "version": VERSION, "config": config, "sizes": list(sizes),
@@ -132,6 +135,8 @@ def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data
         "history": [{k: v for k, v in r.items() if k != "seconds"} for r in history],
         "early_stopping": early_stopping, "overrides": list(overrides),
     }
+    if snapshots is not None:  # only with `train --report` or `--snapshots`
+        ckpt["snapshots"] = snapshots
     if len(ckpt["weights"]) != n_parameters(ckpt["sizes"]):
         raise ValueError(f"{len(ckpt['weights'])} weights for sizes {sizes}")
     write_atomic(path, json.dumps(ckpt, indent=1, allow_nan=False) + "\n")
@@ -140,7 +145,7 @@ def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data
 # the checkpoint's fields that hold a trainer's state -> the key of Trainer.state_dict()
 # that holds it (the rest: config, sizes and data, say what was trained on what)
 STATE_FIELDS = {"weights": "params", "optimizer": "optimizer", "epoch": "epoch", "rng": "rng", "metrics": "last",
-                "history": "history", "early_stopping": "early_stopping"}
+                "history": "history", "early_stopping": "early_stopping", "snapshots": "snapshots"}
 
 
 def contents(config, sizes, state, dataset):
@@ -169,7 +174,7 @@ def data_section(ds):
 def trainer_state(ckpt):
     """A checkpoint's training state as Trainer.load_state_dict() takes it; KeyError for a
     field it lacks (history and early_stopping may be missing: none)."""
-    optional = {"history": [], "early_stopping": None}
+    optional = {"history": [], "early_stopping": None, "snapshots": None}
     return {key: ckpt[field] if field not in optional else ckpt.get(field, optional[field])
             for field, key in STATE_FIELDS.items()}
 
@@ -307,6 +312,7 @@ def _check_state(ckpt, bad):
     if not isinstance(named, list) or len(named) > MAX_OVERRIDES or not all(
             isinstance(o, str) and len(o) <= OVERRIDE_CHARS for o in named):
         raise bad(f"overrides: expected a list of at most {MAX_OVERRIDES:,} settings as typed (strings)")
+    _check_snapshots(ckpt, bad)
     stopper = ckpt["early_stopping"]
     if stopper is not None and not (
             isinstance(stopper, dict) and set(stopper) == set(STOPPER_KEYS)
@@ -337,6 +343,19 @@ def _check_history(ckpt, bad):
         for key in ("train_acc", "val_acc", "test_acc"):
             if record.get(key) is not None and _finite(record[key]) and not 0 <= record[key] <= 1:
                 raise bad(f"history[{i}].{key}: expected a fraction from 0 to 1, got {shorten(record[key])}")
+
+
+def _check_snapshots(ckpt, bad):
+    snaps = ckpt["snapshots"]
+    if snaps is None:
+        return
+    n = len(ckpt["weights"])
+    if not (isinstance(snaps, dict) and isinstance(snaps.get("epochs"), list) and isinstance(snaps.get("weights"), list)
+            and len(snaps["epochs"]) == len(snaps["weights"])
+            and all(isinstance(e, int) and not isinstance(e, bool) and 1 <= e <= ckpt["epoch"] for e in snaps["epochs"])
+            and all(isinstance(w, list) and len(w) == n and all(_finite(x) for x in w) for w in snaps["weights"])):
+        raise bad(f"snapshots: expected null or {{epochs, weights}}: epochs from 1 to {ckpt['epoch']}, "
+                  f"each with {n} finite weights")
 
 
 def _check_record_lists(record, where, bad):

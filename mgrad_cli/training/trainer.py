@@ -27,6 +27,7 @@ from . import checkpoint, metrics
 from .divergence import all_finite, diverged
 from .doctor import Doctor, inputs_unscaled
 from .layerstats import layer_stats
+from .snapshots import Snapshots
 from ..nn import losses, optim
 from ..backends import make_backend
 from ..errors import CheckpointError, ConfigError, MgradError, TrainingDiverged
@@ -87,10 +88,10 @@ class Trainer:
 
     measure_layers = True  # per-layer statistics every epoch; bench/bench_layerstats.py turns them off
 
-    def __init__(self, config, dataset, backend=None, doctor=True):
+    def __init__(self, config, dataset, backend=None, doctor=True, snapshots=False):
         self.config, self.dataset = config, dataset
-        # the training doctor (doctor.py): None with --no-doctor (the statistics are still logged)
-        self.doctor = Doctor(inputs_unscaled(config, dataset)) if doctor else None
+        self.snapshots = Snapshots(config["epochs"]) if snapshots else None  # for the replay page, when asked
+        self.doctor = Doctor(inputs_unscaled(config, dataset)) if doctor else None  # None: --no-doctor
         self.backend = backend or make_backend(config, dataset.n_features)
         self.params = self.backend.init_params(random.Random(config["seed"]))
         self.optimizer = self.backend.make_optimizer(config["optimizer"], len(self.params))
@@ -126,6 +127,7 @@ class Trainer:
             "last": self.last,
             "history": [dict(r) for r in self.history],
             "early_stopping": None if self.stopper is None else self.stopper.state_dict(),
+            "snapshots": None if self.snapshots is None else self.snapshots.state_dict(self.stopper),
         }
 
     def load_state_dict(self, state):
@@ -142,8 +144,7 @@ class Trainer:
             raise ValueError(f"batch-order RNG state (rng) is damaged: {why}") from None
         self.last = state.get("last")
         self.history = [dict(r) for r in state.get("history") or []]
-        if self.doctor is not None:
-            self.doctor.replay(self.history)
+        _load_watchers(self, state)
         if self.stopper is not None:
             self.stopper = EarlyStopping(self.stopper.patience, self.stopper.min_delta)
             self.stopper.load_state_dict(state.get("early_stopping"))
@@ -224,12 +225,28 @@ class Trainer:
                 raise
             self.epoch += 1
             record.update(lr=lr, seconds=time.perf_counter() - t0, layers=stats)
-            record["diagnoses"] = [] if self.doctor is None else self.doctor.examine(record)
+            record["diagnoses"] = _watch(self, record)
             self.last = record
             self.history.append({k: v for k, v in record.items() if k != "seconds"})
             if self.stopper is not None and self.stopper.update(self.epoch, record["val_loss"], self.params):
                 self.params = self.stopper.best_weights.copy()  # as Keras' restore_best_weights
             yield dict(record)
+
+
+def _watch(trainer, record):
+    """After an epoch: a snapshot when they are kept, and the doctor's new lines (none
+    without it)."""
+    if trainer.snapshots is not None:
+        trainer.snapshots.take(trainer.epoch, trainer.params)
+    return [] if trainer.doctor is None else trainer.doctor.examine(record)
+
+
+def _load_watchers(trainer, state):
+    """The doctor's state replayed from the history, the snapshots kept so far."""
+    if trainer.doctor is not None:
+        trainer.doctor.replay(trainer.history)
+    if trainer.snapshots is not None:
+        trainer.snapshots.load_state_dict(state.get("snapshots"))
 
 
 class JsonLog:

@@ -87,6 +87,11 @@ _curve_options = _options(
     click.option("--plot", "plot_path", metavar="PATH",
                  help="After training, draw the loss and accuracy curves (and for 2-D data the decision "
                       "boundary) to a .png or .svg (needs matplotlib)."),
+    click.option("--report", "report_path", metavar="PATH",
+                 help="After training, write the replay page here (.html: an epoch slider, the curves, each "
+                      "layer's statistics, the boundary or confusion matrix); keeps weight snapshots."),
+    click.option("--snapshots", is_flag=True,
+                 help="Keep weight snapshots in the checkpoint (every epoch, at most 200) for `mgrad report`."),
     click.option("--chart/--no-chart", default=None,
                  help="Draw the loss and accuracy curves in the terminal after the table  "
                       "[default: on a terminal]"))
@@ -112,6 +117,8 @@ class Options:
     resume_path: str
     save_every: int
     plot_path: str
+    report_path: str
+    snapshots: bool
     chart: bool
 
     def overrides(self):
@@ -166,7 +173,7 @@ def train_command(config_path, **options):
     opts = Options(**options)
     _check_paths(opts)
     sets, named = opts.settings()
-    trainer, source = _trainer(config_path, opts.overrides(), opts.resume_path, sets, not opts.no_doctor)
+    trainer, source = _trainer(config_path, opts, sets)
     use_threads(opts.threads, trainer.backend)
     save_path = opts.save_path
     if opts.resume_path is not None and save_path is None:  # saved back to the checkpoint it resumed
@@ -184,11 +191,13 @@ def train_command(config_path, **options):
         table.print_chart(out, min(out.width, MAX_CHART_WIDTH))
     graph_nodes, graph_error = _draw_graph(trainer, opts.graph_path, opts.graph_max_nodes)
     plotted = _draw_plot(trainer, source, opts.plot_path)
+    reported = _write_report(trainer, source, opts.report_path)
     table.print_summary(out, stop)
     done = ((stop.saved, f"Checkpoint saved to {save_path}."), (opts.log_path, f"Log written to {opts.log_path}."),
             (graph_nodes is not None, f"Graph of the loss on {graph_what} ({graph_nodes} nodes) drawn to "
                                       f"{opts.graph_path}."),
-            (plotted is not None, f"Figure ({' and '.join(plotted or ())}) drawn to {opts.plot_path}."))
+            (plotted is not None, f"Figure ({' and '.join(plotted or ())}) drawn to {opts.plot_path}."),
+            (reported, f"Report written to {opts.report_path}."))
     for said, what in done:
         if said:
             say(out, what)
@@ -224,13 +233,15 @@ def _check_paths(opts):
         plotting.require_matplotlib()
     if opts.save_every is not None and opts.save_path is None and opts.resume_path is None:
         raise click.BadParameter("needs --save PATH (or --resume) to know where to save", param_hint="--save-every")
-    for path in (opts.save_path, opts.log_path, graph_path, plot_path):  # fail now, not after the training
+    for path in (opts.save_path, opts.log_path, graph_path, plot_path, opts.report_path):  # fail now
         if path is not None:
             check_writable(path)
 
 
-def _trainer(config_path, overrides, resume_path, sets=(), doctor=True):
-    """The Trainer for the config (resumed from the checkpoint, if any) -> (trainer, the config's name)."""
+def _trainer(config_path, opts, sets=()):
+    """The Trainer for the config and the options (resumed from the checkpoint, if any),
+    with the doctor unless --no-doctor and snapshots with --snapshots or --report
+    -> (trainer, the config's name)."""
     from ... import limits
     from ...training import trainer as training
     from ...training.checkpoint import load_checkpoint
@@ -238,12 +249,13 @@ def _trainer(config_path, overrides, resume_path, sets=(), doctor=True):
     from ...data.datasets import load_dataset
 
     source = display_path(config_path)
-    config = load_config(config_path, overrides, sets)
+    config, resume_path = load_config(config_path, opts.overrides(), sets), opts.resume_path
     dataset = load_dataset(config["data"], config["seed"])
     training.check_fit(config, dataset, source)
     # a CSV's size is known now (a built-in's was checked with the config)
     limits.check(limits.training_costs(config, len(dataset.X), dataset.n_features), source)
-    trainer = training.Trainer(config, dataset, doctor=doctor)
+    trainer = training.Trainer(config, dataset, doctor=not opts.no_doctor,
+                               snapshots=opts.snapshots or opts.report_path is not None)
     if resume_path is not None:
         trainer.resume(load_checkpoint(resume_path), display_path(resume_path), source)
     return trainer, source
@@ -321,6 +333,19 @@ def _draw_graph(trainer, graph_path, max_nodes):
         return None, e
     print_drawing_notes(drawing, graph_path, ", or train with --engine tensor (a node per array)" if clusters else "")
     return drawing.values, None
+
+
+def _write_report(trainer, source, report_path):
+    """The replay page (models/report.py) of the run so far. -> whether written."""
+    if report_path is None or trainer.epoch == 0:
+        return False
+    from ...models import report
+    from ...models.evaluate import Model
+
+    ckpt = trainer.checkpoint()
+    report.write_report(report_path, Model(ckpt, source), trainer.history, ckpt["snapshots"],
+                        report.dataset_rows(trainer.dataset, trainer.dataset.X_raw))
+    return True
 
 
 def _draw_plot(trainer, source, plot_path):
