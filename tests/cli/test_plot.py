@@ -88,7 +88,8 @@ def test_an_older_checkpoint_without_history_still_plots(run, models, tmp_path, 
 def test_the_history_is_every_epoch(models):
     history = json.loads((models / "xor.json").read_text())["history"]
     assert [r["epoch"] for r in history] == list(range(1, 16))
-    assert list(history[0]) == ["epoch", "loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr"]
+    assert list(history[0]) == ["epoch", "loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr",
+                                "layers", "diagnoses"]
 
 
 def test_without_matplotlib_says_how_to_install_it(run, models, tmp_path, monkeypatch):
