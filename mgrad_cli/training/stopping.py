@@ -16,6 +16,11 @@ import numpy as np
 class EarlyStopping:
     """The stopping rule and its state for one run (config['early_stopping'])."""
 
+    @classmethod
+    def from_config(cls, settings):
+        """The rule a config's `early_stopping` settings ask for, or None when they are None."""
+        return None if settings is None else cls(settings["patience"], settings["min_delta"])
+
     def __init__(self, patience, min_delta=0.0):
         self.patience, self.min_delta = patience, min_delta
         self.best_epoch, self.best_loss, self.best_weights = None, math.inf, None

@@ -100,14 +100,12 @@ class Trainer:
         self.last = None  # the last epoch's record
         self.history = []  # every epoch's record so far, without the timing (for plots)
         self.updates = 0  # made by this trainer: none yet means the weights are those it started from
-        n_out = config["model"]["layers"][-1]
-        out = config["model"]["output"]
+        n_out, out = config["model"]["layers"][-1], config["model"]["output"]
         # the targets of each split as the loss compares them
         self.T = {split: losses.encode_targets(config["loss"]["name"], dataset.rows(split)[1], n_out, out)
                   for split in metrics.SPLITS}
         self.T_train = self.T["train"]
-        stopping = config.get("early_stopping")
-        self.stopper = None if stopping is None else EarlyStopping(stopping["patience"], stopping["min_delta"])
+        self.stopper = EarlyStopping.from_config(config.get("early_stopping"))  # None without early stopping
 
     @property
     def stopped(self):

@@ -193,7 +193,16 @@ def train_command(config_path, **options):
     plotted = _draw_plot(trainer, source, opts.plot_path)
     reported = _write_report(trainer, source, opts.report_path)
     table.print_summary(out, stop)
-    done = ((stop.saved, f"Checkpoint saved to {save_path}."), (opts.log_path, f"Log written to {opts.log_path}."),
+    _print_written(out, opts, stop.saved and save_path, graph_what, graph_nodes, plotted, reported)
+    if stop.status == "interrupted":
+        raise click.exceptions.Exit(interrupt_status(stop.error))
+    if graph_error is not None:
+        raise MgradClickError(graph_error)
+
+
+def _print_written(out, opts, saved_to, graph_what, graph_nodes, plotted, reported):
+    """A line for each file the run wrote."""
+    done = ((saved_to, f"Checkpoint saved to {saved_to}."), (opts.log_path, f"Log written to {opts.log_path}."),
             (graph_nodes is not None, f"Graph of the loss on {graph_what} ({graph_nodes} nodes) drawn to "
                                       f"{opts.graph_path}."),
             (plotted is not None, f"Figure ({' and '.join(plotted or ())}) drawn to {opts.plot_path}."),
@@ -201,10 +210,6 @@ def train_command(config_path, **options):
     for said, what in done:
         if said:
             say(out, what)
-    if stop.status == "interrupted":
-        raise click.exceptions.Exit(interrupt_status(stop.error))
-    if graph_error is not None:
-        raise MgradClickError(graph_error)
 
 
 def _end_early(stop, trainer, save_path):
