@@ -11,9 +11,11 @@ The tests run on the CPU: PyTorch is shown no GPU (CUDA_VISIBLE_DEVICES is empti
 it is imported), so device auto is the CPU and the torch engine's numbers are float64's.
 """
 
+import contextlib
 import importlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,29 @@ def run(tmp_path, monkeypatch):
 @pytest.fixture
 def repo():
     return str(REPO)
+
+
+CHROMIUM_FLAGS = ("--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run")
+
+
+@contextlib.contextmanager
+def headless_chromium(window_size="1280,720"):
+    """Debian's chromium driven by selenium, headless, in a profile of its own (skipped with
+    the reason where chromium, its driver or selenium is missing; a failure in CI)."""
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    need("chromium and its driver", chromium and driver, "apt-get install chromium chromium-driver")
+    need_module("selenium")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    with tempfile.TemporaryDirectory() as profile:
+        for flag in CHROMIUM_FLAGS + (f"--window-size={window_size}", f"--user-data-dir={profile}"):
+            options.add_argument(flag)
+        chrome = webdriver.Chrome(service=Service(driver), options=options)
+        try:
+            yield chrome
+        finally:
+            chrome.quit()

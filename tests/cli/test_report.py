@@ -3,17 +3,13 @@ Chromium driven by selenium, as the graph page is (tests/inspect/test_html.py)."
 
 import json
 import re
-import shutil
-import tempfile
 
 import pytest
 
 from mgrad_cli.models.report import MAX_BYTES, script_json
 
-from conftest import need, need_module, write
+from conftest import headless_chromium, write
 
-CHROMIUM_FLAGS = ("--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,900")
 MOONS = """\
 seed: 1
 data: {name: moons, n_samples: 80, noise: 0.1, test_split: 0.25}
@@ -27,21 +23,8 @@ engine: tensor
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    need("chromium and its driver", chromium and driver, "apt-get install chromium chromium-driver")
-    need_module("selenium")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    profile = tempfile.TemporaryDirectory()
-    for flag in CHROMIUM_FLAGS + (f"--user-data-dir={profile.name}",):
-        options.add_argument(flag)
-    chrome = webdriver.Chrome(service=Service(driver), options=options)
-    yield chrome
-    chrome.quit()
-    profile.cleanup()
+    with headless_chromium("1280,900") as chrome:
+        yield chrome
 
 
 @pytest.fixture(scope="module")

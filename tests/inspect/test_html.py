@@ -7,35 +7,18 @@ selenium; in CI they must be there (.ci/run installs them).
 """
 
 import re
-import shutil
-import tempfile
 
 import pytest
 
-from conftest import need, need_module
+from conftest import headless_chromium
 
 LECTURE = ["e = a*b; d = e + c; L = d * f", "a=2", "b=-3", "c=10", "f=-2"]
-CHROMIUM_FLAGS = ("--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,720")
 
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    need("chromium and its driver", chromium and driver, "apt-get install chromium chromium-driver")
-    need_module("selenium")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    profile = tempfile.TemporaryDirectory()
-    for flag in CHROMIUM_FLAGS + (f"--user-data-dir={profile.name}",):
-        options.add_argument(flag)
-    chrome = webdriver.Chrome(service=Service(driver), options=options)
-    yield chrome
-    chrome.quit()
-    profile.cleanup()
+    with headless_chromium("1280,720") as chrome:
+        yield chrome
 
 
 class Page:
