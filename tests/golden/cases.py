@@ -472,6 +472,11 @@ def _section(title, text):
 _DURATION = re.compile(r"(?<![\w.])(?:\d+ min \d\d s|\d+(?:\.\d+)?(?:e[-+]?\d+)? (?:ms|s))(?![\w])")
 # time in JSON: "seconds": 0.0724 (the log, a checkpoint's metrics)
 _SECONDS = re.compile(r'("seconds"\s*:\s*)-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?')
+# a layer's statistics are means and RMS over many numbers: their last bits follow how the
+# numpy in use adds them up (pairwise, in blocks that change between versions), so they are
+# compared to 10 significant digits (the engines agree to 1e-9 relative, issue 20's bound)
+_LAYER_FIGURE = re.compile(r'("(?:act_mean|act_std|saturated|dead|grad_rms|grad_data|update_data)"\s*:\s*)'
+                           r'(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)')
 
 
 def _paths(work):
@@ -493,13 +498,16 @@ def _paths(work):
 def normalize(text, work=None):
     """What is compared: the text with run-to-run noise replaced by placeholders — wall
     times (the train table's time column and 'in 697 ms'; JSON "seconds"), absolute paths
-    (the work directory, the package, the checkout) and any other temporary directory.
+    (the work directory, the package, the checkout) and any other temporary directory —
+    and a layer's statistics rounded to 10 significant digits (numpy's sums differ in the
+    last bits between versions).
     Everything else is kept exactly."""
     for path, placeholder in _paths(work) if work is not None else []:
         text = text.replace(path, placeholder)
     tmp = re.escape(tempfile.gettempdir().rstrip("/"))
     text = re.sub(tmp + r"/mgrad-golden-[A-Za-z0-9_]+", "<WORK>", text)
     text = _SECONDS.sub(r'\1"<seconds>"', text)
+    text = _LAYER_FIGURE.sub(lambda m: f"{m.group(1)}{float(m.group(2)):.10g}", text)
     text = _DURATION.sub("<time>", text)
     # a duration's width changes the padding before it (the time column, right-aligned)
     text = re.sub(r" +<time>", " <time>", text)
