@@ -35,14 +35,21 @@ class _Console(Console):
         raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
+# The terminal's one place for names from data (data/names.py): what mgrad prints, a
+# table's cells and headers included, is never read as rich markup ("[red]"), emoji codes
+# (":smile:") or highlighted, so a class named "[/]" prints as itself. (Control characters
+# never get this far: they are refused where a name is read.)
+PLAIN = {"markup": False, "emoji": False, "highlight": False}
+
+
 def out_console():
     """Data and tables: stdout. rich drops colour when it is not a terminal and honours NO_COLOR."""
-    return _Console(file=sys.stdout, highlight=False)  # looked up per call: CliRunner swaps it
+    return _Console(file=sys.stdout, **PLAIN)  # looked up per call: CliRunner swaps it
 
 
 def err_console():
     """Progress and diagnostics: stderr."""
-    return _Console(file=sys.stderr, highlight=False)
+    return _Console(file=sys.stderr, **PLAIN)
 
 
 NAME_WIDTH = 24  # a name (feature, class, parameter) up to this many characters is shown whole

@@ -13,6 +13,7 @@ from operator import itemgetter
 
 import numpy as np
 
+from . import names
 from ..errors import DataError, shorten
 from ..files import bounded_lines, display_path, open_user_file
 from ..limits import MAX_CSV_COLUMNS
@@ -52,6 +53,9 @@ def _check_header(header, shown, line):
     for j, name in enumerate(header):
         if not name:
             raise DataError(f"{where}, column {j + 1}: the column has no name")
+        refused = names.problem(name, "the column name")
+        if refused:
+            raise DataError(f"{where}, column {j + 1}: {refused}")
         if first.setdefault(name, j) != j:
             raise DataError(f"{where}, column {shorten(name)}: the column appears twice")
     # numbers in all but at most one column (the target may be a class name), other than
@@ -159,6 +163,7 @@ def load_csv(path, target, task, shown=None):
         y = np.array([keys.index(v) for v in numeric.tolist()], dtype=int)
     else:
         class_names = sorted(set(labels))
+        _check_class_names(class_names, labels, body, shown, header[t])
         y = np.array([class_names.index(s) for s in labels], dtype=int)
     if len(class_names) < 2:
         raise DataError(f"{shown}: column '{header[t]}' has a single class ({class_names[0]}); "
@@ -176,6 +181,16 @@ def _label(cell, shown, line, column):
         raise DataError(f"{shown}, line {line}, column {shorten(column)}: expected a class name or a finite "
                         f"number as the target, got {shorten(cell)}")
     return cell
+
+
+def _check_class_names(class_names, labels, body, shown, column):
+    """Refuse a class name with a control character (names.py), naming the first line
+    that holds it (each name is checked once, however many rows hold it)."""
+    for name in class_names:
+        refused = names.problem(name, "the class name")
+        if refused:
+            line = body[labels.index(name)][0]
+            raise DataError(f"{shown}, line {line}, column {shorten(column)}: {refused}")
 
 
 def _is_float(s):

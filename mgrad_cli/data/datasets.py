@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import csvfile, generators, shipped
+from . import csvfile, generators, names, shipped
 from ..errors import DataError
 from ..files import display_path
 from ..limits import MAX_CLASSES
@@ -27,7 +27,7 @@ from ..limits import MAX_CLASSES
 @dataclass(frozen=True)
 class Param:
     """A data set parameter: its type (the name of a config._Validator check: integer, number,
-    boolean, string, choice), its default, and what the check takes (minimum, maximum,
+    boolean, string, name (a string naming a column: names.py's rule), choice), its default, and what the check takes (minimum, maximum,
     open_ends, choices). A default of None means the setting may be null. `required` says
     what must be given instead when the setting is missing or null."""
 
@@ -89,7 +89,7 @@ CSV_PARAMS = {
     # the file (a header row, then data), relative to the config file
     "csv": Param("string", required="the path of the CSV file"),
     # the column to predict; null = the last column
-    "target": Param("string"),
+    "target": Param("name"),
     # classification, regression, or auto (decided from the labels)
     "task": Param("choice", "auto", {"choices": TASKS}),
 }
@@ -228,9 +228,12 @@ def load_dataset(data_cfg, seed):
         X, y, class_names = _generate(BUILTINS[name], name, data_cfg, seed)
         task, feature_names, label, target = "classification", [f"x{i}" for i in range(X.shape[1])], name, "y"
     elif name == CSV:
+        label = os.path.basename(data_cfg["csv"])
+        refused = names.problem(label, "the file name")
+        if refused:  # it names the data set in every title
+            raise DataError(f"{display_path(data_cfg['csv'])}: {refused}")
         X, y, task, class_names, feature_names, target = csvfile.load_csv(
             data_cfg["csv"], data_cfg.get("target"), data_cfg.get("task", "auto"))
-        label = os.path.basename(data_cfg["csv"])
     else:
         with shipped.csv_file(name) as path:
             X, y, task, class_names, feature_names, target = csvfile.load_csv(

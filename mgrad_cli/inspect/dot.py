@@ -34,12 +34,21 @@ DOT_TIMEOUT = 120  # seconds for the dot program: a graph that takes longer is n
 INSTALL_HINT = ("install Graphviz (apt-get install graphviz, brew install graphviz, "
                 "or https://graphviz.org/download/)")
 
-_RECORD_SPECIAL = str.maketrans({c: "\\" + c for c in '\\{}|<>"'})
+# a record label's syntax ({}|<>), quotes and the backslash (Graphviz reads \N, \G, \l)
+# take a backslash; & starts an entity (&lt; would be drawn as <), so it is spelt &amp;
+_RECORD_SPECIAL = str.maketrans({**{c: "\\" + c for c in '\\{}|<>"'}, "&": "&amp;"})
+MAX_LABEL = 200  # characters of a name drawn at most (Graphviz refuses labels past 16,384)
 
 
 def escape_record(text):
-    """Make text safe inside a record label: {}|<> and quotes are its syntax."""
-    text = "".join(" " if (ord(c) < 32 or ord(c) == 127) else c for c in str(text))
+    """Text as Graphviz draws it literally, in a record label or any other: the one place
+    a name reaches Graphviz (data/names.py). Past MAX_LABEL characters it keeps its two
+    ends around "…"; a control character (refused where names are read) is drawn as a space."""
+    text = str(text)
+    if len(text) > MAX_LABEL:
+        keep = MAX_LABEL - 1
+        text = text[:keep - keep // 2] + "…" + text[len(text) - keep // 2:]
+    text = "".join(" " if (ord(c) < 32 or ord(c) == 127) else c for c in text)
     return text.translate(_RECORD_SPECIAL)
 
 

@@ -40,11 +40,9 @@ def page(view, svg, show_grad=True):
         "columns": explain.STEP_COLUMNS,
         "practice": practice(view) if show_grad and _scalar(view) else None,
     }
-    # inside <script> no "</script>" may appear, nor "<!--": no "<" at all in the JSON
-    payload = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
     svg = svg[svg.index("<svg"):]  # without the XML prolog and doctype
     toggle = _PRACTICE_TOGGLE if data["practice"] else ""
-    return _TEMPLATE.format(title=html.escape(title), svg=svg, data=payload, practice=toggle,
+    return _TEMPLATE.format(title=html.escape(title), svg=svg, data=script_json(data), practice=toggle,
                             style=_asset("page.css"), script=_asset("page.js"))
 
 
@@ -59,6 +57,18 @@ def practice(view):
                             "rows": [explain.step_cells(view, s) for s in q.steps]}
     return {"rules": quiz.page_rules(), "root": view.root.name, "rootId": view.root.id,
             "rootGrad": format_number(1.0), "nodes": nodes}
+
+
+# inside <script> no "</script>" may appear, nor "<!--": no "<" at all in the JSON; and
+# U+2028, U+2029 end a line in older JavaScript. (& needs nothing there: a script's text
+# is read raw.) Graphviz escapes what it writes into the SVG; html.escape the rest.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def script_json(data):
+    """`data` as JSON text safe inside a <script> element of an HTML page: the one place
+    a name reaches the page's script (data/names.py)."""
+    return json.dumps(data, ensure_ascii=False).translate(_SCRIPT_SAFE)
 
 
 def steps(view, show_grad=True):

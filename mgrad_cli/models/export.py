@@ -185,17 +185,54 @@ CODE_WIDTH = 78  # the printed code fits an 80-column terminal
 
 def sequential_code(model, path="MODEL.pt"):
     """Python that rebuilds the exported model and predicts with it: the torch.nn.Sequential
-    the state_dict loads into, in float64."""
+    the state_dict loads into, in float64, within CODE_WIDTH columns. Every name from the
+    data (a feature, a class, the target) and the path are string literals made by repr,
+    never words in a comment, so no name can become code (data/names.py)."""
     lines = ["import torch", "", "model = torch.nn.Sequential("]
     for name, args, kwargs in modules(model):
         given = [str(a) for a in args] + [f"{k}={v}" for k, v in kwargs.items()]
         lines.append(f"    torch.nn.{name}({', '.join(given)}),")
-    lines += [").double()", f"saved = torch.load({json.dumps(str(path))})",
+    lines += [").double()", f"saved = torch.load({repr(str(path))})",
               'model.load_state_dict(saved["state_dict"])']
+    lines += _comment(f"x: raw features, n x {model.n_features} float64, the columns in features")
+    lines += _literal("features", model.feature_names)
+    if model.class_names is not None:
+        lines += _literal("classes", model.class_names)
+    elif model.target is not None:
+        lines.append(f"target = {repr(str(model.target))}")
     x = "x" if model.mean is None else '(x - saved["mean"]) / saved["std"]'
-    lines += _comment(f"x: raw features, n x {model.n_features} float64 ({', '.join(model.feature_names)})")
-    lines += _comment(f"output: {describe_output(model)}") + [f"output = model({x})"]
+    lines += _comment(f"output: {_output_in_code(model)}") + [f"output = model({x})"]
     return "\n".join(lines)
+
+
+def _literal(variable, names, width=CODE_WIDTH):
+    """`variable = [...]`: the names as string literals (repr), on one line when it fits,
+    else one item list per line within `width` (a name longer than that stays whole)."""
+    one = f"{variable} = {repr(list(names))}"
+    if len(one) <= width:
+        return [one]
+    lines, line = [f"{variable} = ["], "   "
+    for item in (repr(str(n)) + "," for n in names):
+        if len(line) + 1 + len(item) > width and line.strip():
+            lines.append(line)
+            line = "   "
+        line += " " + item
+    return lines + [line, "]"]
+
+
+def _output_in_code(model):
+    """What the output holds, for the snippet's comment: the names only by their variables."""
+    h = head(model)
+    if h == "softmax":
+        return "the probability of each class, in the order of classes"
+    if h == "sigmoid":
+        return "the probability of classes[1] (the other is classes[0])"
+    if model.task == "regression":
+        return "the predicted target" if model.target is not None else "the predicted value"
+    if model.sizes[-1] == 1:
+        threshold = losses.class_threshold(model.config["model"]["output"])
+        return f"the score: classes[1] above {threshold:g}, else classes[0]"
+    return "a score per class, in the order of classes: the largest wins"
 
 
 def _comment(text, width=CODE_WIDTH):

@@ -30,7 +30,16 @@ def require_matplotlib():
     """Import matplotlib on its Agg backend, or raise OptionalDependencyMissing (exit 1)."""
     matplotlib = extras.require("matplotlib", "drawing a figure", "plot", error=OptionalDependencyMissing)
     matplotlib.use("Agg")
+    # a user's matplotlibrc may ask for TeX: names from the data would be run through LaTeX
+    matplotlib.rcParams["text.usetex"] = False
     return matplotlib
+
+
+def plot_text(name):
+    """A name from the data as matplotlib draws it literally: every `$` escaped, so no
+    maths is parsed ("$\\foo$" is drawn as written, not refused by mathtext). The one
+    place a name reaches matplotlib (data/names.py); TeX is turned off by require_matplotlib."""
+    return str(name).replace("$", r"\$")
 
 
 def check_path(path):
@@ -62,7 +71,7 @@ def plot_run(path, model, history, points=None):
     if boundary:
         _boundary(fig.add_subplot(1, ncols, 2), model, *points)
         drawn.append("decision boundary")
-    fig.suptitle(model.title)
+    fig.suptitle(plot_text(model.title))
     save_figure(fig, path, fmt)
     return drawn
 
@@ -146,7 +155,7 @@ def _boundary(ax, model, X, y, is_test=None):
         ax.scatter(X[rows, 0], X[rows, 1], c=np.asarray(y)[rows], s=40, marker=marker, cmap=cmap,
                    vmin=-0.5, vmax=k - 0.5, edgecolors="k", linewidths=0.5)
     handles = [Line2D([], [], marker="s", linestyle="", color=colors[c], markeredgecolor="k",
-                      label=model.class_names[c]) for c in present]
+                      label=plot_text(model.class_names[c])) for c in present]
     if is_test.any():
         handles += [Line2D([], [], marker=m, linestyle="", color="white", markeredgecolor="k", label=what)
                     for m, what in (("o", "train"), ("^", "test"))]
@@ -154,6 +163,6 @@ def _boundary(ax, model, X, y, is_test=None):
     ax.legend(handles=handles, title=title, loc="best", fontsize="small")
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
-    ax.set_xlabel(model.feature_names[0])
-    ax.set_ylabel(model.feature_names[1])
+    ax.set_xlabel(plot_text(model.feature_names[0]))
+    ax.set_ylabel(plot_text(model.feature_names[1]))
     ax.set_title("decision boundary")

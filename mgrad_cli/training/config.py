@@ -15,7 +15,7 @@ import math
 import os
 
 from .. import backends, limits
-from ..data import datasets, shipped
+from ..data import datasets, names, shipped
 from ..nn import activations, losses, optim
 from . import overrides as set_overrides, strict_yaml
 from ..errors import ConfigError, shorten
@@ -366,6 +366,14 @@ class _Validator:
     def string(self, value, path):
         if not isinstance(value, str) or not value:
             self.fail(path, f"expected a string, got {_show(value)}")
+        return value
+
+    def name(self, value, path):
+        """A string naming something in the data (a column): data/names.py's rule."""
+        value = self.string(value, path)
+        refused = names.problem(value)
+        if refused:
+            self.fail(path, refused)
         return value
 
     def choice(self, value, path, choices):
