@@ -29,8 +29,12 @@ def read_table(path, shown=None):
     shown = shown or display_path(path)
     with open_user_file(path, DataError, "CSV file", newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(bounded_lines(f, path, DataError, "CSV file"))
-        try:  # (line number, row); reader.line_num is the line a row ends on
-            numbered = [(reader.line_num, row) for row in reader if "".join(row).strip()]
+        try:  # (the line a row starts on, row); reader.line_num is the line it ends on
+            numbered, end = [], 0
+            for row in reader:
+                if "".join(row).strip():
+                    numbered.append((end + 1, row))
+                end = reader.line_num
         except csv.Error as e:
             raise DataError(f"{shown}: not a valid CSV file ({e})") from None
 
