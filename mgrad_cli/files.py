@@ -83,6 +83,37 @@ def bounded_lines(f, path, error, kind):
     return _lines_within(f, limit, lambda: error(f"{display_path(path)}: larger than {_size(limit)}, {why}"))
 
 
+def line_stream(f, path, error, kind, block=1 << 20):
+    """The lines of an open text file (opened with newline=""), read a block at a time and
+    split at C speed, for a reader that keeps only some of them at once (predict streams a
+    CSV of any size): no limit on the file, but a line longer than limits.read_limit(kind)
+    is refused with `error`, so /dev/zero or a file without line ends cannot fill memory."""
+    limit, why = read_limit(kind)
+    pending, held = [], 0  # the pieces of a line not ended yet
+    while True:
+        data = f.read(block)
+        if not data:
+            if held:
+                yield "".join(pending)
+            return
+        if held and pending[-1].endswith("\r") and not data.startswith("\n"):
+            yield "".join(pending)  # a line that ended with the last block's \r
+            pending, held = [], 0
+        cut = len(data) - 1 if data.endswith("\r") else len(data)  # a last \r may be half of \r\n
+        end = max(data.rfind("\n", 0, cut), data.rfind("\r", 0, cut))  # where the last whole line ends
+        if end < 0:
+            pending.append(data)
+            held += len(data)
+            if held > limit:
+                raise error(f"{display_path(path)}: a line larger than {_size(limit)}, {why}")
+            continue
+        lines = io.StringIO("".join(pending) + data[:end + 1], newline="").readlines()
+        if held + end + 1 > limit and max(map(len, lines)) > limit:
+            raise error(f"{display_path(path)}: a line larger than {_size(limit)}, {why}")
+        yield from lines
+        pending, held = [data[end + 1:]], len(data) - end - 1
+
+
 def _lines_within(f, limit, too_large):
     left = limit
     while True:
@@ -105,6 +136,29 @@ def check_path(path, error=UserInputError):
         raise error(f"{display_path(path)}: a path cannot contain a NUL character")
 
 
+def check_output(path, error=UserInputError):
+    """Refuse, with `error`, a path no file can be written to: one with a NUL, or one ending
+    in "/", which names a directory whether or not it exists (Python's pathlib and the
+    system would otherwise drop the slash and write a file of that name). Every output
+    path goes through here: check_writable, write_atomic, open_output."""
+    check_path(path, error)
+    text = str(path)
+    if text.endswith(("/", os.sep)):
+        shown = display_path(text)
+        raise error(f"{shown if shown.endswith(('/', os.sep)) else shown + '/'}: names a directory; "
+                    f"give a file name")
+
+
+def open_output(path):
+    """open(path, "w") for a text file written as it goes (a log), after check_output; a
+    failure is cannot_write(...)."""
+    check_output(path)
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as e:
+        raise cannot_write(path, e) from None
+
+
 def cannot_write(path, e):
     """The error for a failed write: UserInputError('cannot write PATH: REASON')."""
     return UserInputError(f"cannot write {display_path(path)}: {e.strerror or e}")
@@ -114,7 +168,7 @@ def check_writable(path):
     """Raise cannot_write(...) unless `path` can be written: for a regular file, a temporary
     file is made next to it and removed at once (what write_atomic needs); anything else
     must exist and allow writing. Used to fail before a long run rather than after it."""
-    check_path(path)
+    check_output(path)
     try:
         target = _replaceable(path)
         if target is None:
@@ -132,8 +186,9 @@ def check_writable(path):
 
 def write_atomic(path, data):
     """Write `data` (str as UTF-8, or bytes) to `path`: atomically when it is a regular file
-    or a new name, directly when it is a device or pipe. Raises cannot_write(...)."""
-    check_path(path)
+    or a new name, directly when it is a device or pipe. Raises cannot_write(...), or
+    check_output's error."""
+    check_output(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
     try:

@@ -42,12 +42,38 @@ def cores():
         return os.cpu_count() or 1
 
 
+MAX_THREADS = 256  # --threads at most, on any machine
+THREADS_PER_CORE = 4  # --threads at most this many times the cores this process may use
+
+
+def most_threads():
+    """The largest --threads: four times the cores this process may use, at most MAX_THREADS.
+    More only queue for the same cores (and PyTorch's OpenMP fails to start thousands)."""
+    return min(MAX_THREADS, THREADS_PER_CORE * cores())
+
+
+def check_threads(n):
+    """n (--threads N, or None), or UserInputError in one line when it is not from 1 to
+    most_threads(), on every engine."""
+    if n is None:
+        return None
+    most = most_threads()
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= most:
+        from ..errors import UserInputError, shorten
+
+        raise UserInputError(f"--threads: expected a number of threads from 1 to {most} ({THREADS_PER_CORE} "
+                             f"times the {cores()} cores this process may use, at most {MAX_THREADS}), "
+                             f"got {shorten(n)}")
+    return n
+
+
 def use_threads(n=None, backend=None, held_to_one=None):
     """Threads for a run: with n (--threads N), numpy's BLAS and the backend's own threads
     both use n; without, the backend's own threads use every core when mgrad held the
     variables to one. -> the backend's thread count, or None for an engine without its own
     (it runs on numpy's BLAS)."""
     held_to_one = HELD_TO_ONE if held_to_one is None else held_to_one
+    check_threads(n)
     if n is not None:
         from threadpoolctl import threadpool_limits
 

@@ -15,37 +15,80 @@ import numpy as np
 
 from . import names
 from ..errors import DataError, shorten
-from ..files import bounded_lines, display_path, open_user_file
+from ..files import bounded_lines, display_path, line_stream, open_user_file
 from ..limits import MAX_CSV_COLUMNS
 
 
 def read_table(path, shown=None):
     """A CSV file's header and data rows: (header line, header cells stripped, [(line, row), ...]).
 
-    Blank lines are skipped; line numbers are the file's (1-based). Raises DataError naming
-    the file (as `shown`, by default its display_path) for a missing, unreadable, empty or
-    header-only file, and the line and column for an empty or repeated column name.
+    Blank lines are skipped; line numbers are the file's (1-based), the line a row starts
+    on. Raises DataError naming the file (as `shown`, by default its display_path) for a
+    missing, unreadable, empty or header-only file, and the line and column for an empty,
+    repeated or unprintable column name (names.py).
     """
     shown = shown or display_path(path)
     with open_user_file(path, DataError, "CSV file", newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(bounded_lines(f, path, DataError, "CSV file"))
-        try:  # (the line a row starts on, row); reader.line_num is the line it ends on
-            numbered, end = [], 0
-            for row in reader:
-                if "".join(row).strip():
-                    numbered.append((end + 1, row))
-                end = reader.line_num
-        except csv.Error as e:
-            raise DataError(f"{shown}: not a valid CSV file ({e})") from None
-
-    if not numbered:
-        raise DataError(f"{shown}: the file is empty (expected a header row, then data)")
-    (header_line, header), body = numbered[0], numbered[1:]
-    header = [h.strip() for h in header]
-    _check_header(header, shown, header_line)
-    if not body:
+        numbered = list(_numbered(csv.reader(bounded_lines(f, path, DataError, "CSV file")), shown))
+    header_line, header = _header(numbered[0] if numbered else None, shown)
+    if len(numbered) < 2:
         raise DataError(f"{shown}: no data rows after the header")
-    return header_line, header, body
+    return header_line, header, numbered[1:]
+
+
+# characters of CSV text a stream holds at once (as Python strings, about 24 bytes each)
+STREAM_CHARACTERS = 2 ** 22
+
+
+def stream_table(path, rows, shown=None):
+    """read_table for a file of any size: (header line, header, chunks), where chunks yields
+    the body as lists of (line, row) of at most `rows` rows (or STREAM_CHARACTERS
+    characters), read only as they are asked for, so memory stays bounded. The header is
+    read and checked now; an error in the body is raised when its chunk is read (the
+    chunks before it have been handed out)."""
+    shown = shown or display_path(path)
+    chunks = _stream(path, rows, shown)
+    header_line, header = next(chunks)
+    return header_line, header, chunks
+
+
+def _stream(path, rows, shown):
+    """The header, then the body's chunks (stream_table)."""
+    with open_user_file(path, DataError, "CSV file", newline="", encoding="utf-8-sig") as f:
+        numbered = _numbered(csv.reader(line_stream(f, path, DataError, "CSV file")), shown)
+        yield _header(next(numbered, None), shown)
+        chunk, size, empty = [], 0, True
+        for line, row in numbered:
+            chunk.append((line, row))
+            size += sum(map(len, row))
+            if len(chunk) >= rows or size >= STREAM_CHARACTERS:
+                yield chunk
+                chunk, size, empty = [], 0, False
+        if empty and not chunk:
+            raise DataError(f"{shown}: no data rows after the header")
+        if chunk:
+            yield chunk
+
+
+def _numbered(reader, shown):
+    """(the line a row starts on, row) for each row of a csv.reader that is not blank."""
+    end = 0  # reader.line_num is the line the last row ended on
+    try:
+        for row in reader:
+            if "".join(row).strip():
+                yield end + 1, row
+            end = reader.line_num
+    except csv.Error as e:
+        raise DataError(f"{shown}: not a valid CSV file ({e})") from None
+
+
+def _header(first, shown):
+    """(line, the header's cells stripped) from the first row, checked (_check_header)."""
+    if first is None:
+        raise DataError(f"{shown}: the file is empty (expected a header row, then data)")
+    header_line, header = first[0], [h.strip() for h in first[1]]
+    _check_header(header, shown, header_line)
+    return header_line, header
 
 
 def _check_header(header, shown, line):

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import csvfile, generators, names, shipped
 from ..errors import DataError
-from ..files import display_path
+from ..files import check_path, display_path
 from ..limits import MAX_CLASSES
 
 
@@ -228,6 +228,7 @@ def load_dataset(data_cfg, seed):
         X, y, class_names = _generate(BUILTINS[name], name, data_cfg, seed)
         task, feature_names, label, target = "classification", [f"x{i}" for i in range(X.shape[1])], name, "y"
     elif name == CSV:
+        check_path(data_cfg["csv"], DataError)  # a NUL is the path's problem first
         label = os.path.basename(data_cfg["csv"])
         refused = names.problem(label, "the file name")
         if refused:  # it names the data set in every title

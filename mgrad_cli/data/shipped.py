@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from importlib import resources
 
 from ..errors import ConfigError, UserInputError
-from ..files import display_path, write_atomic
+from ..files import check_output, display_path, write_atomic
 
 
 def _folder(kind):
@@ -46,6 +46,7 @@ def config_hint(name):
 def copy_config(name, path):
     """Write shipped config `name` to `path` (a new file) for the user to edit."""
     text = config_text(name)
+    check_output(path)  # "newdir/" names a directory, existing or not
     if os.path.lexists(path):
         raise UserInputError(f"{display_path(path)}: already exists; choose another path, or remove it first")
     write_atomic(path, text)

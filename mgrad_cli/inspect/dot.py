@@ -21,7 +21,7 @@ import graphviz
 
 from .view import OP, GraphView, has_nan
 from ..errors import GraphTooLarge, GraphvizMissing, MgradError, UserInputError
-from ..files import write_atomic
+from ..files import check_output, write_atomic
 from ..numbers import format_number, shape_text, summarize
 
 FORMATS = ("svg", "png", "pdf", "dot", "html")
@@ -121,8 +121,8 @@ def write_graph(root, path, rankdir="LR", show_grad=True, max_nodes=None, cluste
     GraphvizMissing when anything but .dot is asked for without the `dot` program
     (having written the .dot beside `path`).
     """
+    fmt = graph_format(path)  # (before Path(), which drops a trailing slash)
     path = Path(path)
-    fmt = graph_format(path)
     view = root if isinstance(root, GraphView) else GraphView(root)
     if max_nodes is not None and len(view) > max_nodes:
         raise GraphTooLarge(
@@ -142,7 +142,9 @@ def write_graph(root, path, rankdir="LR", show_grad=True, max_nodes=None, cluste
 
 
 def graph_format(path):
-    """The format of a drawing from its suffix: svg, png, pdf, dot (.dot or .gv) or html."""
+    """The format of a drawing from its suffix: svg, png, pdf, dot (.dot or .gv) or html.
+    A path ending in "/" is refused first (files.check_output): Path() would drop the slash."""
+    check_output(path)
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
         shown = suffix or "no suffix"

@@ -10,6 +10,8 @@ trained on); the model applies the stored (x - mean) / std itself.
     evaluate(model, X_raw, y)                      # loss, accuracy or mse, confusion matrix
 """
 
+import itertools
+
 import numpy as np
 
 from .. import backends, limits
@@ -17,9 +19,9 @@ from ..nn import losses
 from ..training import metrics
 from ..backends.mlp import describe
 from ..training.checkpoint import load_checkpoint
-from ..data.csvfile import parse_columns, parse_number, read_table
+from ..data.csvfile import parse_columns, parse_number, read_table, stream_table
 from ..data.datasets import BUILTINS, builtin_shape, changed, load_dataset
-from ..errors import CheckpointError, DataError, UserInputError
+from ..errors import CheckpointError, DataError, UserInputError, shorten
 from ..files import display_path
 
 
@@ -146,36 +148,53 @@ def read_rows(path, model, need_target=False):
     file, the line and the column."""
     shown = display_path(path)
     header_line, header, body = read_table(path)
-    where = f"{shown}, line {header_line}"
-    features = ", ".join(model.feature_names)  # (read_table has refused repeated names)
+    features, target, t = _columns(model, header, f"{shown}, line {header_line}", need_target)
+    X = parse_columns(body, header, features, shown)
+    lines = [line for line, _ in body]
+    y = None
+    if need_target:
+        y = _labels(model, [(line, row[t].strip()) for line, row in body], shown, target)
+    return X, y, lines
+
+
+def stream_rows(path, model, rows):
+    """read_rows' features for a file of any size, a chunk at a time: an iterator of (X raw
+    of at most `rows` rows, their line numbers). The header and the first chunk are read
+    and checked before it is returned; a bad cell in a later chunk raises DataError when
+    that chunk is reached (the chunks before it have been handed out)."""
+    shown = display_path(path)
+    header_line, header, chunks = stream_table(path, rows)
+    features, _, _ = _columns(model, header, f"{shown}, line {header_line}", False)
+    parsed = ((parse_columns(chunk, header, features, shown), [line for line, _ in chunk]) for chunk in chunks)
+    first = next(parsed)
+    return itertools.chain([first], parsed)
+
+
+def _columns(model, header, where, need_target):
+    """(the positions of the model's features in header, the target's name, its position
+    or None), or DataError for a missing or unknown column."""
+    features = ", ".join(model.feature_names)  # (the header has no repeated names)
     position = {name: j for j, name in enumerate(header)}
     known = set(model.feature_names)
     missing = [f for f in model.feature_names if f not in position]
     if missing:
         raise DataError(f"{where}: missing column{'s' if len(missing) > 1 else ''} "
-                        f"{', '.join(repr(m) for m in missing)} (the model's features are {features})")
+                        f"{', '.join(shorten(m) for m in missing)} (the model's features are {features})")
     extra = [h for h in header if h not in known]
     target = model.target
     if target is None and len(extra) == 1:  # a checkpoint that does not name its target
         target = extra[0]
     for name in extra:
         if name != target:
-            also = f"; the target column '{target}' may be present" if target else ""
-            raise DataError(f"{where}, column '{name}': not a feature of the model "
+            also = f"; the target column {shorten(target)} may be present" if target else ""
+            raise DataError(f"{where}, column {shorten(name)}: not a feature of the model "
                             f"(its features are {features}{also})")
     has_target = target is not None and target in position
     if need_target and not has_target:
-        name = f"'{target}'" if target else "column"
+        name = shorten(target) if target else "column"
         raise DataError(f"{where}: no target {name} to compare the predictions with "
                         f"(the columns are {', '.join(header)})")
-    t = position[target] if has_target else None
-    X = parse_columns(body, header, [position[f] for f in model.feature_names], shown)
-    labels = [(line, row[t].strip()) for line, row in body] if t is not None else []
-    lines = [line for line, _ in body]
-    y = None
-    if has_target and need_target:
-        y = _labels(model, labels, shown, target)
-    return X, y, lines
+    return [position[f] for f in model.feature_names], target, position[target] if has_target else None
 
 
 def _labels(model, labels, shown, column):
@@ -196,8 +215,8 @@ def _labels(model, labels, shown, column):
         try:
             y.append(numeric[float(s)])  # "1.0" is the class "1"
         except (ValueError, KeyError):
-            raise DataError(f"{shown}, line {line}, column '{column}': unknown class "
-                            f"'{s}' (the model knows {', '.join(names)})") from None
+            raise DataError(f"{shown}, line {line}, column {shorten(column)}: unknown class "
+                            f"{shorten(s)} (the model knows {', '.join(names)})") from None
     return np.array(y, dtype=int)
 
 
@@ -218,6 +237,59 @@ def parse_inputs(texts, model):
                 raise DataError(f"--input {i + 1} '{text}', column '{model.feature_names[c]}': expected a "
                                 f"finite number, got {got}") from None
     return X
+
+
+# --- inputs out of range --------------------------------------------------------------------
+
+def out_of_range(model, X):
+    """A boolean per row of raw inputs X: True where the standardized inputs, or any
+    layer's output before its activation (in the target's units too), are not all finite.
+    On such a row the formats part ways (inf times a weight of 0 is nan, and each library
+    orders its sums otherwise), so their predictions are not to be relied on; on every
+    other row every export format agrees with predict."""
+    from ..autograd.tensor import constant
+    from .export import layers
+
+    with np.errstate(all="ignore"):
+        x = model.standardize(X)
+        bad = ~np.isfinite(x).all(axis=1)
+        for W, b, act in layers(model):
+            x = x @ W.T + b
+            bad |= ~np.isfinite(x).all(axis=1)
+            if act != "linear":
+                x = getattr(constant(x), act)().data
+    return bad
+
+
+class OutOfRange:
+    """Counts the rows out of range (out_of_range) as predictions are made, keeping the
+    first MAX_SHOWN of their ids (line numbers, inputs or samples) for one line of warning."""
+
+    MAX_SHOWN = 10
+
+    def __init__(self, what):
+        self.what, self.ids, self.count, self.rows = what, [], 0, 0
+
+    def add(self, model, X, ids):
+        bad = out_of_range(model, X)
+        self.rows += len(bad)
+        if bad.any():
+            found = [i for i, b in zip(ids, bad.tolist()) if b]
+            self.count += len(found)
+            self.ids.extend(found[:self.MAX_SHOWN - len(self.ids)])
+        return bad
+
+    def message(self):
+        """'2 of 150 rows are out of range: lines 3, 9 (...)' or None."""
+        if not self.count:
+            return None
+        shown = ", ".join(str(i) for i in self.ids) + (
+            f" (the first {len(self.ids)} of {self.count})" if self.count > len(self.ids) else "")
+        what = self.what if self.count == 1 else self.what + "s"
+        verb, them = ("is", "it") if self.count == 1 else ("are", "them")
+        return (f"{self.count} of {self.rows} rows {verb} out of range: {what} {shown} (an input once "
+                f"standardized, or a layer's output, is not a finite number; an exported model may predict "
+                f"{them} otherwise)")
 
 
 # --- the data a model was trained on ------------------------------------------------------

@@ -35,7 +35,9 @@ INPUT, OUTPUT = "input", "output"
 
 
 def check_path(path):
-    """The format for an export path ('onnx' or 'pt'), or UserInputError naming the suffix."""
+    """The format for an export path ('onnx' or 'pt'), or UserInputError naming the suffix
+    (or a directory: files.check_output)."""
+    files.check_output(path)
     suffix = os.path.splitext(str(path))[1].lower()
     if suffix not in SUFFIXES:
         raise UserInputError(f"expected a file ending in .onnx or .pt, got '{path}'")

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import extras
 from ..errors import OptionalDependencyMissing, UserInputError
-from ..files import cannot_write, write_atomic
+from ..files import cannot_write, check_output, write_atomic
 
 SUFFIXES = (".png", ".svg")
 GRID_SIDE = 200  # the decision boundary is predicted on a 200×200 grid (on the tensor engine)
@@ -43,7 +43,9 @@ def plot_text(name):
 
 
 def check_path(path):
-    """The format for a figure path ('png' or 'svg'), or UserInputError naming the suffix."""
+    """The format for a figure path ('png' or 'svg'), or UserInputError naming the suffix
+    (or a directory: files.check_output)."""
+    check_output(path)
     suffix = os.path.splitext(str(path))[1].lower()
     if suffix not in SUFFIXES:
         raise UserInputError(f"expected a file ending in .png or .svg, got '{path}'")

@@ -31,7 +31,7 @@ from .snapshots import Snapshots
 from ..nn import losses, optim
 from ..backends import make_backend
 from ..errors import CheckpointError, ConfigError, MgradError, TrainingDiverged
-from ..files import cannot_write
+from ..files import cannot_write, open_output
 from .stopping import EarlyStopping
 
 
@@ -253,10 +253,7 @@ class JsonLog:
 
     def __init__(self, path):
         self.path = path
-        try:
-            self.file = open(path, "w", encoding="utf-8")
-        except OSError as e:
-            raise cannot_write(path, e) from None
+        self.file = open_output(path)
 
     def write(self, record):
         try:

@@ -7,7 +7,7 @@ from ..console import CONTEXT_SETTINGS, json_out, out_console, say, translate_er
 
 @click.command("configs", context_settings=CONTEXT_SETTINGS)
 @click.argument("name", required=False)
-@click.option("--copy", "copy_path", type=click.Path(dir_okay=False), metavar="PATH",
+@click.option("--copy", "copy_path", metavar="PATH",
               help="Write config NAME to PATH (a new file), to edit it.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
 @translate_errors

@@ -6,6 +6,7 @@ import click
 
 from ..console import CONTEXT_SETTINGS, err_console, out_console, say, translate_errors
 from ...errors import MgradError
+from ...files import check_output
 
 
 @click.command("plot", context_settings=CONTEXT_SETTINGS)
@@ -30,6 +31,7 @@ def plot_command(model_path, output):
 
     if output is None:
         output = os.path.splitext(model_path)[0] + ".png"
+    check_output(output)  # "newdir/" names a directory: one line, before its suffix
     try:
         plotting.check_path(output)
     except MgradError as e:  # a UserInputError: named after the option

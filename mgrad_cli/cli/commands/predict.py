@@ -1,17 +1,22 @@
 """`mgrad predict`: a trained model's predictions for a CSV file or --input values.
 
-Predictions are computed on the fast engine (backends.FAST) in chunks of CHUNK rows and
-written as each chunk is ready: 200,000 rows take a second or two, not minutes. On a
-terminal the table shows every row up to TERMINAL_ROWS, else the first and last SHOWN
-with a count; to a pipe or a file it is plain text with every row, as `--json` is.
+A CSV is read, predicted and written in chunks of CHUNK rows (on the fast engine,
+backends.FAST), so memory stays bounded whatever its size and 200,000 rows take a second
+or two, not minutes. The header and the first chunk are checked before anything is
+written; a bad cell found in a later chunk ends the command with exit 2 after the rows
+before its chunk were written (they stay written). On a terminal the table shows every
+row up to TERMINAL_ROWS, else the first and last SHOWN with a count; to a pipe or a file
+it is plain text with every row, as `--json` is. Rows out of range (an input or a layer's
+output not finite: evaluate.out_of_range) are named in one line of warning on stderr.
 """
 
+import collections
 import json
 import sys
 
 import click
 
-from ..console import CONTEXT_SETTINGS, json_safe, out_console, say, short, translate_errors
+from ..console import CONTEXT_SETTINGS, err_console, json_safe, out_console, say, short, translate_errors
 
 CHUNK = 10_000
 TERMINAL_ROWS = 40
@@ -41,6 +46,11 @@ def predict_command(model_path, csv_path, inputs, as_json):
       mgrad predict iris.json --input "5.1,3.5,1.4,0.2" --json
       mgrad predict iris.json big.csv > predictions.txt
 
+    A CSV of any size is read and written in chunks of 10,000 rows: a bad value found
+    past the first chunk ends the command (exit 2) after the rows before its chunk were
+    written; they stay written. Rows whose inputs or layer outputs are not finite numbers
+    are named in a warning on stderr.
+
     Exit codes: 0 done, 2 bad input (a bad checkpoint, or a CSV with missing or extra
     columns, a ragged row or a value that is not a number: named by file, line, column),
     141 stdout closed (| head).
@@ -52,35 +62,38 @@ def predict_command(model_path, csv_path, inputs, as_json):
     if csv_path is None and not inputs:
         raise click.UsageError("give a CSV file or one or more --input \"X1,X2,...\" values")
     model = ev.load_model(model_path)
-    if csv_path is not None:
-        X, _, lines = ev.read_rows(csv_path, model)
-        where, ids = "line", lines
+    if csv_path is not None:  # read, predicted and written a chunk at a time: any size
+        chunks, where = ev.stream_rows(csv_path, model, CHUNK), "line"
     else:
-        X = ev.parse_inputs(inputs, model)
-        where, ids = "input", list(range(1, len(inputs) + 1))
-    backend = ev.fast_backend(model)
+        chunks, where = [(ev.parse_inputs(inputs, model), list(range(1, len(inputs) + 1)))], "input"
+    watch = ev.OutOfRange(where)
+    predicted = _predicted(model, chunks, ev.fast_backend(model), watch)
     if as_json:
-        _print_json(model, model_path, X, ids, where, backend)
+        _print_json(model, model_path, predicted, where)
     else:
-        _print_table(model, X, ids, where, backend)
+        _print_table(model, predicted, where)
+    if watch.message():
+        err_console().print(f"Warning: {watch.message()}.", soft_wrap=True)
 
 
-def _chunks(model, X, ids, backend):
-    """(ids, X, predict()'s arrays) for each CHUNK rows."""
-    for start in range(0, len(X), CHUNK):
-        part = X[start:start + CHUNK]
-        yield ids[start:start + CHUNK], part, model.predict(part, backend)
+def _predicted(model, chunks, backend, watch):
+    """(ids, X, predict()'s arrays) for each chunk of (X, ids), noting the rows out of range."""
+    for X, ids in chunks:
+        for start in range(0, len(X), CHUNK):  # (--input values come as one chunk)
+            part, part_ids = X[start:start + CHUNK], ids[start:start + CHUNK]
+            watch.add(model, part, part_ids)
+            yield part_ids, part, model.predict(part, backend)
 
 
-def _print_json(model, model_path, X, ids, where, backend):
+def _print_json(model, model_path, predicted, where):
     """The JSON document, written a chunk at a time: one prediction per line."""
     head = json.dumps({"model": model_path, "task": model.task, "features": model.feature_names,
                        "classes": model.class_names}, indent=2)
     write = sys.stdout.write
     write(head[:-2] + ',\n  "predictions": [')
     sep = "\n"
-    for chunk_ids, part, predicted in _chunks(model, X, ids, backend):
-        rows = [dict({where: i, "inputs": x}, **r) for i, x, r in zip(chunk_ids, part.tolist(), model.rows(predicted))]
+    for chunk_ids, part, p in predicted:
+        rows = [dict({where: i, "inputs": x}, **r) for i, x, r in zip(chunk_ids, part.tolist(), model.rows(p))]
         write(sep + _lines(rows, where))
         sep = ",\n"
     write("\n  ]\n}\n")
@@ -142,39 +155,46 @@ class _Columns:
         return rows
 
 
-def _print_table(model, X, ids, where, backend):
+def _print_table(model, predicted, where):
     console = out_console()
     columns = _Columns(model, where, console.width)
     if not console.is_terminal:
-        _print_plain(columns, _chunks(model, X, ids, backend), len(str(ids[-1])))
+        _print_plain(columns, predicted)
         return
     from rich.table import Table
 
+    head, tail, n = [], collections.deque(maxlen=SHOWN), 0  # the first TERMINAL_ROWS rows, the last SHOWN
+    for ids, X, p in predicted:
+        room = max(TERMINAL_ROWS - n, 0)
+        if room:
+            head += columns.cells(ids[:room], X[:room], _rows(p, slice(0, room)))
+        last = slice(max(len(X) - SHOWN, 0), len(X))
+        tail.extend(columns.cells(ids[last], X[last], _rows(p, last)))
+        n += len(X)
     table = Table()
     for name, left in zip(columns.names, columns.left):
         table.add_column(name, justify="left" if left else "right")
-    n = len(X)
-    parts = [slice(0, n)] if n <= TERMINAL_ROWS else [slice(0, SHOWN), slice(n - SHOWN, n)]
-    for k, part in enumerate(parts):
-        if k:
-            table.add_row(*["…"] * len(columns.names))
-        rows = columns.cells(ids[part], X[part], model.predict(X[part], backend))
-        for row in rows:
-            table.add_row(*row)
+    shown = head if n <= TERMINAL_ROWS else head[:SHOWN] + [["…"] * len(columns.names)] + list(tail)
+    for row in shown:
+        table.add_row(*row)
     console.print(table)
     if n > TERMINAL_ROWS:
         say(console, f"{n:,} predictions: the first {SHOWN} and the last {SHOWN} are shown (--json, or a pipe, "
                       f"gives every one).")
 
 
-def _print_plain(columns, chunks, id_width):
+def _rows(predicted, part):
+    """predict()'s arrays for some of its rows."""
+    return {key: None if value is None else value[part] for key, value in predicted.items()}
+
+
+def _print_plain(columns, predicted):
     """Every row, in plain columns (widths from the first chunk, widened as later ones need)."""
     write = sys.stdout.write
     widths = None
-    for chunk_ids, part, predicted in chunks:
-        rows = columns.cells(chunk_ids, part, predicted)
+    for chunk_ids, part, p in predicted:
+        rows = columns.cells(chunk_ids, part, p)
         wide = [max([len(name)] + [len(r[j]) for r in rows]) for j, name in enumerate(columns.names)]
-        wide[0] = max(wide[0], id_width)
         if widths is None:
             write(_line(columns.names, wide, columns.left))
         widths = wide if widths is None else [max(a, b) for a, b in zip(widths, wide)]

@@ -12,7 +12,7 @@ import click
 from ...inspect import dot as _render
 from .. import tables as report
 from ...backends import names as engine_names
-from ..threads import use_threads
+from ..threads import check_threads, use_threads
 from ..console import (
     CONTEXT_SETTINGS,
     MgradClickError,
@@ -25,7 +25,7 @@ from ..console import (
     translate_errors,
 )
 from ...errors import GraphTooLarge, MgradError
-from ...files import check_writable, display_path
+from ...files import check_output, check_writable, display_path
 from ...backends.mlp import describe
 from ...training.metrics import SPLITS
 from ...numbers import duration, number, percent, plural
@@ -55,9 +55,9 @@ _run_options = _options(
                  help="Change a setting: a dotted KEY and a YAML VALUE, e.g. --set optimizer.lr=1e-3 --set "
                       "model.layers=[32,32,1]. Repeatable; applied in order after the file, before --epochs, "
                       "--lr, --seed and --engine."),
-    click.option("--threads", type=click.IntRange(min=1), metavar="N",
-                 help="Threads for numpy's BLAS and for PyTorch (default: one for numpy, every core for the "
-                      "torch engine)."))
+    click.option("--threads", type=int, metavar="N",
+                 help="Threads for numpy's BLAS and for PyTorch, from 1 to 4 times the cores (at most 256; "
+                      "default: one for numpy, every core for the torch engine)."))
 # the files a run writes
 _file_options = _options(
     click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically)."),
@@ -171,7 +171,7 @@ def train_command(config_path, **options):
     from ...training import trainer as training
 
     opts = Options(**options)
-    _check_paths(opts)
+    _check_options(opts)
     sets, named = opts.settings()
     trainer, source = _trainer(config_path, opts, sets)
     use_threads(opts.threads, trainer.backend)
@@ -223,9 +223,13 @@ def _end_early(stop, trainer, save_path):
         raise MgradClickError(stop.error)
 
 
-def _check_paths(opts):
+def _check_options(opts):
     """Refuse, before any training, the options that could only fail after it."""
+    check_threads(opts.threads)
     graph_path, plot_path = opts.graph_path, opts.plot_path
+    for path in (opts.save_path, opts.log_path, graph_path, plot_path, opts.resume_path):
+        if path is not None:
+            check_output(path)  # a directory ("newdir/") before its suffix
     if graph_path is not None and not graph_path.lower().endswith(_render.SUFFIXES):
         raise click.BadParameter(f"expected a file ending in .svg, .png, .pdf, .html or .dot, got '{graph_path}'",
                                  param_hint="--graph")
