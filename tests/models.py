@@ -55,3 +55,30 @@ def ctrl_c_at_step(n):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ScalarBackend, "loss_and_grad", step)
         yield
+
+
+# what each checkpoint version lacks, by the version that introduced it
+# (checkpoint_fields.FIELDS, DATA_FIELDS, CONFIG_FIELDS, record_keys)
+def as_version(ckpt, version):
+    """A copy of a current checkpoint (a dict) as a file of an older `version` would hold it:
+    the fields that came later removed."""
+    import copy
+
+    from mgrad_cli.training import checkpoint_fields as fields
+
+    ckpt = copy.deepcopy(ckpt)
+    ckpt["version"] = version
+    for key, since in fields.FIELDS.items():
+        if since > version:
+            ckpt.pop(key, None)
+    for key, since in fields.DATA_FIELDS.items():
+        if since > version:
+            ckpt["data"].pop(key, None)
+    for dotted, since in fields.CONFIG_FIELDS.items():
+        section, _, key = dotted.rpartition(".")
+        if since > version:
+            (ckpt["config"][section] if section else ckpt["config"]).pop(key, None)
+    keys = fields.record_keys(version, ckpt["data"]["task"])
+    ckpt["metrics"] = {k: ckpt["metrics"].get(k) for k in keys}
+    ckpt["history"] = [{k: r.get(k) for k in keys if k != "seconds"} for r in ckpt["history"]]
+    return ckpt

@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from conftest import REPO, need_module
+from models import as_version
 
 from mgrad_cli.errors import shorten
 
@@ -44,10 +45,11 @@ def laughs(levels=10, width=9):
     return "\n".join(lines) + "\n"
 
 
-def checkpoint_edited(edit):
-    """The reference checkpoint, changed by edit(its dict), as JSON (nan and inf as NaN, Infinity)."""
+def checkpoint_edited(edit, version=None):
+    """The reference checkpoint (as a file of `version`, by default the current one), changed
+    by edit(its dict), as JSON (nan and inf as NaN, Infinity)."""
     def make(ckpt):
-        ckpt = json.loads(json.dumps(ckpt))
+        ckpt = json.loads(json.dumps(ckpt if version is None else as_version(ckpt, version)))
         edit(ckpt)
         return json.dumps(ckpt)
     return {"m.json": make}
@@ -140,7 +142,7 @@ ROWS = [
     Row("checkpoint-nul-in-csv-path", ["eval", "m.json"], "m.json: cannot rebuild the data it was trained on: "
         "'/nowhere/a\\x00b.csv': a path cannot contain a NUL character",
         checkpoint_with(data={"name": "csv", "csv": "/nowhere/a\0b.csv", "target": None, "task": "auto",
-                              "standardize": False, "test_split": 0.2})),
+                              "standardize": False, "test_split": 0.2, "val_split": 0.0})),
     # --- CSV cells
     Row("csv-empty-target", ["train", "c.yaml"], "d.csv, line 3, column 't': the target is empty",
         csv_data("a,b,t\n1,2,x\n3,4,\n5,6,y\n")),
@@ -188,10 +190,9 @@ ROWS = [
         config("model: {layers: [2, 1]}\n")),
     Row("save-in-a-missing-directory", ["train", "c.yaml", "--save", "nowhere/m.json"], "cannot write nowhere/m.json: "
         "No such file or directory", config("model: {layers: [2, 1]}\n")),
-    Row("checkpoint-data-billion-eval", ["eval", "m.json"], memory("m.json: config: data.n_samples",
+    Row("checkpoint-data-billion-eval", ["eval", "m.json"], memory("m.json: config.data.n_samples",
         "1,000,000,000 samples of xor with 2 features"),
-        checkpoint_edited(lambda c: (c["config"]["data"].__setitem__("n_samples", 10 ** 9),
-                                     c["data"].__setitem__("fingerprint", None)))),  # (as a version 1 file)
+        checkpoint_edited(lambda c: c["config"]["data"].__setitem__("n_samples", 10 ** 9), version=1)),
     Row("checkpoint-data-grown-eval", ["eval", "m.json"], "m.json: xor is not the data the model was trained on "
         "(100 rows then, 10000000 now); its held-out rows would not be the ones held out in training",
         checkpoint_with(**{"data.n_samples": 10 ** 7})),

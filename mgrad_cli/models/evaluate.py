@@ -304,7 +304,10 @@ def training_data(model):
         rows = builtin_shape(data_cfg)[0]
         if stored is not None and stored["rows"] != rows:
             raise _not_the_data(model, data_cfg["name"], f"{stored['rows']} rows then, {rows} now")
-        limits.check(limits.data_costs(data_cfg, *builtin_shape(data_cfg)), f"{model.source}: config")
+        costs = limits.data_costs(data_cfg, *builtin_shape(data_cfg))
+        for cost in costs:
+            cost.field = "config." + cost.field  # the checkpoint's field
+        limits.check(costs, model.source)
     try:
         ds = load_dataset(data_cfg, model.config["seed"])
     except DataError as e:

@@ -33,8 +33,14 @@ The version policy:
   VERSION one step at a time through UPGRADES[v], a function from a version-v dict to a
   version-(v+1) dict: it fills a field the old file lacks with a documented default, or
   raises CheckpointError saying what the old file lacks and what to do. The checks that
-  follow then only ever see the current format. A bump is a new VERSION and one
-  UPGRADES entry (with its defaults listed below), and the README's checkpoint section.
+  follow then only ever see the current format. A bump is a new VERSION, one UPGRADES
+  entry (with its defaults listed below), the new fields in checkpoint_fields' tables
+  (FIELDS, DATA_FIELDS, CONFIG_FIELDS: the version that introduced each), and the
+  README's checkpoint section.
+- Before upgrading, a file is checked against its declared version
+  (checkpoint_fields.check_presence): a field its version does not have is refused, and
+  every field its version has is required (data.fingerprint from version 2, not null).
+  Then every field is checked for type and range; messages read "CHECKPOINT: field: problem".
 - A version newer than VERSION is refused by name (written by a newer mgrad).
 
 Defaults for fields that older files may lack:
@@ -43,7 +49,7 @@ Defaults for fields that older files may lack:
   Added within version 1 before this policy.
 - version 2 added data "fingerprint": version 1 files get null (the data they were trained
   on cannot be told apart from other data with the same columns and classes; eval and
-  resume check only those).
+  resume check only those, and warn in one line: unverifiable()).
 - version 3 added data "target_mean" and "target_std" (version 2: null, a target never
   standardized), "early_stopping" (version 2: null, none configured) and the records'
   val_loss, test_loss, val_acc and regression metrics (older records lack them: no
@@ -64,10 +70,8 @@ one, never half, even if the writer is killed.
 
 import copy
 import json
-import math
-import re
 
-from .. import limits
+from . import checkpoint_fields as fields
 from ..backends.mlp import n_parameters
 from .config import validate_config
 from ..data.datasets import changed
@@ -76,11 +80,7 @@ from ..files import display_path, open_user_file, read_bounded, write_atomic
 
 FORMAT = "mgrad-checkpoint"
 VERSION = 6
-KEYS = ("format", "version", "config", "sizes", "weights", "optimizer", "epoch", "rng", "data", "metrics",
-        "early_stopping", "overrides")
-MAX_OVERRIDES = 1_000  # settings named in "overrides" (each as typed, up to OVERRIDE_CHARS)
-OVERRIDE_CHARS = 10_000
-STOPPER_KEYS = ("best_epoch", "best_loss", "best_weights", "bad_epochs", "stopped")
+MAX_OVERRIDES, OVERRIDE_CHARS = fields.MAX_OVERRIDES, fields.OVERRIDE_CHARS
 
 def _from_version_1(ckpt, bad):
     if isinstance(ckpt.get("data"), dict):
@@ -180,24 +180,41 @@ def trainer_state(ckpt):
 
 
 def load_checkpoint(path):
-    """Read a checkpoint of any supported version, bring it to the current format and check
-    it; return its dict. Raises CheckpointError naming the file and the field."""
+    """Read a checkpoint of any supported version, check it as a whole (checkpoint_fields:
+    every field of its version, type and range) and bring it to the current format; return
+    its dict. Raises CheckpointError "CHECKPOINT: field: problem"."""
     shown = display_path(path)
 
     def bad(message):
         return CheckpointError(f"{shown}: {message}")
 
-    ckpt = _upgrade(_read(path, bad), bad)
-    missing = [k for k in KEYS if k not in ckpt]
-    if missing:
-        raise bad(f"incomplete checkpoint: missing {', '.join(missing)}")
+    def fail(message):
+        raise bad(message)
+
+    ckpt = _read(path, bad)
+    version = _version(ckpt, bad)
+    fields.check_presence(ckpt, version, fail)
+    ckpt = _upgrade(ckpt, version, bad)
     try:
-        ckpt["config"] = validate_config(ckpt["config"], f"{shown}: config")
+        config = validate_config(ckpt["config"], shown, prefix="config.")
     except ConfigError as e:
         raise CheckpointError(str(e)) from None
-    for check in (_check_model, _check_data, _check_state, _check_history, _check_numbers):
-        check(ckpt, bad)
+    fields.check_config_complete(ckpt["config"], config, version, fail)
+    ckpt["config"] = config
+    fields.check_model(ckpt, fail, shown)
+    for check in (fields.check_data, fields.check_state):
+        check(ckpt, fail)
+    fields.check_records(ckpt, version, fail)
     return ckpt
+
+
+def unverifiable(ckpt, source):
+    """The warning for a checkpoint without a data fingerprint (a version 1 file: later ones
+    must have one), whose data eval and resume cannot check; None for any other."""
+    if ckpt["data"]["fingerprint"] is not None:
+        return None
+    return (f"{source} is a version 1 checkpoint, without a fingerprint of its data: the data cannot be "
+            f"checked to be the data it was trained on")
 
 
 def _read(path, bad):
@@ -214,14 +231,19 @@ def _read(path, bad):
             raise bad(f"not a checkpoint ({e})") from None
 
 
-def _upgrade(ckpt, bad):
-    """Check format and version, apply UPGRADES up to VERSION, fill DEFAULTS."""
+def _version(ckpt, bad):
+    """The file's declared version, once it is known to be a checkpoint mgrad reads."""
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise bad(f"not an mgrad checkpoint (no \"format\": \"{FORMAT}\")")
     version = ckpt.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= VERSION:
         reads = f"version {VERSION}" if VERSION == 1 else f"versions 1 to {VERSION}"
-        raise bad(f"checkpoint version {shorten(version)} is not supported (this mgrad reads {reads})")
+        raise bad(f"version: {shorten(version)} is not supported (this mgrad reads {reads})")
+    return version
+
+
+def _upgrade(ckpt, version, bad):
+    """Apply UPGRADES from `version` up to VERSION, then fill DEFAULTS."""
     for v in range(version, VERSION):
         ckpt = UPGRADES[v](ckpt, bad)
         ckpt["version"] = v + 1
@@ -230,170 +252,6 @@ def _upgrade(ckpt, bad):
         if isinstance(where, dict):  # a section of the wrong kind is refused by its check
             where.setdefault(field, copy.deepcopy(default))
     return ckpt
-
-
-def _check_model(ckpt, bad):
-    """sizes against the config, and the weights."""
-    sizes, weights = ckpt["sizes"], ckpt["weights"]
-    if (not isinstance(sizes, list) or len(sizes) < 2
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)):
-        raise bad(f"sizes: expected a list of positive integers, got {shorten(sizes)}")
-    if sizes[1:] != ckpt["config"]["model"]["layers"]:
-        raise bad(f"sizes {shorten(sizes)} do not match the config's model.layers "
-                  f"{shorten(ckpt['config']['model']['layers'])}")
-    if not isinstance(weights, list) or not all(_number(w) for w in weights):
-        raise bad("weights: expected a list of numbers")
-    try:  # the model is built from it next: refuse what cannot fit
-        limits.check(limits.model_costs(ckpt["config"], sizes[0], 1), "config")
-    except ConfigError as e:
-        raise bad(str(e)) from None
-    if len(weights) != n_parameters(sizes):
-        raise bad(f"weights: expected {n_parameters(sizes)} numbers for sizes {sizes}, got {len(weights)}")
-    if not all(_finite(w) for w in weights):
-        raise bad("weights: expected finite numbers")
-
-
-def _check_data(ckpt, bad):
-    """The data section: names, task and classes against the sizes, standardization, target."""
-    data, sizes = ckpt["data"], ckpt["sizes"]
-    if not isinstance(data, dict) or not isinstance(data.get("feature_names"), list):
-        raise bad("data: expected feature_names, class_names, mean and std")
-    if not all(isinstance(n, str) for n in data["feature_names"]):
-        raise bad("data.feature_names: expected a list of strings")
-    if len(data["feature_names"]) != sizes[0]:
-        raise bad(f"data.feature_names: {len(data['feature_names'])} names for {sizes[0]} inputs")
-    task = data.get("task")
-    if task not in ("classification", "regression"):
-        raise bad(f"data.task: expected classification or regression, got {shorten(task)}")
-    names = data.get("class_names")
-    if task == "classification":
-        if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
-            raise bad("data.class_names: expected a list of at least two class names")
-        n_out = sizes[-1]
-        if n_out != len(names) and not (n_out == 1 and len(names) == 2):
-            raise bad(f"data.class_names: {len(names)} classes do not fit {n_out} outputs")
-    elif names is not None:
-        raise bad("data.class_names: expected null for a regression model")
-    for key in ("mean", "std"):
-        value = data.get(key)
-        if value is not None and (not isinstance(value, list) or len(value) != sizes[0] or not all(
-                _finite(v) for v in value)):
-            raise bad(f"data.{key}: expected {sizes[0]} numbers or null")
-    if (data.get("mean") is None) != (data.get("std") is None) or (
-            data.get("std") is not None and not all(v > 0 for v in data["std"])):
-        raise bad("data.std: expected positive numbers, with a mean")
-    if data["target"] is not None and not isinstance(data["target"], str):
-        raise bad(f"data.target: expected a column name or null, got {shorten(data['target'])}")
-    identity = data.get("fingerprint")
-    if identity is not None and not (
-            isinstance(identity, dict) and set(identity) == {"rows", "sha256"}
-            and isinstance(identity["rows"], int) and not isinstance(identity["rows"], bool) and identity["rows"] > 0
-            and isinstance(identity["sha256"], str) and re.fullmatch("[0-9a-f]{64}", identity["sha256"])):
-        raise bad(f"data.fingerprint: expected {{\"rows\": a count, \"sha256\": 64 hex digits}}, got "
-                  f"{shorten(identity)}")
-    scale = (data.get("target_mean"), data.get("target_std"))
-    if scale != (None, None) and (task != "regression" or not all(_finite(v) for v in scale) or scale[1] <= 0):
-        raise bad("data.target_mean, data.target_std: expected null, or for a regression target a number "
-                  "and a positive number")
-
-
-def _check_state(ckpt, bad):
-    """epoch, optimizer, rng and metrics (their contents are checked on resume)."""
-    epoch = ckpt["epoch"]
-    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
-        raise bad(f"epoch: expected a non-negative integer, got {shorten(epoch)}")
-    if not isinstance(ckpt["optimizer"], dict) or ckpt["optimizer"].get("name") != ckpt["config"]["optimizer"]["name"]:
-        raise bad(f"optimizer: expected the state of a {ckpt['config']['optimizer']['name']} optimizer")
-    if not isinstance(ckpt["rng"], dict):
-        raise bad("rng: expected the batch-order generator's state")
-    if ckpt["metrics"] is not None and not isinstance(ckpt["metrics"], dict):
-        raise bad("metrics: expected a mapping or null")
-    named = ckpt["overrides"]
-    if not isinstance(named, list) or len(named) > MAX_OVERRIDES or not all(
-            isinstance(o, str) and len(o) <= OVERRIDE_CHARS for o in named):
-        raise bad(f"overrides: expected a list of at most {MAX_OVERRIDES:,} settings as typed (strings)")
-    _check_snapshots(ckpt, bad)
-    stopper = ckpt["early_stopping"]
-    if stopper is not None and not (
-            isinstance(stopper, dict) and set(stopper) == set(STOPPER_KEYS)
-            and isinstance(stopper["best_epoch"], int) and isinstance(stopper["bad_epochs"], int)
-            and isinstance(stopper["stopped"], bool) and _finite(stopper["best_loss"])
-            and isinstance(stopper["best_weights"], list) and len(stopper["best_weights"]) == len(ckpt["weights"])
-            and all(_finite(w) for w in stopper["best_weights"])):
-        raise bad(f"early_stopping: expected null or {{{', '.join(STOPPER_KEYS)}}} with the best weights")
-
-
-# a history record's entries that are lists: the per-layer statistics (each a dict of
-# numbers or null, and the activation's name) and the doctor's diagnoses (lines of text)
-RECORD_LISTS = ("layers", "diagnoses")
-
-
-def _check_history(ckpt, bad):
-    history = ckpt["history"]
-    if not isinstance(history, list) or not all(
-            isinstance(r, dict) and isinstance(r.get("epoch"), int) and _number(r.get("loss"))
-            and all(v is None or _number(v) for k, v in r.items() if k != "epoch" and k not in RECORD_LISTS)
-            for r in history):
-        raise bad("history: expected a list of {epoch, loss, ...} records of numbers")
-    for i, record in enumerate(history):
-        _check_record_lists(record, f"history[{i}]", bad)
-        epoch = record["epoch"]
-        if isinstance(epoch, bool) or not 1 <= epoch <= ckpt["epoch"]:
-            raise bad(f"history[{i}].epoch: expected an epoch from 1 to {ckpt['epoch']}, got {shorten(epoch)}")
-        for key in ("train_acc", "val_acc", "test_acc"):
-            if record.get(key) is not None and _finite(record[key]) and not 0 <= record[key] <= 1:
-                raise bad(f"history[{i}].{key}: expected a fraction from 0 to 1, got {shorten(record[key])}")
-
-
-def _check_snapshots(ckpt, bad):
-    snaps = ckpt["snapshots"]
-    if snaps is None:
-        return
-    n = len(ckpt["weights"])
-    if not (isinstance(snaps, dict) and isinstance(snaps.get("epochs"), list) and isinstance(snaps.get("weights"), list)
-            and len(snaps["epochs"]) == len(snaps["weights"])
-            and all(isinstance(e, int) and not isinstance(e, bool) and 1 <= e <= ckpt["epoch"] for e in snaps["epochs"])
-            and all(isinstance(w, list) and len(w) == n and all(_finite(x) for x in w) for w in snaps["weights"])):
-        raise bad(f"snapshots: expected null or {{epochs, weights}}: epochs from 1 to {ckpt['epoch']}, "
-                  f"each with {n} finite weights")
-
-
-def _check_record_lists(record, where, bad):
-    layers, diagnoses = record.get("layers", []), record.get("diagnoses", [])
-    if not isinstance(layers, list) or not all(
-            isinstance(e, dict) and all(v is None or _number(v) or (k == "activation" and isinstance(v, str))
-                                        for k, v in e.items()) for e in layers):
-        raise bad(f"{where}.layers: expected a list of per-layer statistics (numbers or null)")
-    if not isinstance(diagnoses, list) or not all(isinstance(d, str) for d in diagnoses):
-        raise bad(f"{where}.diagnoses: expected a list of lines of text")
-
-
-def _check_numbers(ckpt, bad):
-    """Every number in the optimizer state, the last metrics and the history is finite
-    (training stops before one is not): a nan read here would fail the next save."""
-    for section in ("optimizer", "metrics", "history"):
-        stack = [(section, ckpt[section])]
-        while stack:
-            path, value = stack.pop()
-            if isinstance(value, dict):
-                stack.extend((f"{path}.{k}", v) for k, v in reversed(list(value.items())))
-            elif isinstance(value, list):
-                stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(value))))
-            elif _number(value) and not _finite(value):
-                raise bad(f"{path}: expected a finite number, got {shorten(value)}")
-
-
-def _finite(v):
-    if not _number(v):
-        return False
-    try:
-        return math.isfinite(v)
-    except OverflowError:  # an int too large for a float
-        return False
-
-
-def _number(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 # --- resuming: what must not change ---------------------------------------------------

@@ -149,10 +149,11 @@ def _set_path(raw, dotted, value):
 
 # --- validation -----------------------------------------------------------------------
 
-def validate_config(raw, source):
+def validate_config(raw, source, prefix=""):
     """Check a config dict against the schema; return it resolved (defaults filled, short
-    forms expanded). Raises ConfigError naming `source` and the field path."""
-    v = _Validator(source)
+    forms expanded). Raises ConfigError naming `source` and the field path (after
+    `prefix`: "config." for the config inside a checkpoint)."""
+    v = _Validator(source, prefix)
     raw = v.mapping(raw, "", tuple(DEFAULTS))
     get = lambda key: raw.get(key, DEFAULTS[key])  # noqa: E731
     config = {
@@ -291,10 +292,11 @@ def _schedule(v, raw):
 class _Validator:
     """Type and range checks that raise ConfigError('source: path: message')."""
 
-    def __init__(self, source):
-        self.source = source
+    def __init__(self, source, prefix=""):
+        self.source, self.prefix = source, prefix
 
     def fail(self, path, message):
+        path = self.prefix + path if path else self.prefix.rstrip(".")
         error = ConfigError(f"{self.source}: {path}: {message}" if path else f"{self.source}: {message}")
         error.field, error.reason = path, message  # for overrides.attribute: which --set gave it
         raise error

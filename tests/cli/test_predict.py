@@ -162,14 +162,14 @@ def test_bad_checkpoints(run, models, tmp_path, monkeypatch):
     text = models["iris"].read_text()
     check("cut.json", text[: len(text) // 2], _json_error(text[: len(text) // 2]))  # truncated
     check("v9.json", json.dumps(dict(good, version=9)),
-          "checkpoint version 9 is not supported (this mgrad reads versions 1 to 6)")
+          "version: 9 is not supported (this mgrad reads versions 1 to 6)")
     check("short.json", json.dumps(dict(good, weights=good["weights"][:-1])),
           "weights: expected 67 numbers for sizes [4, 8, 3], got 66")
     check("sizes.json", json.dumps(dict(good, sizes=[4, 8, 2])),
-          "sizes [4, 8, 2] do not match the config's model.layers [8, 3]")
+          "sizes: [4, 8, 2] do not match config.model.layers [8, 3]")
     check("names.json", json.dumps(dict(good, data=dict(good["data"], feature_names=["a", "b"]))),
           "data.feature_names: 2 names for 4 inputs")
-    check("nan.json", text.replace(str(good["weights"][0]), "NaN", 1), "weights: expected finite numbers")
+    check("nan.json", text.replace(str(good["weights"][0]), "NaN", 1), "weights[0]: expected a finite number, got nan")
     result = run("predict", "missing.json", "-i", "1")
     assert (result.exit_code, result.output) == (2, "Error: missing.json: no such file\n")
 

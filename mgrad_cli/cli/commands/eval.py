@@ -5,6 +5,7 @@ import click
 from ...models import evaluate as _evaluate
 from ..console import CONTEXT_SETTINGS, err_console, json_out, out_console, say, short, translate_errors
 from ...numbers import number
+from ...training.checkpoint import unverifiable
 
 
 @click.command("eval", context_settings=CONTEXT_SETTINGS)
@@ -44,6 +45,9 @@ def eval_command(model_path, csv_path, split, as_json):
         X, y, _ = ev.read_rows(csv_path, model, need_target=True)
         what = f"{len(X)} samples of {csv_path}"
     else:
+        unchecked = unverifiable(model.ckpt, model.source)
+        if unchecked:  # a version 1 file: the data rebuilt cannot be checked against it
+            err_console().print(f"Warning: {unchecked}.", soft_wrap=True)
         X, y, what, note = ev.split_rows(model, split)
     result = ev.evaluate(model, X, y)
     if as_json:

@@ -253,7 +253,7 @@ def _trainer(config_path, opts, sets=()):
     -> (trainer, the config's name)."""
     from ... import limits
     from ...training import trainer as training
-    from ...training.checkpoint import load_checkpoint
+    from ...training.checkpoint import load_checkpoint, unverifiable
     from ...training.config import load_config
     from ...data.datasets import load_dataset
 
@@ -266,7 +266,11 @@ def _trainer(config_path, opts, sets=()):
     trainer = training.Trainer(config, dataset, doctor=not opts.no_doctor,
                                snapshots=opts.snapshots or opts.report_path is not None)
     if resume_path is not None:
-        trainer.resume(load_checkpoint(resume_path), display_path(resume_path), source)
+        ckpt = load_checkpoint(resume_path)
+        unchecked = unverifiable(ckpt, display_path(resume_path))
+        if unchecked:  # a version 1 file: resumed on data that cannot be checked against it
+            err_console().print(f"Warning: {unchecked}.", soft_wrap=True)
+        trainer.resume(ckpt, display_path(resume_path), source)
     return trainer, source
 
 
