@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import csvfile, generators, names, shipped
+from . import csvfile, generators, shipped
+from . import names as _names
 from ..errors import DataError
 from ..files import check_path, display_path
 from ..limits import MAX_CLASSES
@@ -27,8 +28,8 @@ from ..limits import MAX_CLASSES
 @dataclass(frozen=True)
 class Param:
     """A data set parameter: its type (the name of a config._Validator check: integer, number,
-    boolean, string, name (a string naming a column: names.py's rule), choice), its default, and what the check takes (minimum, maximum,
-    open_ends, choices). A default of None means the setting may be null. `required` says
+    boolean, string, name (a string naming a column: names.py's rule), choice), its default,
+    and what the check takes (minimum, maximum, open_ends, choices). A default of None means the setting may be null. `required` says
     what must be given instead when the setting is missing or null."""
 
     kind: str
@@ -230,7 +231,7 @@ def load_dataset(data_cfg, seed):
     elif name == CSV:
         check_path(data_cfg["csv"], DataError)  # a NUL is the path's problem first
         label = os.path.basename(data_cfg["csv"])
-        refused = names.problem(label, "the file name")
+        refused = _names.problem(label, "the file name")
         if refused:  # it names the data set in every title
             raise DataError(f"{display_path(data_cfg['csv'])}: {refused}")
         X, y, task, class_names, feature_names, target = csvfile.load_csv(

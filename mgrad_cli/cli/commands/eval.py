@@ -45,10 +45,10 @@ def eval_command(model_path, csv_path, split, as_json):
         X, y, _ = ev.read_rows(csv_path, model, need_target=True)
         what = f"{len(X)} samples of {csv_path}"
     else:
+        X, y, what, note = ev.split_rows(model, split)
         unchecked = unverifiable(model.ckpt, model.source)
         if unchecked:  # a version 1 file: the data rebuilt cannot be checked against it
             err_console().print(f"Warning: {unchecked}.", soft_wrap=True)
-        X, y, what, note = ev.split_rows(model, split)
     result = ev.evaluate(model, X, y)
     if as_json:
         json_out(dict({"model": model_path, "data": what, "note": note, "task": model.task}, **result))

@@ -267,10 +267,10 @@ def _trainer(config_path, opts, sets=()):
                                snapshots=opts.snapshots or opts.report_path is not None)
     if resume_path is not None:
         ckpt = load_checkpoint(resume_path)
+        trainer.resume(ckpt, display_path(resume_path), source)
         unchecked = unverifiable(ckpt, display_path(resume_path))
         if unchecked:  # a version 1 file: resumed on data that cannot be checked against it
             err_console().print(f"Warning: {unchecked}.", soft_wrap=True)
-        trainer.resume(ckpt, display_path(resume_path), source)
     return trainer, source
 
 
