@@ -1,10 +1,43 @@
 """How numbers read, everywhere mgrad shows one: in the terminal's tables, on a graph's
 nodes, in the HTML page, in explanations and in JSON. One module, so a number reads the
 same wherever it appears; a width or a number of digits is a parameter, not a copy.
+
+And what a number is, wherever mgrad reads one (a config's setting, a CSV cell, an
+--input value), by one rule: a plain number as YAML 1.2 writes one, an optional sign,
+digits with an optional decimal point, and an optional exponent: 10, -3, 0.5, .5, 2.,
+1e-3, 2.5E+4. Nothing else is a number, though Python's float() takes it: 1_000, １０
+(full-width digits), 0x1F, 1,000, a quoted "0.5" in a config, or a number with other text
+or padding around it (in a CSV cell or --input value only spaces and tabs around it are
+allowed, as CSV files are often written "1, 2"). A numeric setting also needs a finite
+value in its range.
 """
 
 import math
 from decimal import ROUND_HALF_UP, Decimal
+import re
+
+# the rule, as a regular expression; INTEGER: the same without a point or an exponent
+NUMBER = r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+INTEGER = r"[-+]?[0-9]+"
+CELL_PADDING = " \t"  # around a CSV cell or an --input value: ignored
+_NUMBER = re.compile(NUMBER)
+# a character no number by the rule holds; with none of them, what Python's float() reads
+# is a number by the rule (it adds only underscores, other digits and spaces, inf, nan)
+_NOT_IN_A_NUMBER = re.compile(r"[^0-9+\-.eE \t]")
+
+
+def read_number(text):
+    """The float a CSV cell or an --input value holds by the rule above (spaces and tabs
+    around it ignored; inf for a number past float64's range), or None."""
+    text = text.strip(CELL_PADDING)
+    return float(text) if _NUMBER.fullmatch(text) else None
+
+
+def number_characters(cells):
+    """Whether the cells (strings) hold only characters a number by the rule may have: then
+    float() of each reads it by the rule or fails. One search over them joined, at C speed,
+    for a whole CSV's columns (parse_columns converts them with numpy next)."""
+    return _NOT_IN_A_NUMBER.search("".join(cells)) is None
 
 
 def format_number(x):

@@ -17,6 +17,7 @@ from . import names
 from ..errors import DataError, shorten
 from ..files import bounded_lines, display_path, line_stream, open_user_file
 from ..limits import MAX_CSV_COLUMNS
+from ..numbers import CELL_PADDING, number_characters, read_number
 
 
 def read_table(path, shown=None):
@@ -122,11 +123,14 @@ def parse_columns(body, header, columns, shown):
     reading the cells one by one would find it."""
     ragged = next((r for r, (_, row) in enumerate(body) if len(row) != len(header)), len(body))
     rows = body[:ragged]
+    cells = itemgetter(*columns)  # (one cell, not a tuple, for one column: reshaped below)
+    picked = [cells(row) for _, row in rows]
     try:
         with np.errstate(all="ignore"):
-            cells = itemgetter(*columns)  # (one cell, not a tuple, for one column: reshaped below)
-            X = np.array([cells(row) for _, row in rows], dtype=np.float64).reshape(len(rows), len(columns))
-        bad = not np.all(np.isfinite(X))
+            X = np.array(picked, dtype=np.float64).reshape(len(rows), len(columns))
+        # numbers by numbers.py's rule: float() alone would read 1_000 or full-width digits
+        flat = picked if len(columns) == 1 else [c for cs in picked for c in cs]
+        bad = not np.all(np.isfinite(X)) or not number_characters(flat)
     except ValueError:
         bad = True
     if bad:  # find the first offending cell, and say what is wrong with it
@@ -140,16 +144,15 @@ def parse_columns(body, header, columns, shown):
 
 
 def parse_number(cell, shown, line, column):
-    """A finite float from a CSV cell, or DataError('file, line L, column 'name': ...')."""
-    cell = cell.strip()
-    try:
-        value = float(cell)
-    except ValueError:
-        got = shorten(cell) if cell else "an empty cell"
-        raise DataError(f"{shown}, line {line}, column {shorten(column)}: expected a number, got {got}") from None
-    if not np.isfinite(value):
+    """A finite float from a CSV cell by numbers.py's rule, or DataError('file, line L,
+    column 'name': ...')."""
+    value = read_number(cell)
+    if value is None and not _is_float(cell):
+        got = shorten(cell) if cell.strip() else "an empty cell"
+        raise DataError(f"{shown}, line {line}, column {shorten(column)}: expected a number, got {got}")
+    if value is None or not np.isfinite(value):  # (nan, inf and the like: words float() reads)
         raise DataError(f"{shown}, line {line}, column {shorten(column)}: expected a finite number, got "
-                        f"{shorten(cell)}")
+                        f"{shorten(cell.strip(CELL_PADDING))}")
     return value
 
 
@@ -241,24 +244,21 @@ def _check_class_names(class_names, labels, body, shown, column):
 
 
 def _is_float(s):
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
+    """A number by the rule (numbers.py), finite or not, or a word float() reads as one (nan,
+    inf, infinity): not a class name."""
+    return read_number(s) is not None or s.strip().lstrip("+-").lower() in ("nan", "inf", "infinity")
 
 
 def _is_number(s):
-    try:
-        return np.isfinite(float(s))
-    except ValueError:
-        return False
+    value = read_number(s)
+    return value is not None and bool(np.isfinite(value))
 
 
 def _all_numbers(labels):
-    if not all(_is_number(s) for s in labels):
+    values = [read_number(s) for s in labels]
+    if not all(v is not None and np.isfinite(v) for v in values):
         return None
-    return np.array([float(s) for s in labels])
+    return np.array(values)
 
 
 def _number_name(v):

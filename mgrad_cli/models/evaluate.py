@@ -23,6 +23,7 @@ from ..data.csvfile import parse_columns, parse_number, read_table, stream_table
 from ..data.datasets import BUILTINS, builtin_shape, changed, load_dataset
 from ..errors import CheckpointError, DataError, UserInputError, shorten
 from ..files import display_path
+from ..numbers import CELL_PADDING, read_number
 
 
 class Model:
@@ -201,22 +202,18 @@ def _labels(model, labels, shown, column):
     if model.task == "regression":
         return np.array([parse_number(s, shown, line, column) for line, s in labels])
     names = model.class_names
-    numeric = {}
+    index = {n: i for i, n in enumerate(names)}
+    numeric = {}  # a class named by a number (numbers.py's rule): "1.0" is the class "1"
     for i, n in enumerate(names):
-        try:
-            numeric.setdefault(float(n), i)
-        except ValueError:
-            pass
+        if read_number(n) is not None:
+            numeric.setdefault(read_number(n), i)
     y = []
     for line, s in labels:
-        if s in names:
-            y.append(names.index(s))
-            continue
-        try:
-            y.append(numeric[float(s)])  # "1.0" is the class "1"
-        except (ValueError, KeyError):
+        found = index.get(s, numeric.get(read_number(s)))
+        if found is None:
             raise DataError(f"{shown}, line {line}, column {shorten(column)}: unknown class "
-                            f"{shorten(s)} (the model knows {', '.join(names)})") from None
+                            f"{shorten(s)} (the model knows {', '.join(names)})")
+        y.append(found)
     return np.array(y, dtype=int)
 
 
@@ -226,16 +223,16 @@ def parse_inputs(texts, model):
     for i, text in enumerate(texts):
         cells = text.split(",")
         if len(cells) != model.n_features:
-            raise DataError(f"--input {i + 1} '{text}': expected {model.n_features} comma-separated numbers "
-                            f"({', '.join(model.feature_names)}), got {len(cells)}")
+            raise DataError(f"--input {i + 1} {shorten(text)}: expected {model.n_features} comma-separated "
+                            f"numbers ({', '.join(model.feature_names)}), got {len(cells)}")
         for c, cell in enumerate(cells):
-            try:
+            try:  # numbers.py's rule, as in a CSV cell
                 X[i, c] = parse_number(cell, "--input", i + 1, model.feature_names[c])
             except DataError:
-                cell = cell.strip()
-                got = f"'{cell}'" if cell else "nothing"
-                raise DataError(f"--input {i + 1} '{text}', column '{model.feature_names[c]}': expected a "
-                                f"finite number, got {got}") from None
+                cell = cell.strip(CELL_PADDING)
+                got = shorten(cell) if cell else "nothing"
+                raise DataError(f"--input {i + 1} {shorten(text)}, column {shorten(model.feature_names[c])}: "
+                                f"expected a finite number, got {got}") from None
     return X
 
 

@@ -311,7 +311,9 @@ class _Validator:
             self.fail(path, f"expected a mapping (key: value), got {_show(value)}")
         for key in value:
             if not isinstance(key, str) or key not in allowed:
-                where = f"{path}.{shorten(key)[1:-1]}" if path else shorten(key)[1:-1]
+                # a key as written: true, null or 3 for YAML's other kinds of key
+                written = shorten(key)[1:-1] if isinstance(key, str) else _show(key)
+                where = f"{path}.{written}" if path else written
                 close = _close_matches(key, allowed)
                 hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(allowed)}"
                 self.fail(where, f"unknown key ({hint})")
@@ -331,11 +333,8 @@ class _Validator:
 
     def number(self, value, path, minimum=None, maximum=None, open_ends=False):
         lo_open, hi_open = open_ends if isinstance(open_ends, tuple) else (open_ends, open_ends)
-        if isinstance(value, str):  # PyYAML reads 1e-4 (no dot) as a string
-            try:
-                value = float(value)
-            except ValueError:
-                pass
+        # a number as YAML 1.2 reads one (numbers.py's rule, strict_yaml): never a string
+        # such as "5" or 1_0 that float() would read
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
         if ok and minimum is not None:
             ok = value > minimum if lo_open else value >= minimum

@@ -92,7 +92,7 @@ def _split_key(item, option, form):
 
 
 def _value(text, source):
-    return strict_yaml.load(text, source, exponents=True)
+    return strict_yaml.load(text, source)
 
 
 def apply(raw, overrides):

@@ -13,14 +13,15 @@ constructing Python objects from them:
 - An alias inside its own anchor (a document that contains itself) is refused, and so is
   an integer too long for Python to convert.
 
+Numbers are YAML 1.2's (numbers.py's rule), not YAML 1.1's, which PyYAML reads: 1e-3 is
+a number (PyYAML: the string "1e-3"), while 1_0, 0777, 0b11 and 1:30 are strings
+(PyYAML: 10, 511, 3 and 90), so a numeric setting refuses them by name. .inf and .nan
+are floats, refused by the settings' ranges.
+
 The caller bounds the text's length (limits.CONFIG_BYTES) before parsing it: the pure
 Python loader reads about 50 KB a second, and its messages are the same on every install
 (libyaml's, 20 times faster, word its errors otherwise). Errors are ConfigError("SOURCE:
 ...") in one line, naming the line and column where there is one.
-
-PyYAML follows YAML 1.1, where a number with an exponent needs a dot (1.0e-3): `1e-3`
-is a string there. load(..., exponents=True) reads it as a number, as YAML 1.2 does:
-what a value typed on the command line (--set optimizer.lr=1e-3) means.
 """
 
 import re
@@ -29,26 +30,43 @@ import yaml
 
 from ..errors import ConfigError, shorten
 from ..limits import YAML_ALIAS_NODES, YAML_DEPTH
+from ..numbers import INTEGER, NUMBER
 
 _MERGE = "tag:yaml.org,2002:merge"
 _INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
 _INT_DIGITS = 4300  # sys.get_int_max_str_digits()'s default
+_SPECIAL = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
 
 
-class _ExponentLoader(yaml.SafeLoader):
-    """The safe loader, with YAML 1.2's numbers with an exponent and no dot (1e-3, 2E5)."""
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2's numbers (numbers.py) in place of YAML 1.1's."""
 
 
-_ExponentLoader.add_implicit_resolver(  # tried after the safe loader's own: only what they leave
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."))
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(_INT, re.compile(f"^{INTEGER}$"), list("-+0123456789"))
+_Loader.add_implicit_resolver(_FLOAT, re.compile(f"^(?:{NUMBER}|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"),
+                              list("-+.0123456789"))
 
 
-def load(text, source, exponents=False):
-    """The Python value of one YAML document (None for an empty one). exponents: read
-    1e-3 as a number (YAML 1.2), not as a string (YAML 1.1)."""
+def _float(loader, node):
+    text = loader.construct_scalar(node)
+    return _SPECIAL[text.lower()] if text.lower() in _SPECIAL else float(text)
+
+
+_Loader.add_constructor(_INT, lambda loader, node: int(loader.construct_scalar(node)))  # 0777 is 777
+_Loader.add_constructor(_FLOAT, _float)
+
+
+
+
+def load(text, source):
+    """The Python value of one YAML document (None for an empty one), its numbers YAML
+    1.2's (numbers.py's rule): a config file's and a --set value's alike."""
     try:
-        loader = (_ExponentLoader if exponents else yaml.SafeLoader)(text)  # (checks the characters)
+        loader = _Loader(text)  # (checks the characters)
         try:
             node = loader.get_single_node()
             if node is None:

@@ -32,8 +32,12 @@ def test_short_forms_expand_and_resolving_twice_changes_nothing():
     assert validate_config(cfg, "x") == cfg
 
 
-def test_yaml_exponent_without_a_dot_is_a_number():
-    assert validate_config({"loss": {"name": "hinge", "l2": "1e-4"}}, "x")["loss"]["l2"] == 1e-4
+def test_yaml_exponent_without_a_dot_is_a_number(tmp_path):
+    # YAML 1.2 reads 1e-4 as a number (PyYAML's YAML 1.1 reads a string); a string is never one
+    (tmp_path / "c.yaml").write_text("loss: {name: hinge, l2: 1e-4}\n")
+    assert load_config(tmp_path / "c.yaml")["loss"]["l2"] == 1e-4
+    with pytest.raises(ConfigError, match="x: loss.l2: expected a non-negative number, got '1e-4'"):
+        validate_config({"loss": {"name": "hinge", "l2": "1e-4"}}, "x")
 
 
 def test_overrides_and_csv_paths_relative_to_the_config(tmp_path, monkeypatch):
