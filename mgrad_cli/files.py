@@ -290,6 +290,63 @@ def remove_stale_temp_files(path):
     return removed
 
 
+class OutputLock:
+    """This process's claim on an output file for as long as it runs (a checkpoint that a run
+    saves to): an exclusive flock on `.NAME.lock` beside it, holding the owner's PID. A second
+    run that asks for it is refused at once (UserInputError naming the owner) instead of the
+    last writer winning unannounced. The system drops the lock when its process ends, killed
+    or not, so a lock file left by a killed run blocks nothing: the next run takes it over.
+    release() removes the file. Where there is no flock (Windows), or the path is not a
+    regular file (a pipe), nothing is locked."""
+
+    def __init__(self, path):
+        self.path, self.fd, self.lock_path = path, None, None
+        try:
+            import fcntl
+        except ImportError:
+            return
+        try:
+            target = _replaceable(path)
+            if target is not None:
+                self.lock_path = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.lock")
+                self._lock(fcntl)
+        except OSError as e:
+            raise cannot_write(path, e) from None
+
+    def _lock(self, fcntl):
+        while self.fd is None:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                owner = os.read(fd, 32).decode("ascii", "replace").strip()
+                os.close(fd)
+                who = f"another run (process {owner})" if owner.isdigit() else "another run"
+                raise UserInputError(f"{display_path(self.path)}: {who} is saving to it; let it finish, or "
+                                     f"save to another file") from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.lock_path).st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:  # its owner released and removed it meanwhile: lock the new one
+                os.close(fd)
+                continue
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+            self.fd = fd
+
+    def release(self):
+        """Remove the lock file and drop the lock (a second call does nothing)."""
+        if self.fd is None:
+            return
+        try:
+            os.unlink(self.lock_path)
+        except OSError:
+            pass
+        os.close(self.fd)
+        self.fd = None
+
+
 def _alive(pid):
     try:
         os.kill(pid, 0)

@@ -4,6 +4,7 @@ already written stay written when a later bad cell ends it); a path ending in "/
 directory and is refused for any file output."""
 
 import io
+import json
 import os
 import resource
 import subprocess
@@ -200,3 +201,70 @@ def test_predict_on_a_pipe_stays_within_a_memory_cap(xor):
     done = subprocess.run([sys.executable, "-c", code], env=env, input=text, capture_output=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.count(b"\n") == 300_001
+
+
+# --- one run at a time saves to a checkpoint --------------------------------------------------
+
+HOLD = ("import sys, time\n"
+        "from mgrad_cli.files import OutputLock\n"
+        "OutputLock(sys.argv[1])\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(60)\n")
+
+
+def holder(path):
+    """A process that holds the lock of `path` (as a run saving to it does) until killed."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.stdout.readline() == "locked\n"
+    return proc
+
+
+@pytest.mark.parametrize("option", ["--save", "--resume"])
+def test_a_second_run_saving_to_one_checkpoint_is_refused_at_start(run, tmp_path, option):
+    ckpt = tmp_path / "m.json"
+    train_checkpoint(ckpt, config_path("xor"), epochs=1)
+    before = ckpt.read_bytes()
+    proc = holder(ckpt)
+    try:
+        result = run("train", "xor", option, ckpt, "--epochs", "2")
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr == (f"Error: {ckpt}: another run (process {proc.pid}) is saving to it; let it "
+                                 "finish, or save to another file\n")
+        assert ckpt.read_bytes() == before
+    finally:
+        proc.kill()
+        proc.wait()
+    # killed, it leaves its lock file behind, which blocks nothing: the next run takes it over
+    assert (tmp_path / ".m.json.lock").read_text() == f"{proc.pid}\n"
+    result = run("train", "xor", option, ckpt, "--epochs", "2", "-q")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / ".m.json.lock").exists()  # released at the end
+
+
+def test_a_refused_run_releases_its_lock(run, tmp_path):
+    (tmp_path / "c.yaml").write_text("epochs: 0\n")
+    result = run("train", tmp_path / "c.yaml", "--save", tmp_path / "m.json")
+    assert result.exit_code == 2
+    assert sorted(os.listdir(tmp_path)) == ["c.yaml"]
+
+
+@pytest.mark.slow
+def test_two_real_runs_one_checkpoint(run, tmp_path):
+    """A run in progress (its own process) holds the checkpoint; SIGTERM ends it, saving."""
+    import signal
+    import time
+
+    ckpt = tmp_path / "m.json"
+    first = subprocess.Popen([sys.executable, "-m", "mgrad_cli", "train", "moons", "--engine", "tensor", "--epochs",
+                              "1000000", "--save", str(ckpt), "-q"], cwd=tmp_path, stderr=subprocess.PIPE,
+                             env=dict(os.environ, PYTHONPATH=str(REPO)))
+    deadline = time.time() + 60
+    while not (tmp_path / ".m.json.lock").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    result = run("train", "moons", "--engine", "tensor", "--epochs", "2", "--save", ckpt)
+    first.send_signal(signal.SIGTERM)
+    first.wait(timeout=60)
+    assert result.exit_code == 2 and "is saving to it" in result.stderr
+    assert first.returncode == 143 and json.loads(ckpt.read_text())["epoch"] >= 1
+    assert not (tmp_path / ".m.json.lock").exists()

@@ -25,7 +25,7 @@ from ..console import (
     translate_errors,
 )
 from ...errors import GraphTooLarge, MgradError
-from ...files import check_output, check_writable, display_path
+from ...files import OutputLock, check_output, check_writable, display_path
 from ...backends.mlp import describe
 from ...training.metrics import SPLITS
 from ...numbers import duration, number, percent, plural
@@ -245,6 +245,9 @@ def _check_options(opts):
     for path in (opts.save_path, opts.log_path, graph_path, plot_path, opts.report_path):  # fail now
         if path is not None:
             check_writable(path)
+    saved_to = opts.save_path or opts.resume_path
+    if saved_to is not None:  # one run at a time saves to a checkpoint: a second is refused now
+        click.get_current_context().call_on_close(OutputLock(saved_to).release)
 
 
 def _trainer(config_path, opts, sets=()):
