@@ -32,7 +32,8 @@ def eval_command(model_path, csv_path, split, as_json):
 
     The loss is the training loss (l2 term included), so it compares with the table of
     `mgrad train`; a regression target's MSE, MAE and R² are in its own units.
-    Exit codes: 0 done, 2 bad input.
+    Rows whose inputs or layer outputs are not finite numbers are named in a warning on
+    stderr (the first 10). Exit codes: 0 done, 2 bad input.
     """
     from ...models import evaluate as ev
 
@@ -42,14 +43,18 @@ def eval_command(model_path, csv_path, split, as_json):
     model = ev.load_model(model_path)
     note = None
     if csv_path is not None:
-        X, y, _ = ev.read_rows(csv_path, model, need_target=True)
-        what = f"{len(X)} samples of {csv_path}"
+        X, y, ids = ev.read_rows(csv_path, model, need_target=True)
+        what, watch = f"{len(X)} samples of {csv_path}", ev.OutOfRange("line")
     else:
         X, y, what, note = ev.split_rows(model, split)
+        ids, watch = range(1, len(X) + 1), ev.OutOfRange("sample")
         unchecked = unverifiable(model.ckpt, model.source)
         if unchecked:  # a version 1 file: the data rebuilt cannot be checked against it
             err_console().print(f"Warning: {unchecked}.", soft_wrap=True)
     result = ev.evaluate(model, X, y)
+    watch.add(model, X, ids)
+    if watch.message():  # rows an input or a layer's output of which is not finite
+        err_console().print(f"Warning: {watch.message()}.", soft_wrap=True)
     if as_json:
         json_out(dict({"model": model_path, "data": what, "note": note, "task": model.task}, **result))
         return
