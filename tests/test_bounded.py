@@ -257,11 +257,12 @@ def test_two_real_runs_one_checkpoint(run, tmp_path):
 
     ckpt = tmp_path / "m.json"
     first = subprocess.Popen([sys.executable, "-m", "mgrad_cli", "train", "moons", "--engine", "tensor", "--epochs",
-                              "1000000", "--save", str(ckpt), "-q"], cwd=tmp_path, stderr=subprocess.PIPE,
-                             env=dict(os.environ, PYTHONPATH=str(REPO)))
+                              "1000000", "--save", str(ckpt), "--save-every", "50", "-q"], cwd=tmp_path,
+                             stderr=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=str(REPO)))
     deadline = time.time() + 60
-    while not (tmp_path / ".m.json.lock").exists() and time.time() < deadline:
+    while not ckpt.exists() and time.time() < deadline:  # training, and saving on the way
         time.sleep(0.05)
+    assert (tmp_path / ".m.json.lock").exists()
     result = run("train", "moons", "--engine", "tensor", "--epochs", "2", "--save", ckpt)
     first.send_signal(signal.SIGTERM)
     first.wait(timeout=60)

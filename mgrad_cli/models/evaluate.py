@@ -245,16 +245,18 @@ def out_of_range(model, X):
     orders its sums otherwise), so their predictions are not to be relied on; on every
     other row every export format agrees with predict."""
     from ..autograd.tensor import constant
+    from ..nn import activations
     from .export import layers
 
     with np.errstate(all="ignore"):
         x = model.standardize(X)
         bad = ~np.isfinite(x).all(axis=1)
-        for W, b, act in layers(model):
+        for W, b, name in layers(model):
             x = x @ W.T + b
             bad |= ~np.isfinite(x).all(axis=1)
-            if act != "linear":
-                x = getattr(constant(x), act)().data
+            act = activations.get(name)
+            if not act.identity:  # the tensor engine's form, from the activation table
+                x = act.tensor(constant(x)).data
     return bad
 
 
