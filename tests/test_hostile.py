@@ -196,6 +196,54 @@ ROWS = [
     Row("checkpoint-data-grown-eval", ["eval", "m.json"], "m.json: xor is not the data the model was trained on "
         "(100 rows then, 10000000 now); its held-out rows would not be the ones held out in training",
         checkpoint_with(**{"data.n_samples": 10 ** 7})),
+    # --- names from data (issue 24): control characters refused where a name is read
+    Row("csv-header-clears-the-screen", ["train", "c.yaml"], "d.csv, line 1, column 2: the column name "
+        "'b\\x1b[2J\\x1b]0;TITLE\\x07' holds a control character (U+001B); a name must be printable text",
+        csv_data('a,"b\x1b[2J\x1b]0;TITLE\x07",t\n1,2,x\n3,4,y\n')),
+    Row("csv-header-breaks-a-line-of-code", ["train", "c.yaml"], "d.csv, line 1, column 2: the column name "
+        "\"x2\\nopen('PWNED','w')\\n#\" holds a control character (U+000A); a name must be printable text",
+        csv_data('a,"x2\nopen(\'PWNED\',\'w\')\n#",t\n1,2,x\n3,4,y\n')),
+    Row("csv-class-reversed", ["train", "c.yaml"], "d.csv, line 3, column 't': the class name 'y\\u202egnp.exe' holds "
+        "a control character (U+202E); a name must be printable text", csv_data("a,b,t\n1,2,x\n3,4,y\u202egnp.exe\n")),
+    Row("checkpoint-class-name-escape", ["eval", "m.json"], "m.json: data.class_names[1]: the name '1\\x1b[2J' holds "
+        "a control character (U+001B); a name must be printable text",
+        checkpoint_edited(lambda c: c["data"]["class_names"].__setitem__(1, "1\x1b[2J"))),
+    # --- checkpoints checked as a whole
+    Row("checkpoint-rng-float", ["eval", "m.json"], "m.json: rng.state.state: expected an integer from 0 to "
+        "2**128 - 1, got 1.5", checkpoint_edited(lambda c: c["rng"]["state"].__setitem__("state", 1.5))),
+    Row("checkpoint-rng-huge", ["eval", "m.json"], "m.json: rng.state.state: expected an integer from 0 to "
+        "2**128 - 1, got an integer of about 60 digits",
+        checkpoint_edited(lambda c: c["rng"]["state"].__setitem__("state", 2 ** 200))),
+    Row("checkpoint-fingerprint-null", ["eval", "m.json"], "m.json: data.fingerprint: missing (a version 4 "
+        "checkpoint holds its data's fingerprint)", checkpoint_edited(lambda c: c["data"].__setitem__("fingerprint",
+                                                                                                   None))),
+    Row("checkpoint-fingerprint-deleted", ["train", "c.yaml", "--resume", "m.json"], "m.json: data.fingerprint: "
+        "missing (a version 4 checkpoint has it)", dict(config("data: {name: xor}\n"),
+                                                         **checkpoint_edited(lambda c: c["data"].pop("fingerprint")))),
+    Row("checkpoint-fingerprint-in-version-1", ["eval", "m.json"], "m.json: data.fingerprint: not a field of a "
+        "version 1 checkpoint (it came in version 2)", checkpoint_edited(
+            lambda c: c["data"].__setitem__("fingerprint", {"rows": 100, "sha256": "0" * 64}), version=1)),
+    Row("checkpoint-classes-twice", ["predict", "m.json", "-i", "1,2", "--json"], "m.json: data.class_names[1]: "
+        "'0' appears twice (first at [0])", checkpoint_edited(lambda c: c["data"].__setitem__("class_names",
+                                                                                           ["0", "0"]))),
+    # --- bounded
+    Row("threads-ten-thousand", ["train", "c.yaml", "--threads", "10000"], re.compile(
+        r"--threads: expected a number of threads from 1 to \d+ \(4 times the \d+ cores this process may use, at "
+        r"most 256\), got 10000"), config("model: {layers: [2, 1]}\n")),
+    Row("save-to-a-directory-name", ["train", "c.yaml", "--save", "newdir/"], "newdir/: names a directory; give a "
+        "file name", config("model: {layers: [2, 1]}\n")),
+    Row("copy-to-a-directory-name", ["configs", "moons", "--copy", "newdir/"], "newdir/: names a directory; give a "
+        "file name"),
+    Row("predict-endless-line", ["predict", "m.json", "/dev/zero"], re.compile(
+        r"/dev/zero: a line larger than [\d.]+ [KMGT]B, the most a CSV file may hold with the memory this run may "
+        r"use \(.*\)"), checkpoint_edited(lambda c: None)),
+    # --- numbers are numbers
+    Row("lr-with-an-underscore", ["train", "c.yaml"], "c.yaml: optimizer.lr: expected a positive number, got '1_0'",
+        config('optimizer: {lr: "1_0"}\n')),
+    Row("epochs-quoted", ["train", "c.yaml"], "c.yaml: epochs: expected a positive integer, got '5'",
+        config('epochs: "5"\n')),
+    Row("yaml-key-true", ["train", "c.yaml"], "c.yaml: true: unknown key (expected one of seed, engine, device, "
+        "dtype, data, model, loss, optimizer, epochs, batch_size, early_stopping)", config("true: 1\n")),
 ]
 
 

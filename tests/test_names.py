@@ -291,3 +291,13 @@ def test_printable_names_are_names(name):
     from mgrad_cli.data.names import problem
 
     assert problem(name) is None
+
+
+def test_train_on_a_terminal_and_gradcheck_show_the_names_as_themselves(run, tmp_path):
+    config, _ = hostile_csv(tmp_path)
+    result = run("train", config, env={"FORCE_COLOR": "1", "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert f"on {FILE}" in re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    result = run("gradcheck", "--config", config)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
