@@ -187,7 +187,8 @@ def test_sigkill_mid_run_leaves_a_loadable_checkpoint(tmp_path):
     loaded = load_checkpoint(ckpt)
     assert loaded["epoch"] >= first + 3
     assert [r["epoch"] for r in loaded["history"]] == list(range(1, loaded["epoch"] + 1))
-    assert set(os.listdir(tmp_path)) - set(temp_files(tmp_path)) == {"long.yaml", "long.json"}
+    # the killed run's lock file stays, and blocks nothing: the next run takes it over (files.OutputLock)
+    assert set(os.listdir(tmp_path)) - set(temp_files(tmp_path)) == {"long.yaml", "long.json", ".long.json.lock"}
 
 
 def test_killed_between_write_and_rename(tmp_path):
