@@ -301,3 +301,27 @@ def test_train_on_a_terminal_and_gradcheck_show_the_names_as_themselves(run, tmp
     result = run("gradcheck", "--config", config)
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
+
+
+def test_compare_shows_and_draws_run_names_as_themselves(run, trained, tmp_path):
+    """compare (issue 22) names a run by its file: a name from data too."""
+    need_module("matplotlib")
+    folder, _ = trained
+    runs = ["$\\foo$ [bold]x.json", "_hidden :smile:.json"]  # ("/" cannot be in a file name)
+    for name in runs:
+        (tmp_path / name).write_bytes((folder / "m.json").read_bytes())
+    result = run("compare", *[tmp_path / n for n in runs], "-o", tmp_path / "c.svg", env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert all(name in result.stdout for name in runs)
+    texts = set(re.findall(r"<!-- (.*?) -->", (tmp_path / "c.svg").read_text(), re.S))
+    assert {f"1 {runs[0]}", f"2 {runs[1]}"} <= {ET.fromstring(f"<a>{t}</a>").text for t in texts}
+
+
+def test_compare_refuses_a_run_named_with_a_control_character(run, trained, tmp_path):
+    folder, _ = trained
+    name = "a\x1b[2J.json"
+    (tmp_path / name).write_bytes((folder / "m.json").read_bytes())
+    result = run("compare", tmp_path / name, folder / "m.json")
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {shorten(str(tmp_path / name))}: the run's name {name!r} holds a control "
+                             "character (U+001B); a name must be printable text\n")

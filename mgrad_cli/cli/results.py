@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import chart
+from ..errors import shorten
 from ..experiments.runs import SPLIT_NAMES
 from ..numbers import duration, number, percent
 
@@ -41,7 +42,8 @@ def show(value):
         return "[" + ", ".join(show(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
-    return str(value)
+    value = str(value)
+    return value if value.isprintable() else shorten(value)  # (a path with a control character: escaped)
 
 
 def loss(v):

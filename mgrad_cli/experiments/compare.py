@@ -12,6 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
+from ..data import names as name_rule
 from ..errors import UserInputError
 from ..files import display_path
 from .runs import ceiling, read_log
@@ -44,6 +45,9 @@ def load_runs(paths):
     for r in records:
         if names.count(r.name) > 1:  # e.g. the same run folder of two sweeps: name the sweep too
             r.name = os.path.join(os.path.basename(os.path.dirname(os.path.abspath(r.path))), r.name)
+        refused = name_rule.problem(r.name, "the run's name")  # a file or folder name: data/names.py
+        if refused:
+            raise UserInputError(f"{display_path(r.path)}: {refused}")
     return records
 
 
@@ -150,12 +154,13 @@ def plot_runs(path, runs, key, title, names):
     fig = Figure(figsize=(7.0, 4.8), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    values = []
+    values, lines = [], []
     for i, (run, name) in enumerate(zip(runs, names)):
         points = [(r["epoch"], r[key]) for r in run.history if r.get(key) is not None]
-        if points:
-            ax.plot(*zip(*points), label=name, color=plotting.PALETTE[i % len(plotting.PALETTE)],
-                    linestyle=("-", "--", ":", "-.")[i // len(plotting.PALETTE) % 4])
+        if points:  # (a name as drawn literally: plot_text; "_x" too, as the legend's handles are given)
+            lines += ax.plot(*zip(*points), label=plotting.plot_text(name),
+                             color=plotting.PALETTE[i % len(plotting.PALETTE)],
+                             linestyle=("-", "--", ":", "-.")[i // len(plotting.PALETTE) % 4])
             values += [v for _, v in points]
     top = ceiling([run.history for run in runs], key)
     if values and min(values) > 0:
@@ -164,6 +169,6 @@ def plot_runs(path, runs, key, title, names):
         ax.set_ylim(bottom=min(values) - 0.02 * top, top=top)
     ax.set_xlabel("epoch")
     ax.set_ylabel(title)
-    ax.legend(fontsize="small")
+    ax.legend(handles=lines, fontsize="small")
     plotting.save_figure(fig, path, fmt)
 

@@ -29,7 +29,7 @@ def step_option(f):
 
 @click.command("graph", context_settings=EXPR_CONTEXT_SETTINGS)
 @expression_args
-@click.option("-o", "--output", "output", default="graph.svg", show_default=True,
+@click.option("-o", "--output", "output", default="graph.svg", show_default=True, metavar="FILE",
               help="Where to draw: .svg, .png, .pdf, .html (these need Graphviz's dot program) or .dot. "
                    ".html is a page to step through the forward and backward passes; its practice toggle "
                    "hides the gradients for you to find and grades them as `mgrad backprop --quiz` does.")
