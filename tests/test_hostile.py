@@ -18,6 +18,7 @@ from conftest import REPO, need_module
 from models import as_version
 
 from mgrad_cli.errors import shorten
+from mgrad_cli.training.checkpoint import VERSION as CHECKPOINT_VERSION
 
 MEMORY = 512 * 2 ** 20  # bytes a child may add to what the runner holds after its imports
 SECONDS = 10            # a child still running then is killed: the row fails
@@ -214,12 +215,12 @@ ROWS = [
     Row("checkpoint-rng-huge", ["eval", "m.json"], "m.json: rng.state.state: expected an integer from 0 to "
         "2**128 - 1, got an integer of about 60 digits",
         checkpoint_edited(lambda c: c["rng"]["state"].__setitem__("state", 2 ** 200))),
-    Row("checkpoint-fingerprint-null", ["eval", "m.json"], "m.json: data.fingerprint: missing (a version 4 "
-        "checkpoint holds its data's fingerprint)", checkpoint_edited(lambda c: c["data"].__setitem__("fingerprint",
-                                                                                                   None))),
+    Row("checkpoint-fingerprint-null", ["eval", "m.json"], f"m.json: data.fingerprint: missing (a version "
+        f"{CHECKPOINT_VERSION} checkpoint holds its data's fingerprint)",
+        checkpoint_edited(lambda c: c["data"].__setitem__("fingerprint", None))),
     Row("checkpoint-fingerprint-deleted", ["train", "c.yaml", "--resume", "m.json"], "m.json: data.fingerprint: "
-        "missing (a version 4 checkpoint has it)", dict(config("data: {name: xor}\n"),
-                                                         **checkpoint_edited(lambda c: c["data"].pop("fingerprint")))),
+        f"missing (a version {CHECKPOINT_VERSION} checkpoint has it)",
+        dict(config("data: {name: xor}\n"), **checkpoint_edited(lambda c: c["data"].pop("fingerprint")))),
     Row("checkpoint-fingerprint-in-version-1", ["eval", "m.json"], "m.json: data.fingerprint: not a field of a "
         "version 1 checkpoint (it came in version 2)", checkpoint_edited(
             lambda c: c["data"].__setitem__("fingerprint", {"rows": 100, "sha256": "0" * 64}), version=1)),
