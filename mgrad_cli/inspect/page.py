@@ -59,16 +59,17 @@ def practice(view):
             "rootGrad": format_number(1.0), "nodes": nodes}
 
 
-# inside <script> no "</script>" may appear, nor "<!--": no "<" at all in the JSON; and
-# U+2028, U+2029 end a line in older JavaScript. (& needs nothing there: a script's text
-# is read raw.) Graphviz escapes what it writes into the SVG; html.escape the rest.
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+# inside <script> no "</script>" may appear, nor "<!--": no "<" at all in the JSON (nor
+# ">" and "&", for a reader that takes the script for HTML); U+2028 and U+2029 end a line
+# in older JavaScript. Graphviz escapes what it writes into the SVG; html.escape the rest.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+                              "\u2029": "\\u2029"})
 
 
-def script_json(data):
+def script_json(data, allow_nan=True):
     """`data` as JSON text safe inside a <script> element of an HTML page: the one place
-    a name reaches the page's script (data/names.py)."""
-    return json.dumps(data, ensure_ascii=False).translate(_SCRIPT_SAFE)
+    a name reaches a page's script, this page's and the replay page's (data/names.py)."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=allow_nan).translate(_SCRIPT_SAFE)
 
 
 def steps(view, show_grad=True):

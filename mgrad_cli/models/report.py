@@ -21,7 +21,6 @@ until it fits.
 """
 
 import html
-import json
 from importlib import resources
 
 import numpy as np
@@ -31,15 +30,13 @@ from ..nn.activations import layer_activations
 
 MAX_BYTES = 5_000_000
 MAX_ROWS = 2000
-ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 def script_json(data):
-    """JSON safe inside an inline <script>: the escapes of ESCAPES."""
-    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
-    for char, escaped in ESCAPES.items():
-        text = text.replace(char, escaped)
-    return text
+    """JSON safe inside an inline <script> (inspect.page.script_json: the one place for it)."""
+    from ..inspect.page import script_json as safe
+
+    return safe(data, allow_nan=False)
 
 
 def _rows(X, y, split, rng):
