@@ -129,20 +129,20 @@ def test_a_bad_cell_in_the_first_chunk_writes_nothing(run, xor, tmp_path):
 
 
 def test_a_csv_past_the_read_limit_streams(run, xor, tmp_path):
-    # a whole-file read would refuse it ("larger than 1 KB"): predict holds a chunk at a time
+    # a whole-file read would refuse it ("larger than 8 KB"): predict holds a chunk at a time
     (tmp_path / "d.csv").write_text(xor_rows(3_000))
-    result = run("predict", xor, tmp_path / "d.csv", env={"MGRAD_MAX_MEMORY": "24K"})
+    result = run("predict", xor, tmp_path / "d.csv", env={"MGRAD_MAX_MEMORY": "192K"})
     assert result.exit_code == 0, result.output
     assert len(result.stdout.splitlines()) == 3_001
-    whole = run("eval", xor, tmp_path / "d.csv", env={"MGRAD_MAX_MEMORY": "24K"})
-    assert whole.exit_code == 2 and "larger than 1 KB" in whole.stderr
+    whole = run("eval", xor, tmp_path / "d.csv", env={"MGRAD_MAX_MEMORY": "192K"})
+    assert whole.exit_code == 2 and "larger than 8 KB" in whole.stderr
 
 
 def test_a_line_past_the_read_limit_is_refused(run, xor, tmp_path):
-    (tmp_path / "d.csv").write_text("x0,x1\n1," + "2" * 5_000 + "\n")
-    result = run("predict", xor, tmp_path / "d.csv", env={"MGRAD_MAX_MEMORY": "24K"})
+    (tmp_path / "d.csv").write_text("x0,x1\n1," + "2" * 20_000 + "\n")
+    result = run("predict", xor, tmp_path / "d.csv", env={"MGRAD_MAX_MEMORY": "192K"})
     assert result.exit_code == 2
-    assert result.stderr == (f"Error: {tmp_path / 'd.csv'}: a line larger than 1 KB, the most a CSV file may hold "
+    assert result.stderr == (f"Error: {tmp_path / 'd.csv'}: a line larger than 8 KB, the most a CSV file may hold "
                              "with the memory this run may use (set by MGRAD_MAX_MEMORY)\n")
 
 

@@ -70,7 +70,7 @@ def check_presence(ckpt, version, bad):
     records = ([] if not isinstance(ckpt.get("history"), list) else ckpt["history"])
     task = data.get("task") if isinstance(data, dict) else None
     for i, record in [("metrics", ckpt.get("metrics"))] + [(f"history[{i}]", r) for i, r in enumerate(records)]:
-        if isinstance(record, dict) and task in metrics.TASK_METRICS:
+        if isinstance(record, dict) and isinstance(task, str) and task in metrics.TASK_METRICS:
             allowed = record_keys(version, task)
             for key in record:
                 if key not in allowed and key in record_keys(max(FIELDS.values()), task):

@@ -100,9 +100,8 @@ def test_a_version_3_file_loads_with_the_engine_on_the_cpu_in_float64(tmp_path, 
 
 
 def test_a_version_4_file_loads_with_no_overrides_named(tmp_path, saved):
-    old = json.loads(json.dumps(saved))
-    old["version"] = 4
-    del old["overrides"]
+    old = as_version(saved, 4)
+    assert "overrides" not in old
     loaded = checkpoint.load_checkpoint(write(tmp_path, old))
     assert (loaded["version"], loaded["overrides"]) == (checkpoint.VERSION, [])
 

@@ -32,6 +32,9 @@ def saved(tmp_path_factory):
         train_checkpoint(folder / f"{name}.json", folder / f"{name}.yaml")
         out[name] = json.loads((folder / f"{name}.json").read_text())
     assert out["classifier"]["early_stopping"] is not None and out["regressor"]["data"]["target_std"] is not None
+    weights = out["classifier"]["weights"]  # (as train --snapshots keeps them: version 6)
+    out["classifier"]["snapshots"] = {"epochs": [1, 3], "weights": [list(weights), list(weights)]}
+    assert all(r["layers"] for r in out["classifier"]["history"])  # per-layer statistics (version 6)
     return out
 
 
@@ -123,8 +126,8 @@ def test_every_field_left_out_is_refused(tmp_path, saved, kind, version):
         if isinstance(keys[-1], int):
             continue
         refused = refusal(tmp_path, changed(doc, keys, delete=True))
-        if version == 1 and name in ("history", "data.target"):  # added within version 1: its files may lack them
-            assert refused is None, refused
+        if version == 1 and name in ("history", "data.target") or name == "snapshots":
+            assert refused is None, refused  # added within version 1, or written only when asked for
             continue
         # a config without a setting may first break a rule between settings (validate_config)
         if refused is None or not (shape_ok(refused, name) or name.startswith("config.") and
@@ -141,6 +144,8 @@ LATER = [  # (version, field added to a file of that version)
     (2, ("config", "data", "val_split"), 0.0),
     (2, ("metrics", "val_loss"), None),
     (2, ("history", 0, "val_acc"), None),
+    (5, ("history", 0, "layers"), []),
+    (5, ("snapshots",), None),
     (3, ("config", "device"), "auto"),
     (3, ("config", "dtype"), "auto"),
 ]
@@ -221,6 +226,12 @@ RANGES = [  # (which checkpoint, field, value, the problem)
     (R, ("metrics", "train_r2"), 1.5, "expected a number from -inf to 1, got 1.5"),
     (R, ("metrics", "train_mse"), -0.5, "expected a number from 0 to inf, got -0.5"),
     (R, ("early_stopping",), {"best_epoch": 1}, "expected null (config.early_stopping is null)"),
+    (C, ("history", 0, "layers", 0, "dead"), 1.5, "expected null or a number from 0 to 1, got 1.5"),
+    (C, ("history", 0, "layers", 1, "layer"), 1, "expected 2, got 1"),
+    (C, ("history", 0, "layers", 0, "activation"), "gelu", None),
+    (C, ("history", 0, "diagnoses"), ["x\x1b[2J"], None),
+    (C, ("snapshots", "epochs", 1), 4, "expected an epoch from 1 to 3, got 4"),
+    (C, ("snapshots", "weights", 0), [0.0], "expected 22 numbers (one per weight), got 1"),
     (C, ("config", "optimizer", "lr"), -1, "expected a positive number, got -1"),
 ]
 
