@@ -216,19 +216,25 @@ class Trainer:
                 record.update(split_metrics(cfg, self.dataset, "train", outputs))
                 for split in ("val", "test"):
                     record.update(held_out(self, split))
+                record.update(lr=lr, seconds=time.perf_counter() - t0, layers=stats)
+                _commit(self, record)
             except BaseException:
-                # Ctrl-C or divergence partway through an epoch: go back to the state after the
-                # last whole epoch, so a checkpoint saved now resumes exactly where it says
+                # Ctrl-C or divergence partway through an epoch, or while it is being recorded:
+                # go back to the state after the last whole epoch, so a checkpoint saved now
+                # is consistent (its epoch, metrics and history agree) and resumes exactly
                 self.load_state_dict(before)
                 raise
-            self.epoch += 1
-            record.update(lr=lr, seconds=time.perf_counter() - t0, layers=stats)
-            record["diagnoses"] = _watch(self, record)
-            self.last = record
-            self.history.append({k: v for k, v in record.items() if k != "seconds"})
-            if self.stopper is not None and self.stopper.update(self.epoch, record["val_loss"], self.params):
-                self.params = self.stopper.best_weights.copy()  # as Keras' restore_best_weights
             yield dict(record)
+
+
+def _commit(trainer, record):
+    """The epoch is done: count it, keep its record, let early stopping judge it."""
+    trainer.epoch += 1
+    record["diagnoses"] = _watch(trainer, record)
+    trainer.last = record
+    trainer.history.append({k: v for k, v in record.items() if k != "seconds"})
+    if trainer.stopper is not None and trainer.stopper.update(trainer.epoch, record["val_loss"], trainer.params):
+        trainer.params = trainer.stopper.best_weights.copy()  # as Keras' restore_best_weights
 
 
 def _watch(trainer, record):

@@ -67,3 +67,21 @@ def test_a_log_that_cannot_be_written_stops_the_run(tmp_path):
     run = training.Run(trainer(), log=training.JsonLog("/dev/full"))
     with pytest.raises(UserInputError, match=r"^cannot write /dev/full: No space left on device$"):
         run.start()
+
+
+def test_ctrl_c_while_an_epoch_is_recorded_saves_a_consistent_checkpoint(tmp_path, monkeypatch):
+    # a signal after the epoch's numbers but before its record is kept (the doctor looking
+    # at it) once saved epoch 18 beside the metrics of epoch 17, which the load refuses
+    real = training._watch
+
+    def interrupted_at_3(trainer, record):
+        if record["epoch"] == 3:
+            raise KeyboardInterrupt
+        return real(trainer, record)
+
+    monkeypatch.setattr(training, "_watch", interrupted_at_3)
+    run = training.Run(trainer(epochs=5), tmp_path / "m.json", save_every=None)
+    stop = run.start()
+    assert (stop.status, stop.saved) == ("interrupted", True)
+    saved = load_checkpoint(tmp_path / "m.json")
+    assert saved["epoch"] == 2 and saved["metrics"]["epoch"] == 2 and len(saved["history"]) == 2
