@@ -135,15 +135,9 @@ def _set_path(raw, dotted, value):
     keys = dotted.split(".")
     node = raw
     for key in keys[:-1]:
-        child = node.get(key)
-        if isinstance(child, str):
-            child = {"name": child}
-        elif child is None:
-            child = {}
-        elif not isinstance(child, dict):
+        node = set_overrides.section(node, key)
+        if node is None:
             return
-        node[key] = child
-        node = child
     node[keys[-1]] = value
 
 

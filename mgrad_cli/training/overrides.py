@@ -102,18 +102,28 @@ def apply(raw, overrides):
     for override in overrides:
         node, keys = raw, override.key.split(".")
         for depth, key in enumerate(keys[:-1]):
-            child = node.get(key)
-            if isinstance(child, str):
-                child = {"name": child}
-            elif child is None:
-                child = {}
-            elif not isinstance(child, dict):
+            child = section(node, key)
+            if child is None:
                 where = ".".join(keys[:depth + 1])
-                raise ConfigError(f"{override.option} {override.typed()}: {where} is {shorten(child)}, a single setting, "
-                                  f"not a section: set it whole, as --set {where}=VALUE")
-            node[key] = child
+                raise ConfigError(f"{override.option} {override.typed()}: {where} is {shorten(node[key])}, a single "
+                                  f"setting, not a section: set it whole, as --set {where}=VALUE")
             node = child
         node[keys[-1]] = override.value
+
+
+def section(node, key):
+    """node[key] as a section to set a key in: a short form expanded in place
+    (`optimizer: adam` becomes `{name: adam}`), a missing one made; None when it is a
+    single setting of another kind (a number, a list), which only validation may judge."""
+    child = node.get(key)
+    if isinstance(child, str):
+        child = {"name": child}
+    elif child is None:
+        child = {}
+    elif not isinstance(child, dict):
+        return None
+    node[key] = child
+    return child
 
 
 def attribute(error, overrides, later=()):
