@@ -509,9 +509,34 @@ def normalize(text, work=None):
     text = _SECONDS.sub(r'\1"<seconds>"', text)
     text = _LAYER_FIGURE.sub(lambda m: f"{m.group(1)}{float(m.group(2)):.10g}", text)
     text = _DURATION.sub("<time>", text)
+    text = _join_messages_with_paths(text)
     # a duration's width changes the padding before it (the time column, right-aligned)
     text = re.sub(r" +<time>", " <time>", text)
     return text
+
+
+_MESSAGE_START = ("Error:", "Warning:")
+_NOT_A_CONTINUATION = ("$ ", "--- ", "[exit ") + _MESSAGE_START
+
+
+def _join_messages_with_paths(text):
+    """An error or warning that names an absolute path is wrapped at the terminal's width, so
+    the path's length (which checkout, which temporary folder) moves its line breaks: such a
+    message is kept as one line. Messages without a path keep their breaks."""
+    out, message = [], None
+    for line in text.split("\n") + [None]:
+        if message is not None and line and not line.startswith(_NOT_A_CONTINUATION):
+            message.append(line)
+            continue
+        if message is not None:
+            joined = " ".join(message)
+            out.extend([joined] if any(p in joined for p in ("<PKG>", "<WORK>", "<REPO>")) else message)
+            message = None
+        if line is not None and line.startswith(_MESSAGE_START):
+            message = [line]
+        elif line is not None:
+            out.append(line)
+    return "\n".join(out)
 
 
 def sections(text):
