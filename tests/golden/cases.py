@@ -479,6 +479,12 @@ _LAYER_FIGURE = re.compile(r'("(?:act_mean|act_std|saturated|dead|grad_rms|grad_
                            r'(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)')
 
 
+# a number written with 12 or more decimals (JSON, repr) is compared to 11: torch's
+# float64 kernels (MKL) round differently on different CPUs in the last bits; everything
+# printed for people (6 significant digits) is compared exactly
+_LONG_NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d{12,}(?:[eE][-+]?\d+)?(?![\w.])")
+
+
 def _paths(work):
     """(text, placeholder) for the absolute paths that change from run to run or checkout to
     checkout: the work directory (as given and resolved), the package, the checkout."""
@@ -508,6 +514,7 @@ def normalize(text, work=None):
     text = re.sub(tmp + r"/mgrad-golden-[A-Za-z0-9_]+", "<WORK>", text)
     text = _SECONDS.sub(r'\1"<seconds>"', text)
     text = _LAYER_FIGURE.sub(lambda m: f"{m.group(1)}{float(m.group(2)):.10g}", text)
+    text = _LONG_NUMBER.sub(lambda m: f"{float(m.group(0)):.11g}", text)
     text = _DURATION.sub("<time>", text)
     text = _join_messages_with_paths(text)
     # a duration's width changes the padding before it (the time column, right-aligned)
