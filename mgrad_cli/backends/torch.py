@@ -74,6 +74,7 @@ class TorchBackend(MLPBackend):
             raise UserInputError(f"loss.name: {self.loss} has no form for the torch engine")
         self.device_name, self.dtype_name = resolve(device, dtype)
         self.device, self.dtype = torch.device(self.device_name), getattr(torch, self.dtype_name)
+        self.host64 = self.device_name == "cpu" and self.dtype_name == "float64"
         self.threads = None  # set_threads() says
         self.leaves = None  # the layers' leaf tensors, made at the first step
 
@@ -94,7 +95,10 @@ class TorchBackend(MLPBackend):
                       f"{host.step_what} (its inputs and outputs; the rest is in the GPU's memory)", BATCH_FIX)
 
     def tensor(self, array):
-        """A numpy array (or list) as a tensor on the device, in the engine's dtype."""
+        """A numpy array (or list) as a tensor on the device, in the engine's dtype (on the
+        CPU in float64, a contiguous float64 array's memory itself, by the shortest path)."""
+        if self.host64 and type(array) is np.ndarray and array.dtype == np.float64 and array.flags.c_contiguous:
+            return self.torch.from_numpy(array)
         return self.torch.as_tensor(np.asarray(array), dtype=self.dtype, device=self.device)
 
     def numpy(self, t):
@@ -200,8 +204,7 @@ class Leaves:
 
     def load(self, flat):
         """The layers [(weight, bias)] holding the flat tensor's numbers, gradients at -0.0."""
-        with self.torch.no_grad():
-            self.values.copy_(flat)
+        self.values.copy_(flat)  # no autograd here: the buffer needs no gradient, the leaves are not its views
         self.grads.fill_(-0.0)
         return self.layers
 
