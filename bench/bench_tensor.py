@@ -1,6 +1,6 @@
 """mgrad's engines (tensor, scalar, torch) against PyTorch eager and micrograd, in one run.
 
-    python bench/bench_tensor.py [--quick] [--only NAME] [--runs 5] [--clock wall|cpu]
+    python bench/bench_tensor.py [--quick] [--only NAME] [--runs 5] [--clock wall|cpu] [--torch]
 
 Every workload trains an MLP with plain SGD from the same starting weights on every
 engine and times whole steps (forward, zero grads, backward, update; the first step,
@@ -31,11 +31,12 @@ engine as the mgrad command runs it (one BLAS thread). When PyTorch sees a GPU i
 the torch engine and the hand-written loop on it, in float32 and float64; without one,
 it says so.
 
---clock cpu times every step by the process's CPU time (all its threads) instead of
-the wall clock, both sides alike: steadier on a machine other work keeps busy, though
-on all cores it also counts the time threads spin waiting for work. The script exits 1
-when a loss curve disagrees, or (not with --quick, which measures nothing) when the
-torch engine is outside its bound on a workload.
+--torch leaves the scalar engines out (minutes of the run's time), for the second
+table alone. --clock cpu times every step by the process's CPU time (all its threads)
+instead of the wall clock, both sides alike: steadier on a machine other work keeps
+busy, though on all cores it also counts the time threads spin waiting for work. The
+script exits 1 when a loss curve disagrees, or (not with --quick, which measures
+nothing) when the torch engine is outside its bound on a workload.
 """
 
 import argparse
@@ -414,6 +415,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="10 steps per workload (a smoke test, not a measurement)")
     ap.add_argument("--only", help="run the workloads whose name contains this text")
     ap.add_argument("--runs", type=int, default=5, help="runs of the torch engine and the hand-written loop (5)")
+    ap.add_argument("--torch", action="store_true",
+                    help="only the torch engine, the hand-written loop and the tensor engine (no scalar engines)")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                     help="wall-clock time (default), or the process's CPU time: steadier on a busy machine")
     args = ap.parse_args()
@@ -422,6 +425,8 @@ def main():
     torch, have_micrograd, have_threadpoolctl = optional("torch"), optional("micrograd"), optional("threadpoolctl")
     cores = torch.get_num_threads() if torch else os.cpu_count()  # PyTorch's default: one per core
     runners = engines(torch, have_micrograd, have_threadpoolctl, cores)
+    if args.torch:
+        runners = [r for r in runners if r[0] not in ("scalar", "micrograd")]
     gpu = bool(torch) and torch.cuda.is_available()
     header(torch, have_micrograd, gpu)
 

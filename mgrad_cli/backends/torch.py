@@ -8,8 +8,8 @@ which says what to install.
 The flat parameter vector (backends.mlp's order) is one tensor on the device (on the CPU
 in float64, the trainer's numpy vector itself). Each layer's weight (out x in, as
 torch.nn.Linear holds it) and bias are leaves of their own, kept from step to step
-(Leaves): one copy fills them from the flat vector, and one gather puts their
-gradients back in its order. The losses are the torch forms of the loss records
+(Leaves): a copy and a gather fill them from the flat vector, and one gather puts
+their gradients back in its order. The losses are the torch forms of the loss records
 (losses.LOSSES). In float64 on the CPU the engine gives the tensor engine's numbers to
 float64 rounding.
 
@@ -176,11 +176,13 @@ class TorchBackend(MLPBackend):
 
 class Leaves:
     """Each layer's weight (out x in) and bias as leaf tensors of their own, kept from
-    step to step: views of one buffer in the flat vector's layout, which one copy fills
-    (BLAS reads a weight's rows at its stride, as it would a copy's). Their .grad are
-    set once, to views of a second buffer where each leaf's gradient is contiguous, as
-    autograd lays out a gradient of its own: backward() adds each one into it, and one
-    gather (index_select) puts the buffer in the flat vector's order.
+    step to step. The weights are views of a buffer in the flat vector's layout, which
+    one copy fills (BLAS reads a weight's rows at their stride, as it would a copy's);
+    the biases are one contiguous buffer, which one gather fills (a bias is broadcast
+    over the rows of its layer's output: strided, that costs more than the product).
+    Their .grad are set once, to views of a third buffer where each leaf's gradient is
+    contiguous, as autograd lays out a gradient of its own: backward() adds each one
+    into it, and one gather puts that buffer in the flat vector's order.
 
     The gradients' buffer is filled with -0.0 before each backward: -0.0 + g is g for
     every g (+0.0 included, where 0.0 + -0.0 would not keep the sign), so the gradient
@@ -190,21 +192,27 @@ class Leaves:
         self.torch = torch
         self.values = torch.empty(n_parameters(sizes), dtype=dtype, device=device)
         self.grads = torch.empty_like(self.values)
-        index = np.arange(len(self.values))  # each number's place in the flat vector
-        leaves, order = [], []  # order: where each number of the gradients' buffer sits in the flat vector
-        for block, places in zip(blocks(self.values, sizes), blocks(index, sizes)):
-            for part, where in ((block[:, :-1], places[:, :-1]), (block[:, -1], places[:, -1])):
+        places = list(blocks(np.arange(len(self.values)), sizes))  # each number's place in the flat vector
+        self.gather = torch.as_tensor(np.concatenate([p[:, -1] for p in places]), device=device)
+        self.biases = torch.empty(len(self.gather), dtype=dtype, device=device)
+        leaves, order, at = [], [], 0  # order: where each number of the gradients' buffer sits in the flat vector
+        for block, where in zip(blocks(self.values, sizes), places):
+            bias = self.biases[at:at + len(block)]
+            at += len(block)
+            for part, spot in ((block[:, :-1], where[:, :-1]), (bias, where[:, -1])):
                 # detach(): a leaf sharing the buffer's memory, not an autograd view of it
                 leaf = part.detach().requires_grad_()
-                leaf.grad = self.grads[len(order):len(order) + where.size].view(where.shape)
-                order.extend(where.ravel())
+                leaf.grad = self.grads[len(order):len(order) + spot.size].view(spot.shape)
+                order.extend(spot.ravel())
                 leaves.append(leaf)
         self.layers = list(zip(leaves[::2], leaves[1::2]))
         self.scatter = torch.as_tensor(np.argsort(order), device=device)
 
     def load(self, flat):
-        """The layers [(weight, bias)] holding the flat tensor's numbers, gradients at -0.0."""
-        self.values.copy_(flat)  # no autograd here: the buffer needs no gradient, the leaves are not its views
+        """The layers [(weight, bias)] holding the flat tensor's numbers, gradients at -0.0
+        (no autograd here: the buffers need no gradient, the leaves are not their views)."""
+        self.values.copy_(flat)
+        self.torch.index_select(flat, 0, self.gather, out=self.biases)
         self.grads.fill_(-0.0)
         return self.layers
 
