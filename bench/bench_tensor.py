@@ -1,6 +1,7 @@
 """mgrad's engines (tensor, scalar, torch) against PyTorch eager and micrograd, in one run.
 
     python bench/bench_tensor.py [--quick] [--only NAME] [--runs 5] [--clock wall|cpu] [--torch]
+                                 [--malloc keep|default]
 
 Every workload trains an MLP with plain SGD from the same starting weights on every
 engine and times whole steps (forward, zero grads, backward, update; the first step,
@@ -31,15 +32,19 @@ engine as the mgrad command runs it (one BLAS thread). When PyTorch sees a GPU i
 the torch engine and the hand-written loop on it, in float32 and float64; without one,
 it says so.
 
---torch leaves the scalar engines out (minutes of the run's time), for the second
-table alone. --clock cpu times every step by the process's CPU time (all its threads)
-instead of the wall clock, both sides alike: steadier on a machine other work keeps
-busy, though on all cores it also counts the time threads spin waiting for work. The
-script exits 1 when a loss curve disagrees, or (not with --quick, which measures
+On glibc the script has malloc keep the memory each step frees (--malloc default: it
+does not): otherwise the next step faults a wide layer's outputs back in, 1 to 2.5 ms a
+step at 1,000 x 256, on either loop by the luck of the heap's layout, which swamps what
+is compared. --torch leaves the scalar engines out (minutes of the run's time), for the
+second table alone. --clock cpu times every step by the process's CPU time (all its
+threads) instead of the wall clock, both sides alike: steadier on a machine other work
+keeps busy, though on all cores it also counts the time threads spin waiting for work.
+The script exits 1 when a loss curve disagrees, or (not with --quick, which measures
 nothing) when the torch engine is outside its bound on a workload.
 """
 
 import argparse
+import ctypes
 import gc
 import math
 import os
@@ -395,7 +400,21 @@ def overhead_table(rows, cores, one, runs):
     return failed
 
 
-def header(torch, have_micrograd, gpu):
+def keep_freed_memory():
+    """Have glibc's malloc keep the memory a step frees for the next one: no trimming of
+    the heap's top, no mmap for blocks under 32 MiB. Left as it is, malloc hands a wide
+    layer's outputs back to the system and the next step faults them in again (at 1,000
+    x 256, 300 to 1,400 page faults and 1 to 2.5 ms a step, on either loop, by the luck
+    of the heap's layout). -> what the header says."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        kept = libc.mallopt(-1, 1 << 30) == 1 and libc.mallopt(-3, 1 << 25) == 1  # M_TRIM_, M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        kept = False
+    return "malloc: freed memory kept (glibc mallopt)" if kept else "malloc: as it is (no glibc mallopt here)"
+
+
+def header(torch, have_micrograd, gpu, malloc):
     """The versions, the BLAS, the GPU and the clock, above the tables."""
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}"
           + (f", torch {torch.__version__}" if torch else ", torch not installed (its columns are skipped)")
@@ -405,7 +424,7 @@ def header(torch, have_micrograd, gpu):
     print(f"GPU: {torch.cuda.get_device_name(0)}" if gpu else "GPU: none (PyTorch sees no CUDA device): no GPU columns")
     load = f"load average {os.getloadavg()[0]:.2f} at the start; " if hasattr(os, "getloadavg") else ""
     clock = "wall-clock time" if CLOCK is time.perf_counter else "process CPU time (every thread's, both sides alike)"
-    print(f"{load}timed by {clock}")
+    print(f"{load}timed by {clock}; {malloc}")
     print("median seconds per training step (forward + backward + SGD update)\n")
 
 
@@ -415,6 +434,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="10 steps per workload (a smoke test, not a measurement)")
     ap.add_argument("--only", help="run the workloads whose name contains this text")
     ap.add_argument("--runs", type=int, default=5, help="runs of the torch engine and the hand-written loop (5)")
+    ap.add_argument("--malloc", choices=("keep", "default"), default="keep",
+                    help="keep: glibc's malloc keeps freed memory (default), so neither loop pays page faults "
+                         "by the luck of the heap's layout; default: malloc as it is")
     ap.add_argument("--torch", action="store_true",
                     help="only the torch engine, the hand-written loop and the tensor engine (no scalar engines)")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
@@ -428,7 +450,7 @@ def main():
     if args.torch:
         runners = [r for r in runners if r[0] not in ("scalar", "micrograd")]
     gpu = bool(torch) and torch.cuda.is_available()
-    header(torch, have_micrograd, gpu)
+    header(torch, have_micrograd, gpu, keep_freed_memory() if args.malloc == "keep" else "malloc: as it is")
 
     notes, rows, failed = [], [], False
     for wl in workloads(args.quick):
