@@ -25,12 +25,12 @@ runs: the flat parameter vector, the loss record's torch form, torch.optim's SGD
 the checks the trainer makes each step, with the per-layer statistics and the doctor
 off) beside the hand-written PyTorch loop, on one thread and on all cores: ms per step,
 the ratio and the overhead per step, each the median of --runs runs (5; the two loops
-take turns), and PASS or FAIL against the bound of issue 23: on one thread at most
-1.15x the loop's step; on all cores too where the loop's step takes 1 ms or more, below
-that at most 0.05 ms more per step. It also sets the torch engine against the numpy
-engine as the mgrad command runs it (one BLAS thread). When PyTorch sees a GPU it adds
-the torch engine and the hand-written loop on it, in float32 and float64; without one,
-it says so.
+take turns step by step), and PASS or FAIL against the bound of issue 23: on one
+thread at most 1.15x the loop's step; on all cores too where the loop's step takes
+1 ms or more, below that at most 0.05 ms more per step. It also sets the torch engine
+against the numpy engine as the mgrad command runs it (one BLAS thread). When PyTorch
+sees a GPU it adds the torch engine and the hand-written loop on it, in float32 and
+float64; without one, it says so.
 
 On glibc the script has malloc keep the memory each step frees (--malloc default: it
 does not): otherwise the next step faults a wide layer's outputs back in, 1 to 2.5 ms a
@@ -120,7 +120,9 @@ def workloads(quick):
 # --- one training loop per engine: each yields (seconds, loss) per step ----------------
 # The engines run one after another, each for all its steps, with a pause in between:
 # taking turns step by step made each library's idle threads (OpenBLAS's, OpenMP's)
-# spin on the cores the next one needed.
+# spin on the cores the next one needed. The torch engine and the hand-written loop on
+# the same threads share PyTorch's, so those two do take turns, step by step: on a busy
+# machine both then see the same moments (whole runs apart, its speed moved by 2x).
 
 def run_tensor(wl, start, X, y, batches, blas_threads=None):
     if blas_threads is not None:
@@ -310,28 +312,46 @@ def skipped(wl, name, notes):
     return False
 
 
+def groups(runners):
+    """[(names, runners, repeated)]: each engine on its own, but the hand-written loop and
+    the torch engine on the same threads or device together, to take turns step by step."""
+    by_name = {name: (fn, repeated) for name, fn, repeated in runners}
+    out = []
+    for name, fn, repeated in runners:
+        partner = "engine" + name[len("torch"):]
+        if name.startswith("engine "):
+            continue  # with its loop
+        if name.startswith("torch ") and partner in by_name:
+            out.append(((name, partner), (fn, by_name[partner][0]), True))
+        else:
+            out.append(((name,), (fn,), repeated))
+    return out
+
+
 def measure(wl, runners, notes, runs):
     """Time every engine on one workload: -> ({column: median seconds per step}, worst
     disagreement). Each run's median step (the first step, which starts thread pools, is
-    not timed); the repeated columns take turns, run after run, and give the median of
-    their runs' medians."""
+    not timed); the repeated columns run --runs times and give the median of their runs'
+    medians."""
     X, y, batches = wl.load()
     start = TensorMLP(X.shape[1], wl.sizes, activation="relu", rng=random.Random(SEED)).flat_parameters()
     runners = [(name, fn, repeated) for name, fn, repeated in runners if not skipped(wl, name, notes)]
     medians, curves = {}, {}
     for run in range(runs):
-        for name, fn, repeated in runners:
+        for names, fns, repeated in groups(runners):
             if run and not repeated:
                 continue
-            slow = name in ("scalar", "micrograd")
+            steps = batches[:wl.slow_steps if names[0] in ("scalar", "micrograd") else wl.steps]
             gc.collect()
             time.sleep(0.25)  # let the last engine's threads go idle
-            times, curve = [], []
-            for dt, loss in fn(wl, start, X, y, batches[:wl.slow_steps if slow else wl.steps]):
-                times.append(dt)
-                curve.append(loss)
-            medians.setdefault(name, []).append(statistics.median(times[1:] or times))
-            curves.setdefault(name, curve)
+            times, curve = {n: [] for n in names}, {n: [] for n in names}
+            for step in zip(*(fn(wl, start, X, y, steps) for fn in fns)):  # in turns, step by step
+                for name, (dt, loss) in zip(names, step):
+                    times[name].append(dt)
+                    curve[name].append(loss)
+            for name in names:
+                medians.setdefault(name, []).append(statistics.median(times[name][1:] or times[name]))
+                curves.setdefault(name, curve[name])
     worst = {n: disagreement(curves[n], curves["tensor"]) for n in curves if n != "tensor"}
     return {name: statistics.median(m) for name, m in medians.items()}, worst
 
