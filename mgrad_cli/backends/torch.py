@@ -195,18 +195,19 @@ class Leaves:
         places = list(blocks(np.arange(len(self.values)), sizes))  # each number's place in the flat vector
         self.gather = torch.as_tensor(np.concatenate([p[:, -1] for p in places]), device=device)
         self.biases = torch.empty(len(self.gather), dtype=dtype, device=device)
-        leaves, order, at = [], [], 0  # order: where each number of the gradients' buffer sits in the flat vector
+        leaves, order, at, filled = [], [], 0, 0  # order: the flat places of the gradients' buffer
         for block, where in zip(blocks(self.values, sizes), places):
             bias = self.biases[at:at + len(block)]
             at += len(block)
             for part, spot in ((block[:, :-1], where[:, :-1]), (bias, where[:, -1])):
                 # detach(): a leaf sharing the buffer's memory, not an autograd view of it
                 leaf = part.detach().requires_grad_()
-                leaf.grad = self.grads[len(order):len(order) + spot.size].view(spot.shape)
-                order.extend(spot.ravel())
+                leaf.grad = self.grads[filled:filled + spot.size].view(spot.shape)
+                filled += spot.size
+                order.append(spot.ravel())
                 leaves.append(leaf)
         self.layers = list(zip(leaves[::2], leaves[1::2]))
-        self.scatter = torch.as_tensor(np.argsort(order), device=device)
+        self.scatter = torch.as_tensor(np.argsort(np.concatenate(order)), device=device)
 
     def load(self, flat):
         """The layers [(weight, bias)] holding the flat tensor's numbers, gradients at -0.0
