@@ -1,6 +1,7 @@
 """mgrad's engines (tensor, scalar, torch) against PyTorch eager and micrograd, in one run.
 
-    python bench/bench_tensor.py [--quick] [--only NAME]
+    python bench/bench_tensor.py [--quick] [--only NAME] [--runs 5] [--clock wall|cpu] [--torch]
+                                 [--malloc keep|default]
 
 Every workload trains an MLP with plain SGD from the same starting weights on every
 engine and times whole steps (forward, zero grads, backward, update; the first step,
@@ -21,13 +22,29 @@ engines run only where a step takes well under a few seconds ('—' says why).
 
 A second table sets mgrad's torch engine (the backend `mgrad train --engine torch`
 runs: the flat parameter vector, the loss record's torch form, torch.optim's SGD, and
-the checks the trainer makes each step) beside the hand-written PyTorch loop, on one
-thread and on all cores, and against the numpy engine as the mgrad command runs it (one
-BLAS thread). When PyTorch sees a GPU it adds the torch engine and the hand-written loop
-on it, in float32 and float64; without one, it says so.
+the checks the trainer makes each step, with the per-layer statistics and the doctor
+off) beside the hand-written PyTorch loop, on one thread and on all cores: ms per step,
+the ratio and the overhead per step, each the median of --runs runs (5; the two loops
+take turns step by step), and PASS or FAIL against the bound of issue 23: on one
+thread at most 1.15x the loop's step; on all cores too where the loop's step takes
+1 ms or more, below that at most 0.05 ms more per step. It also sets the torch engine
+against the numpy engine as the mgrad command runs it (one BLAS thread). When PyTorch
+sees a GPU it adds the torch engine and the hand-written loop on it, in float32 and
+float64; without one, it says so.
+
+On glibc the script has malloc keep the memory each step frees (--malloc default: it
+does not): otherwise the next step faults a wide layer's outputs back in, 1 to 2.5 ms a
+step at 1,000 x 256, on either loop by the luck of the heap's layout, which swamps what
+is compared. --torch leaves the scalar engines out (minutes of the run's time), for the
+second table alone. --clock cpu times every step by the process's CPU time (all its
+threads) instead of the wall clock, both sides alike: steadier on a machine other work
+keeps busy, though on all cores it also counts the time threads spin waiting for work.
+The script exits 1 when a loss curve disagrees, or (not with --quick, which measures
+nothing) when the torch engine is outside its bound on a workload.
 """
 
 import argparse
+import ctypes
 import gc
 import math
 import os
@@ -50,6 +67,11 @@ from mgrad_cli.nn.tensor_mlp import TensorMLP, total_loss  # noqa: E402
 
 SEED = 1337
 L2 = 1e-4
+CLOCK = time.perf_counter  # --clock cpu: time.process_time (every thread's CPU time)
+
+# the torch engine's bound (issue 23): its step at most 1.15x the hand-written loop's on
+# one thread; on all cores too for a step of 1 ms or more, below that at most 0.05 ms more
+RATIO_BOUND, LONG_STEP, OVERHEAD_BOUND = 1.15, 1e-3, 5e-5
 
 
 class Workload:
@@ -98,7 +120,9 @@ def workloads(quick):
 # --- one training loop per engine: each yields (seconds, loss) per step ----------------
 # The engines run one after another, each for all its steps, with a pause in between:
 # taking turns step by step made each library's idle threads (OpenBLAS's, OpenMP's)
-# spin on the cores the next one needed.
+# spin on the cores the next one needed. The torch engine and the hand-written loop on
+# the same threads share PyTorch's, so those two do take turns, step by step: on a busy
+# machine both then see the same moments (whole runs apart, its speed moved by 2x).
 
 def run_tensor(wl, start, X, y, batches, blas_threads=None):
     if blas_threads is not None:
@@ -114,14 +138,14 @@ def run_tensor(wl, start, X, y, batches, blas_threads=None):
     params = model.parameters()
     for k, idx in enumerate(batches):
         Xk, yk = (whole, y) if idx is None else (constant(X[idx]), y[idx])
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         loss = total_loss(wl.loss(), model, Xk, yk, L2)
         model.zero_grad()
         loss.backward()
         lr = wl.lr(k)
         for p in params:
             p.data -= lr * p.grad
-        yield time.perf_counter() - t0, loss.item()
+        yield CLOCK() - t0, loss.item()
 
 
 def scalar_loss(kind, model, X, y, value=Value, total=vsum):
@@ -147,7 +171,7 @@ def run_scalar_engine(wl, start, X, y, batches, make_model, value, total):
     Xl, yl = X.tolist(), y.tolist()
     for k, idx in enumerate(batches[: wl.slow_steps]):
         Xk, yk = (Xl, yl) if idx is None else ([Xl[i] for i in idx], [yl[i] for i in idx])
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         loss = scalar_loss(wl.loss(), model, Xk, yk, value, total)
         for p in params:
             p.grad = 0.0
@@ -155,7 +179,7 @@ def run_scalar_engine(wl, start, X, y, batches, make_model, value, total):
         lr = wl.lr(k)
         for p in params:
             p.data -= lr * p.grad
-        yield time.perf_counter() - t0, loss.data
+        yield CLOCK() - t0, loss.data
 
 
 def run_mgrad_scalar(wl, start, X, y, batches):
@@ -187,7 +211,7 @@ def run_torch(wl, start, X, y, batches, threads, device="cpu", dtype="float64"):
     if wl.loss() == "hinge":
         yt = yt.to(dtype)
     for k, idx in enumerate(batches):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         Xk, yk = (Xt, yt) if idx is None else (Xt[idx], yt[idx])  # picking the batch is timed, as the engine's
         h = Xk
         for i in range(0, len(params), 2):
@@ -207,12 +231,15 @@ def run_torch(wl, start, X, y, batches, threads, device="cpu", dtype="float64"):
             for p in params:
                 p -= lr * p.grad
         loss = loss.item()  # waits for a GPU to finish the step
-        yield time.perf_counter() - t0, loss
+        yield CLOCK() - t0, loss
 
 
 def run_torch_engine(wl, start, X, y, batches, threads, device="cpu", dtype="float64"):
-    """mgrad's torch engine, step by step as the trainer drives it: the loss and gradient of
-    the batch, the checks that they and the update are finite, torch.optim's SGD."""
+    """mgrad's torch engine, step by step as the trainer drives it (Trainer._epoch): the
+    loss and gradient of the batch, the checks that they and the update are finite,
+    torch.optim's SGD. The per-layer statistics and the doctor are off, as with
+    Trainer.measure_layers off and `mgrad train --no-doctor`: the backend is handed no
+    list for the layers' outputs, and there is no doctor to look at a record."""
     from mgrad_cli.backends.torch import TorchBackend
     from mgrad_cli.training.divergence import all_finite
 
@@ -222,13 +249,14 @@ def run_torch_engine(wl, start, X, y, batches, threads, device="cpu", dtype="flo
     params = start.copy()
     T = y.reshape(-1, 1).astype(np.float64)  # ±1 for hinge, the class index for cross-entropy
     for k, idx in enumerate(batches):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         Xk, Tk = (X, T) if idx is None else (X[idx], T[idx])  # as the trainer: no copy of a whole batch
-        loss, grad, _ = backend.loss_and_grad(params, Xk, Tk)
+        loss, grad, _ = backend.loss_and_grad(params, Xk, Tk, None)
         finite = math.isfinite(loss) and all_finite(grad)  # the trainer's checks, timed
-        optimizer.step(params, grad, wl.lr(k))
+        with np.errstate(all="ignore"):
+            optimizer.step(params, grad, wl.lr(k))
         finite = finite and all_finite(params) and optimizer.is_finite()
-        yield time.perf_counter() - t0, loss  # a diverged curve shows in the curves' comparison
+        yield CLOCK() - t0, loss  # a diverged curve shows in the curves' comparison
 
 
 # --- the run ------------------------------------------------------------------------
@@ -250,48 +278,82 @@ def blas_note():
 
 
 def engines(torch, have_micrograd, have_threadpoolctl, cores):
-    """[(column, runner)]: every engine this machine can run, in the tables' order."""
-    out = [("tensor", run_tensor)]
+    """[(column, runner, repeated)]: every engine this machine can run, in the tables'
+    order; `repeated`: the torch engine and the hand-written loop, timed over --runs runs."""
+    out = [("tensor", run_tensor, False)]
     if have_threadpoolctl:  # the column needs threadpoolctl to hold numpy's BLAS to one thread
-        out.append(("tensor 1t", lambda *a: run_tensor(*a, blas_threads=1)))
-    out.append(("scalar", run_mgrad_scalar))
+        out.append(("tensor 1t", lambda *a: run_tensor(*a, blas_threads=1), False))
+    out.append(("scalar", run_mgrad_scalar, False))
     if torch:
         for threads in (1, cores):
-            out += [(f"torch {threads}t", lambda *a, n=threads: run_torch(*a, threads=n)),
-                    (f"engine {threads}t", lambda *a, n=threads: run_torch_engine(*a, threads=n))]
+            out += [(f"torch {threads}t", lambda *a, n=threads: run_torch(*a, threads=n), True),
+                    (f"engine {threads}t", lambda *a, n=threads: run_torch_engine(*a, threads=n), True)]
         if torch.cuda.is_available():
             for bits in ("32", "64"):
-                out += [(f"torch gpu{bits}", lambda *a, b=bits: run_torch(*a, cores, "cuda", f"float{b}")),
-                        (f"engine gpu{bits}", lambda *a, b=bits: run_torch_engine(*a, cores, "cuda", f"float{b}"))]
+                out += [(f"torch gpu{bits}", lambda *a, b=bits: run_torch(*a, cores, "cuda", f"float{b}"), True),
+                        (f"engine gpu{bits}", lambda *a, b=bits: run_torch_engine(*a, cores, "cuda", f"float{b}"),
+                         True)]
     if have_micrograd:
-        out.append(("micrograd", run_micrograd))
+        out.append(("micrograd", run_micrograd, False))
     return out
 
 
-def measure(wl, runners, notes):
-    """Time every engine on one workload: -> ({column: median seconds}, worst disagreement)."""
+def skipped(wl, name, notes):
+    """Whether a scalar engine sits this workload out (the reason goes to notes)."""
+    slow = name in ("scalar", "micrograd")
+    if slow and not wl.slow_steps:
+        notes.append(f"{wl.name}: {name} skipped ({wl.why_slow}: minutes per step)")
+        return True
+    if name == "micrograd" and wl.loss() != "hinge":
+        notes.append(f"{wl.name}: micrograd skipped (micrograd 0.1.0 has no exp or log for cross-entropy)")
+        return True
+    if slow and wl.slow_steps < wl.steps:
+        notes.append(f"{wl.name}: {name} timed over its first {wl.slow_steps} steps")
+    return False
+
+
+def groups(runners):
+    """[(names, runners, repeated)]: each engine on its own, but the hand-written loop and
+    the torch engine on the same threads or device together, to take turns step by step."""
+    by_name = {name: (fn, repeated) for name, fn, repeated in runners}
+    out = []
+    for name, fn, repeated in runners:
+        partner = "engine" + name[len("torch"):]
+        if name.startswith("engine "):
+            continue  # with its loop
+        if name.startswith("torch ") and partner in by_name:
+            out.append(((name, partner), (fn, by_name[partner][0]), True))
+        else:
+            out.append(((name,), (fn,), repeated))
+    return out
+
+
+def measure(wl, runners, notes, runs):
+    """Time every engine on one workload: -> ({column: median seconds per step}, worst
+    disagreement). Each run's median step (the first step, which starts thread pools, is
+    not timed); the repeated columns run --runs times and give the median of their runs'
+    medians."""
     X, y, batches = wl.load()
     start = TensorMLP(X.shape[1], wl.sizes, activation="relu", rng=random.Random(SEED)).flat_parameters()
-    med, curves = {}, {}
-    for name, fn in runners:
-        slow = name in ("scalar", "micrograd")
-        if slow and not wl.slow_steps:
-            notes.append(f"{wl.name}: {name} skipped ({wl.why_slow}: minutes per step)")
-            continue
-        if name == "micrograd" and wl.loss() != "hinge":
-            notes.append(f"{wl.name}: micrograd skipped (micrograd 0.1.0 has no exp or log for cross-entropy)")
-            continue
-        if slow and wl.slow_steps < wl.steps:
-            notes.append(f"{wl.name}: {name} timed over its first {wl.slow_steps} steps")
-        gc.collect()
-        time.sleep(0.5)  # let the last engine's threads go idle
-        times, curves[name] = [], []
-        for dt, loss in fn(wl, start, X, y, batches[:wl.slow_steps if slow else wl.steps]):
-            times.append(dt)
-            curves[name].append(loss)
-        med[name] = statistics.median(times[1:] or times)  # the first step starts thread pools: not timed
+    runners = [(name, fn, repeated) for name, fn, repeated in runners if not skipped(wl, name, notes)]
+    medians, curves = {}, {}
+    for run in range(runs):
+        for names, fns, repeated in groups(runners):
+            if run and not repeated:
+                continue
+            steps = batches[:wl.slow_steps if names[0] in ("scalar", "micrograd") else wl.steps]
+            gc.collect()
+            time.sleep(0.25)  # let the last engine's threads go idle
+            times, curve = {n: [] for n in names}, {n: [] for n in names}
+            for step in zip(*(fn(wl, start, X, y, steps) for fn in fns)):  # in turns, step by step
+                for name, (dt, loss) in zip(names, step):
+                    times[name].append(dt)
+                    curve[name].append(loss)
+            for name in names:
+                medians.setdefault(name, []).append(statistics.median(times[name][1:] or times[name]))
+                curves.setdefault(name, curve[name])
     worst = {n: disagreement(curves[n], curves["tensor"]) for n in curves if n != "tensor"}
-    return med, worst
+    return {name: statistics.median(m) for name, m in medians.items()}, worst
 
 
 def table(title, rows, columns, ratios, notes=()):
@@ -316,61 +378,143 @@ def ratio(r):
     return f"{r:.2f}" if r < 100 else f"{r:.0f}x"
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="10 steps per workload (a smoke test, not a measurement)")
-    ap.add_argument("--only", help="run the workloads whose name contains this text")
-    args = ap.parse_args()
+def within_bound(engine, loop, threads):
+    """(passed, the rule applied) for a median step of the torch engine against the
+    hand-written loop's (seconds) on `threads` threads (1, or 'all')."""
+    if threads == 1 or loop >= LONG_STEP:
+        return engine / loop <= RATIO_BOUND, f"ratio {RATIO_BOUND}"
+    return engine - loop <= OVERHEAD_BOUND, f"+{OVERHEAD_BOUND * 1e3:g} ms"
 
-    torch, have_micrograd, have_threadpoolctl = optional("torch"), optional("micrograd"), optional("threadpoolctl")
-    cores = torch.get_num_threads() if torch else os.cpu_count()  # PyTorch's default: one per core
-    runners = engines(torch, have_micrograd, have_threadpoolctl, cores)
+
+def overhead_table(rows, cores, one, runs):
+    """The torch engine beside the hand-written loop, per workload: ms per step, ratio and
+    overhead on one thread and on all cores, and PASS/FAIL against the bound. -> the
+    workloads that fail it."""
+    print(f"the torch engine (mgrad train --engine torch) and the hand-written PyTorch loop: "
+          f"ms per step, median of {runs} run{'s' if runs > 1 else ''}")
+    heads = ["engine 1t", "torch 1t", "ratio", "+ms", f"engine {cores}t", f"torch {cores}t", "ratio", "+ms",
+             f"{one.replace(' ', '')}/engine{cores}t", f"{cores}t rule", "bound"]
+    widths = [max(10, len(h) + 2) for h in heads[:-2]] + [13, 7]
+    print(f"{'workload':<36}" + "".join(f"{h:>{w}}" for h, w in zip(heads, widths)))
+    failed = []
+    for name, med, _ in rows:
+        cells, verdicts = [], []
+        for threads in (1, cores):
+            engine, loop = med.get(f"engine {threads}t"), med.get(f"torch {threads}t")
+            if engine is None or loop is None:
+                cells += ["—"] * 4
+                continue
+            passed, rule = within_bound(engine, loop, 1 if threads == 1 else "all")
+            verdicts.append((passed, rule))
+            cells += [f"{engine * 1e3:.4f}", f"{loop * 1e3:.4f}", f"{engine / loop:.3f}", f"{(engine - loop) * 1e3:+.4f}"]
+        cells.append(ratio(med[one] / med[f"engine {cores}t"]) if one in med and f"engine {cores}t" in med else "—")
+        cells.append(verdicts[-1][1] if verdicts else "—")
+        ok = bool(verdicts) and all(passed for passed, _ in verdicts)
+        cells.append("PASS" if ok else "FAIL")
+        if not ok:
+            failed.append(name)
+        print(f"{name:<36}" + "".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
+    print(f"  bound: on one thread the torch engine's step at most {RATIO_BOUND}x the hand-written loop's; on all "
+          f"{cores} cores too where\n  the loop's step takes {LONG_STEP * 1e3:g} ms or more, below that at most "
+          f"{OVERHEAD_BOUND * 1e3:g} ms more ('{cores}t rule' says which applied)\n")
+    return failed
+
+
+def keep_freed_memory():
+    """Have glibc's malloc keep the memory a step frees for the next one: no trimming of
+    the heap's top, no mmap for blocks under 32 MiB. Left as it is, malloc hands a wide
+    layer's outputs back to the system and the next step faults them in again (at 1,000
+    x 256, 300 to 1,400 page faults and 1 to 2.5 ms a step, on either loop, by the luck
+    of the heap's layout). -> what the header says."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        kept = libc.mallopt(-1, 1 << 30) == 1 and libc.mallopt(-3, 1 << 25) == 1  # M_TRIM_, M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        kept = False
+    return "malloc: freed memory kept (glibc mallopt)" if kept else "malloc: as it is (no glibc mallopt here)"
+
+
+def header(torch, have_micrograd, gpu, malloc):
+    """The versions, the BLAS, the GPU and the clock, above the tables."""
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}"
           + (f", torch {torch.__version__}" if torch else ", torch not installed (its columns are skipped)")
           + ("" if have_micrograd else ", micrograd not installed: pip install micrograd==0.1.0"))
     print(f"cpus: {os.cpu_count()}; numpy BLAS: {blas_note()}; "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
-    gpu = bool(torch) and torch.cuda.is_available()
     print(f"GPU: {torch.cuda.get_device_name(0)}" if gpu else "GPU: none (PyTorch sees no CUDA device): no GPU columns")
+    load = f"load average {os.getloadavg()[0]:.2f} at the start; " if hasattr(os, "getloadavg") else ""
+    clock = "wall-clock time" if CLOCK is time.perf_counter else "process CPU time (every thread's, both sides alike)"
+    print(f"{load}timed by {clock}; {malloc}")
     print("median seconds per training step (forward + backward + SGD update)\n")
+
+
+def main():
+    global CLOCK
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10 steps per workload (a smoke test, not a measurement)")
+    ap.add_argument("--only", help="run the workloads whose name contains this text")
+    ap.add_argument("--runs", type=int, default=5, help="runs of the torch engine and the hand-written loop (5)")
+    ap.add_argument("--malloc", choices=("keep", "default"), default="keep",
+                    help="keep: glibc's malloc keeps freed memory (default), so neither loop pays page faults "
+                         "by the luck of the heap's layout; default: malloc as it is")
+    ap.add_argument("--torch", action="store_true",
+                    help="only the torch engine, the hand-written loop and the tensor engine (no scalar engines)")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="wall-clock time (default), or the process's CPU time: steadier on a busy machine")
+    args = ap.parse_args()
+    CLOCK = time.perf_counter if args.clock == "wall" else time.process_time
+
+    torch, have_micrograd, have_threadpoolctl = optional("torch"), optional("micrograd"), optional("threadpoolctl")
+    cores = torch.get_num_threads() if torch else os.cpu_count()  # PyTorch's default: one per core
+    runners = engines(torch, have_micrograd, have_threadpoolctl, cores)
+    if args.torch:
+        runners = [r for r in runners if r[0] not in ("scalar", "micrograd")]
+    gpu = bool(torch) and torch.cuda.is_available()
+    header(torch, have_micrograd, gpu, keep_freed_memory() if args.malloc == "keep" else "malloc: as it is")
 
     notes, rows, failed = [], [], False
     for wl in workloads(args.quick):
         if args.only and args.only not in wl.name:
             continue
-        med, worst = measure(wl, runners, notes)
+        med, worst = measure(wl, runners, notes, max(1, args.runs))
         # float32 sums differ from float64 ones in the 7th digit: those curves agree to 1e-4
         bad = [n for n, w in worst.items() if w > (1e-4 if n.endswith("32") else 1e-9)]
         failed |= bool(bad)
         exact = max([w for n, w in worst.items() if not n.endswith("32")], default=0.0)
         rows.append((wl.name, med, {"agree": f"{exact:.1e}"}))
         print(f"  done: {wl.name}", file=sys.stderr, flush=True)
+    over = report(rows, cores, torch, gpu, have_threadpoolctl, notes, args.runs)
+    if failed:
+        print("FAIL: an engine's loss curve differs from the tensor engine's (by more than 1e-9, 1e-4 in float32)")
+    if over and not args.quick:
+        print(f"FAIL: the torch engine is outside its bound on {len(over)} of {len(rows)} workloads: {'; '.join(over)}")
+    elif torch and rows:
+        print(f"{'(--quick: not a measurement) ' if args.quick else ''}the torch engine is within its bound "
+              f"on {len(rows) - len(over)} of {len(rows)} workloads")
+    return 1 if failed or (over and not args.quick) else 0
 
+
+def report(rows, cores, torch, gpu, have_threadpoolctl, notes, runs):
+    """Print the tables and the notes. -> the workloads where the torch engine is outside its bound."""
     one = "tensor 1t" if have_threadpoolctl else "tensor"
     columns = ["tensor", "tensor 1t", "scalar", "torch 1t", f"torch {cores}t", "micrograd"]
     table("mgrad's engines and PyTorch eager", rows, [c for c in columns if any(c in m for _, m, _ in rows)],
           [(f"{one.replace(' ', '')}/torch1t", one, "torch 1t"), (f"tensor/torch{cores}t", "tensor", f"torch {cores}t"),
            ("micrograd/tensor", "micrograd", "tensor")], [("curves agree", "agree")])
-    if torch:
-        gpus = [f"{w} gpu{b}" for b in ("32", "64") for w in ("engine", "torch")] if gpu else []
-        table("the torch engine (mgrad train --engine torch) and the hand-written PyTorch loop", rows,
-              ["engine 1t", "torch 1t", f"engine {cores}t", f"torch {cores}t", one] + gpus,
-              [("engine/torch 1t", "engine 1t", "torch 1t"),
-               (f"engine/torch {cores}t", f"engine {cores}t", f"torch {cores}t"),
-               (f"{one.replace(' ', '')}/engine{cores}t", one, f"engine {cores}t")]
-              + [(f"{g}: eng/torch", f"engine {g}", f"torch {g}") for g in ("gpu32", "gpu64") if gpu])
+    over = overhead_table(rows, cores, one, runs) if torch else []
+    if gpu:
+        table("the torch engine and the hand-written PyTorch loop on the GPU", rows,
+              [f"{w} gpu{b}" for b in ("32", "64") for w in ("engine", "torch")],
+              [(f"{g}: eng/torch", f"engine {g}", f"torch {g}") for g in ("gpu32", "gpu64")])
     for note in notes:
         print(f"  {note}")
     print("  tensor: numpy's BLAS with its default threads; tensor 1t: held to one thread (threadpoolctl),")
     print("  as the mgrad command runs it; Nt: N threads. In the first table ratios below 1.0 mean the")
-    print("  tensor engine is faster; in the second, engine/torch is the torch engine's overhead over the")
-    print("  hand-written loop and tensor1t/engine the torch engine's speed-up over the numpy engine,")
+    print("  tensor engine is faster; in the second, ratio and +ms are the torch engine's step over the")
+    print("  hand-written loop's, and tensor1t/engine the torch engine's speed-up over the numpy engine,")
     print("  each at the mgrad command's default threads. 'curves agree' is the worst relative difference")
     print("  between any engine's loss (in float64) and the tensor engine's, over the steps both ran")
-    if failed:
-        print("FAIL: an engine's loss curve differs from the tensor engine's (by more than 1e-9, 1e-4 in float32)")
-        return 1
-    return 0
+    return over
 
 
 def optional(name):

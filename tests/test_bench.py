@@ -2,8 +2,11 @@
 
 bench/bench_scalar.py exits 1 if mgrad's loss curve differs from micrograd's by more
 than 1e-9 from the same starting weights; here it runs for a few steps only.
+bench/bench_tensor.py judges the torch engine against the hand-written PyTorch loop by
+the bound of issue 23 (within_bound), and prints a verdict per workload.
 """
 
+import importlib.util
 import subprocess
 import sys
 
@@ -32,3 +35,31 @@ def test_predict_benchmark_runs_and_counts_every_row():
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("mgrad predict, iris model (MLP 4-8-3), 300 rows, median of 1 runs")
     assert [line.split()[0] for line in lines[1:]] == ["--json", "table"]
+
+
+def bench_tensor():
+    spec = importlib.util.spec_from_file_location("bench_tensor", REPO / "bench" / "bench_tensor.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("engine, loop, threads, passed", [
+    (1.149e-3, 1e-3, 1, True), (1.151e-3, 1e-3, 1, False),  # one thread: at most 1.15x, whatever the step
+    (0.459e-3, 0.4e-3, 1, True), (0.47e-3, 0.4e-3, 1, False),
+    (0.449e-3, 0.4e-3, "all", True), (0.452e-3, 0.4e-3, "all", False),  # all cores, under 1 ms: 0.05 ms more
+    (1.149e-3, 1e-3, "all", True), (1.151e-3, 1e-3, "all", False), (2.2e-3, 2e-3, "all", True)])
+def test_the_torch_engines_bound_is_the_issues(engine, loop, threads, passed):
+    assert bench_tensor().within_bound(engine, loop, threads)[0] is passed
+
+
+@pytest.mark.slow
+def test_tensor_benchmark_judges_the_torch_engine_per_workload(torch):
+    proc = subprocess.run([sys.executable, "bench/bench_tensor.py", "--quick", "--only", "demo", "--runs", "2"],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("the torch engine (mgrad train --engine torch)"))
+    assert lines[at].endswith("ms per step, median of 2 runs")
+    assert lines[at + 2].startswith("demo: moons 100, 2-16-16-1") and lines[at + 2].split()[-1] in ("PASS", "FAIL")
+    assert lines[-1].startswith("(--quick: not a measurement) the torch engine is within its bound on ")

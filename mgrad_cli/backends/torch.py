@@ -6,11 +6,12 @@ when the torch engine is asked for, and torch itself is imported through require
 which says what to install.
 
 The flat parameter vector (backends.mlp's order) is one tensor on the device (on the CPU
-in float64, the trainer's numpy vector itself); each layer's weight (out x in, as
-torch.nn.Linear holds it) and bias are views of its block, made leaves of their own for
-each step, and their gradients are copied back into the flat order once. The losses
-are the torch forms of the loss records (losses.LOSSES). In float64 on the CPU the
-engine gives the tensor engine's numbers to float64 rounding.
+in float64, the trainer's numpy vector itself). Each layer's weight (out x in, as
+torch.nn.Linear holds it) and bias are leaves of their own, kept from step to step
+(Leaves): a copy and a gather fill them from the flat vector, and one gather puts
+their gradients back in its order. The losses are the torch forms of the loss records
+(losses.LOSSES). In float64 on the CPU the engine gives the tensor engine's numbers to
+float64 rounding.
 
 The optimizers are torch.optim's, as each record of optim.OPTIMIZERS maps it: SGD
 (p -= lr*g), SGD with momentum and no dampening (v = m*v + g; p -= lr*v) and Adam
@@ -20,12 +21,14 @@ optim.py's state_dict, so a checkpoint moves between engines. The learning rate 
 epoch is optim.learning_rate's, as on every engine.
 """
 
+import math
+
 import numpy as np
 
 from .. import extras
 from ..nn import activations, losses, optim
 from ..errors import UserInputError
-from .mlp import BATCH_FIX, Memory, MLPBackend, blocks
+from .mlp import BATCH_FIX, Memory, MLPBackend, blocks, n_parameters
 
 
 def require_torch(what="the torch engine"):
@@ -71,7 +74,9 @@ class TorchBackend(MLPBackend):
             raise UserInputError(f"loss.name: {self.loss} has no form for the torch engine")
         self.device_name, self.dtype_name = resolve(device, dtype)
         self.device, self.dtype = torch.device(self.device_name), getattr(torch, self.dtype_name)
+        self.host64 = self.device_name == "cpu" and self.dtype_name == "float64"
         self.threads = None  # set_threads() says
+        self.leaves = None  # the layers' leaf tensors, made at the first step
 
     @classmethod
     def settings(cls, config):
@@ -90,7 +95,10 @@ class TorchBackend(MLPBackend):
                       f"{host.step_what} (its inputs and outputs; the rest is in the GPU's memory)", BATCH_FIX)
 
     def tensor(self, array):
-        """A numpy array (or list) as a tensor on the device, in the engine's dtype."""
+        """A numpy array (or list) as a tensor on the device, in the engine's dtype (on the
+        CPU in float64, a contiguous float64 array's memory itself, by the shortest path)."""
+        if self.host64 and type(array) is np.ndarray and array.dtype == np.float64 and array.flags.c_contiguous:
+            return self.torch.from_numpy(array)
         return self.torch.as_tensor(np.asarray(array), dtype=self.dtype, device=self.device)
 
     def numpy(self, t):
@@ -115,24 +123,21 @@ class TorchBackend(MLPBackend):
         return x
 
     def loss_and_grad(self, params, X, T, outputs=None):
-        """Each layer's weight and bias is its own leaf (a view of params' memory on the CPU
-        in float64: no copy), so backward() runs no view ops of one flat tensor: each added
-        nodes and a full-size gradient to every step. The l2 term, l2 * p.p, is added by
-        hand with its gradient 2 * l2 * p (the same numbers autograd gives)."""
+        """The loss (a float), its gradient (flat, float64 numpy) and the scores. The layers
+        are the Leaves' (made once), so a step makes no views and copies per layer, and
+        backward() runs no view ops of one flat tensor. The l2 term, l2 * p.p, is added
+        by hand with its gradient 2 * l2 * p (the same numbers autograd gives)."""
         flat = self.tensor(params)
-        # contiguous copies (a few hundred bytes): autograd hands a contiguous leaf its gradient
-        # as it is, where a strided view's would be copied into the view's strides
-        layers = [(w.contiguous().requires_grad_(), b.contiguous().requires_grad_()) for w, b in self.views(flat)]
+        if self.leaves is None:
+            self.leaves = Leaves(self.torch, self.sizes, self.dtype, self.device)
+        layers = self.leaves.load(flat)
         X = self.tensor(X).reshape(-1, self.nin)
         scores = self.forward(layers, X, outputs)
         loss = losses.LOSSES[self.loss].torch(self.torch, scores, self.tensor(T).reshape(len(X), -1))
         loss.backward()
-        grad = self.torch.empty_like(flat)
-        for (w, b), (gw, gb) in zip(layers, self.views(grad)):
-            gw.copy_(w.grad)
-            gb.copy_(b.grad)
+        grad = self.leaves.grad()
         if self.l2:
-            loss = loss + self.l2 * self.torch.dot(flat, flat)
+            loss = loss.detach() + self.l2 * self.torch.dot(flat, flat)
             grad.add_(flat, alpha=2 * self.l2)
         return loss.item(), self.numpy(grad), self.numpy(scores)
 
@@ -167,6 +172,54 @@ class TorchBackend(MLPBackend):
         if optim.get(cfg["name"]).torch is None:
             return optim.make_optimizer(cfg, n)
         return TorchOptimizer(self, cfg, n)
+
+
+class Leaves:
+    """Each layer's weight (out x in) and bias as leaf tensors of their own, kept from
+    step to step. The weights are views of a buffer in the flat vector's layout, which
+    one copy fills (BLAS reads a weight's rows at their stride, as it would a copy's);
+    the biases are one contiguous buffer, which one gather fills (a bias is broadcast
+    over the rows of its layer's output: strided, that costs more than the product).
+    Their .grad are set once, to views of a third buffer where each leaf's gradient is
+    contiguous, as autograd lays out a gradient of its own: backward() adds each one
+    into it, and one gather puts that buffer in the flat vector's order.
+
+    The gradients' buffer is filled with -0.0 before each backward: -0.0 + g is g for
+    every g (+0.0 included, where 0.0 + -0.0 would not keep the sign), so the gradient
+    is autograd's to the bit, as a copy would be."""
+
+    def __init__(self, torch, sizes, dtype, device):
+        self.torch = torch
+        self.values = torch.empty(n_parameters(sizes), dtype=dtype, device=device)
+        self.grads = torch.empty_like(self.values)
+        places = list(blocks(np.arange(len(self.values)), sizes))  # each number's place in the flat vector
+        self.gather = torch.as_tensor(np.concatenate([p[:, -1] for p in places]), device=device)
+        self.biases = torch.empty(len(self.gather), dtype=dtype, device=device)
+        leaves, order, at, filled = [], [], 0, 0  # order: the flat places of the gradients' buffer
+        for block, where in zip(blocks(self.values, sizes), places):
+            bias = self.biases[at:at + len(block)]
+            at += len(block)
+            for part, spot in ((block[:, :-1], where[:, :-1]), (bias, where[:, -1])):
+                # detach(): a leaf sharing the buffer's memory, not an autograd view of it
+                leaf = part.detach().requires_grad_()
+                leaf.grad = self.grads[filled:filled + spot.size].view(spot.shape)
+                filled += spot.size
+                order.append(spot.ravel())
+                leaves.append(leaf)
+        self.layers = list(zip(leaves[::2], leaves[1::2]))
+        self.scatter = torch.as_tensor(np.argsort(np.concatenate(order)), device=device)
+
+    def load(self, flat):
+        """The layers [(weight, bias)] holding the flat tensor's numbers, gradients at -0.0
+        (no autograd here: the buffers need no gradient, the leaves are not their views)."""
+        self.values.copy_(flat)
+        self.torch.index_select(flat, 0, self.gather, out=self.biases)
+        self.grads.fill_(-0.0)
+        return self.layers
+
+    def grad(self):
+        """The gradient backward() left, as a new flat tensor."""
+        return self.torch.index_select(self.grads, 0, self.scatter)
 
 
 def _unwrapped(step):
@@ -215,9 +268,16 @@ class TorchOptimizer:
         return self.opt.state.get(self.flat, {})
 
     def is_finite(self):
-        """False when an update overflowed the state (a checkpoint could not store it)."""
+        """False when an update overflowed the state (a checkpoint could not store it). As
+        divergence.all_finite, at the cost of a sum per vector and one read: a finite total
+        has no inf or nan among its terms; only when it is not are the numbers looked at."""
+        vectors = [v for k, v in self._state().items() if k != "step"]
+        if not vectors:
+            return True
         torch = self.backend.torch
-        return all(bool(torch.isfinite(v).all()) for k, v in self._state().items() if k != "step")
+        with torch.no_grad():
+            total = sum(v.sum() for v in vectors)
+        return math.isfinite(total.item()) or all(bool(torch.isfinite(v).all()) for v in vectors)
 
     def state_dict(self):
         """optim.py's state_dict: {name, t} and the record's state vectors (momentum's v,

@@ -6,6 +6,8 @@ overflowed before any update (the learning rate has played no part yet), or the 
 or the regression targets are huge.
 """
 
+import math
+
 import numpy as np
 
 from ..errors import TrainingDiverged
@@ -17,7 +19,7 @@ def all_finite(array):
     numbers whose sum overflows) are the numbers looked at one by one."""
     with np.errstate(over="ignore", invalid="ignore"):  # inf - inf is nan: the answer, not a warning
         total = np.add.reduce(array, axis=None)
-    return bool(np.isfinite(total)) or bool(np.isfinite(array).all())
+    return math.isfinite(total) or bool(np.isfinite(array).all())
 
 
 # inputs or targets past this size make a diverging run the data's fault, not the learning rate's

@@ -189,7 +189,8 @@ class Trainer:
             total += loss * len(idx)
             batches += 1
             outputs[idx] = out
-            before = self.params.copy() if start + bs >= n else None  # the last update's, measured
+            # the last update's, for the statistics (none to copy with them off)
+            before = self.params.copy() if self.measure_layers and start + bs >= n else None
             with np.errstate(all="ignore"):  # an overflow is caught just below, with a message
                 self.optimizer.step(self.params, grad, lr)
             self.updates += 1

@@ -47,6 +47,73 @@ def test_loss_gradient_and_outputs_equal_the_tensor_engine(torch, loss, output, 
     np.testing.assert_allclose(torch_.predict(params, X), tensor.predict(params, X), rtol=1e-12, atol=1e-14)
 
 
+def autograd_step(backend, params, X, T):
+    """The loss and gradient as autograd gives them with fresh leaves (fresh_leaves)."""
+    import torch
+
+    flat = torch.from_numpy(params)
+    layers, grad = fresh_leaves(torch, flat, backend.sizes)
+    loss = losses.LOSSES[backend.loss].torch(torch, backend.forward(layers, torch.from_numpy(X)), torch.from_numpy(T))
+    loss.backward()
+    grad = grad()
+    grad.add_(flat, alpha=2 * backend.l2)
+    return (loss + backend.l2 * torch.dot(flat, flat)).item(), grad.numpy()
+
+
+def fresh_leaves(torch, flat, sizes):
+    """Each layer's weight and bias copied out of the flat vector's blocks as leaves of
+    their own, and a function that copies their gradients back into the flat order."""
+    from mgrad_cli.backends.mlp import blocks
+
+    layers = [(b[:, :-1].contiguous().requires_grad_(), b[:, -1].contiguous().requires_grad_())
+              for b in blocks(flat, sizes)]
+
+    def grad():
+        out = torch.empty_like(flat)
+        for (w, b), block in zip(layers, blocks(out, sizes)):
+            block[:, :-1].copy_(w.grad)
+            block[:, -1].copy_(b.grad)
+        return out
+
+    return layers, grad
+
+
+def same_bits(a, b):
+    return np.array_equal(np.asarray(a).view(np.int64), np.asarray(b).view(np.int64))
+
+
+def negative_zero(a):
+    return bool((np.signbit(a) & (a == 0)).any())
+
+
+@pytest.mark.parametrize("loss, output, n_out, classes", CASES)
+@pytest.mark.parametrize("l2", [0.0, 1e-3])
+def test_a_step_is_autograds_to_the_bit_step_after_step(torch, loss, output, n_out, classes, l2):
+    # the layers are leaves kept from step to step: each step's numbers are a fresh autograd's
+    _, torch_ = backends(loss, output, n_out, l2=l2)
+    params = torch_.init_params(random.Random(5))
+    for seed in range(3):  # nothing of one step stays in the next (a gradient added twice)
+        X, T = batch(loss, output, n_out, classes, seed=seed)
+        params = params * 1.5 - 0.25 * seed
+        got, expected = torch_.loss_and_grad(params, X, T), autograd_step(torch_, params, X, T)
+        assert got[0] == expected[0] and same_bits(got[1], expected[1])
+
+
+def test_the_leaves_keep_the_sign_of_a_zero_gradient(torch):
+    from mgrad_cli.backends.torch import Leaves
+
+    sizes = [3, 2, 2]
+    leaves = Leaves(torch, sizes, torch.float64, torch.device("cpu"))
+    for shift in (0.0, 1.0):  # twice: the second step's gradient is not added to the first's
+        flat = torch.arange(14, dtype=torch.float64) - 5 + shift
+        scale = torch.tensor([-0.0, 1.5, -2.0, 3.0], dtype=torch.float64)  # gradients of -0.0 too
+        ref, ref_grad = fresh_leaves(torch, flat, sizes)
+        for layers in (leaves.load(flat), ref):
+            sum(((w * w).sum(1) + b) @ part for (w, b), part in zip(layers, (scale[:2], scale[2:]))).backward()
+        assert same_bits(leaves.values.numpy(), flat.numpy())
+        assert same_bits(leaves.grad().numpy(), ref_grad().numpy()) and negative_zero(ref_grad().numpy())
+
+
 @pytest.mark.parametrize("loss", ["hinge", "bce"])
 def test_losses_at_large_and_zero_margins_equal_the_tensor_engine(torch, loss):
     # margins of ±50 (exp would overflow a naive bce) and exactly 0 (bce's slope there is -1/2)
@@ -118,6 +185,16 @@ def test_an_overflowing_update_makes_the_state_not_finite(torch):
     opt.step(params, np.full(torch_.n_params, 1e308), 1.0)
     opt.step(params, np.full(torch_.n_params, 1e308), 1.0)  # v = 0.9e308 + 1e308: inf
     assert not opt.is_finite()
+
+
+@pytest.mark.parametrize("v, finite", [([1e308, 1e308, 0.0], True), ([np.inf, -np.inf, 0.0], False),
+                                         ([1.0, np.nan, 2.0], False), ([-np.inf, 1.0, 2.0], False)])
+def test_the_state_is_finite_when_every_number_is(torch, v, finite):
+    # one sum per vector: a sum that overflows (1e308 + 1e308) looks at the numbers themselves
+    _, torch_ = backends("mse", "linear", 1)
+    opt = torch_.make_optimizer(OPTIMIZERS[1], torch_.n_params)
+    opt.load_state_dict({"name": "momentum", "t": 1, "v": (v * torch_.n_params)[:torch_.n_params]})
+    assert opt.is_finite() is finite
 
 
 def test_float32_runs_in_float32_and_stays_close(torch):
