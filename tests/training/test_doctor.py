@@ -63,14 +63,19 @@ def test_inputs_scaled_1000x_into_tanh_saturate_it_and_the_unscaled_cause_is_nam
     cfg = write(tmp_path, "c.yaml", f"seed: 0\ndata: {{name: csv, csv: {tmp_path / 'big.csv'}}}\n"
                                     "model: {layers: [8, 2], activation: tanh, output: linear}\n"
                                     "loss: {name: cross_entropy}\noptimizer: {name: adam, lr: 0.01}\nepochs: 8\n")
-    result = run("train", cfg, "-q")
+    result = run("train", cfg, "-q", "--log", tmp_path / "log.jsonl")
     assert result.exit_code == 0
-    lines = result.stderr.splitlines()
-    assert lines[0].startswith("layer 1: ") and lines[0].endswith("of outputs saturated since epoch 1: "
-                                                                 "lower the learning rate")
-    assert lines[1:] == [f"inputs reach {np.abs(X).max():.3g} unscaled: set data.standardize: true"]
-    standardized = run("train", cfg, "-q", "--no-doctor")  # and --no-doctor says nothing
-    assert standardized.exit_code == 0 and standardized.stderr == ""
+    hint, saturated, *others = result.stderr.splitlines()
+    assert hint.startswith("Hint: inputs far from unit scale (x") and hint.endswith("; set data.standardize: true")
+    # the doctor names the cause once, in place of its advice; the hint said the setting
+    assert saturated.startswith("layer 1: ") and saturated.endswith("of outputs saturated since epoch 1: "
+                                                                    "standardize the inputs")
+    assert "standardize" not in "".join(others)
+    assert [d for r in logged(tmp_path) for d in r["diagnoses"]] == [saturated] + others
+    quiet = run("train", cfg, "-q", "--no-doctor")  # --no-doctor: the hint alone, the data's
+    assert quiet.exit_code == 0 and quiet.stderr == hint + "\n"
+    scaled = run("train", cfg, "-q", "--set", "data.standardize=true")  # standardized: neither
+    assert scaled.exit_code == 0 and "standardize" not in scaled.output
 
 
 def test_no_doctor_silences_it_and_still_logs_the_statistics(run, tmp_path):
