@@ -66,7 +66,7 @@ def test_inputs_scaled_1000x_into_tanh_saturate_it_and_the_unscaled_cause_is_nam
     result = run("train", cfg, "-q", "--log", tmp_path / "log.jsonl")
     assert result.exit_code == 0
     hint, saturated, *others = result.stderr.splitlines()
-    assert hint.startswith("Hint: inputs far from unit scale (x") and hint.endswith("; set data.standardize: true")
+    assert hint.startswith("Hint: inputs are far from unit scale (x") and hint.endswith("; set data.standardize: true")
     # the doctor names the cause once, in place of its advice; the hint said the setting
     assert saturated.startswith("layer 1: ") and saturated.endswith("of outputs saturated since epoch 1: "
                                                                     "standardize the inputs")
