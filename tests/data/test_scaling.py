@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mgrad_cli.data import scaling, shipped
-from mgrad_cli.data.datasets import load_dataset
+from mgrad_cli.data.datasets import Dataset, load_dataset
 from mgrad_cli.training.config import load_config
 
 from conftest import write
@@ -111,6 +111,18 @@ def test_a_constant_column_has_no_spread_and_a_target_just_over_is_named(tmp_pat
     assert (found.features, found.spread, found.target.name) == ((), None, "y")
     assert (found.target.mean, found.target.std) == pytest.approx((5.01, 1.0))
     assert scaling.check(dataset, standardize=True) is None
+
+
+def test_only_the_training_rows_count():
+    X = np.array([[1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [-1.0, -1.0], [900.0, 900.0]])
+    y = np.array([0, 1, 1, 0, 1])
+
+    def dataset(train, held):
+        return Dataset("d", X, y, "classification", ["0", "1"], ["a", "b"], np.array(train), np.array([]),
+                       val_idx=np.array(held))
+
+    assert scaling.check(dataset([0, 1, 2, 3], [4]), standardize=False) is None  # a far row held out
+    assert scaling.check(dataset([1, 2, 3, 4], [0]), standardize=False).features[0].name == "a"
 
 
 def test_the_hint_wraps_between_words_within_80_columns(run, tmp_path):
