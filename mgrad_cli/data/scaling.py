@@ -54,6 +54,11 @@ class Unscaled:
     target: Column = None
 
     @property
+    def inputs(self):
+        """Whether the features are unscaled (not only the target)."""
+        return bool(self.features or self.spread)
+
+    @property
     def ratio(self):
         """How many times the widest feature's std is the narrowest's (None: within SPREAD)."""
         return None if self.spread is None else self.spread[0].std / self.spread[1].std

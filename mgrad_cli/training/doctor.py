@@ -20,11 +20,12 @@ worst value each config holds for PATIENCE epochs in a row, in brackets):
                        far below 10^-3 the learning rate is too low). Shipped: at least
                        10^-4.5 for 5 epochs (moons near its end, its schedule at 0.1).
 
-The unscaled-inputs cause is named only when data/scaling.py's check fires (data.standardize
-off, and inputs or a regression target far from unit scale: `mgrad train` prints that hint
-as the run starts). Then the run's first dead or saturated diagnosis names the cause in
-place of its usual advice ("layer 1: 100% of ReLUs dead since epoch 3: standardize the
-inputs"): one line, once per run; the hint itself holds the columns and the setting.
+The unscaled-inputs cause is named only when data/scaling.py's check fires on the inputs
+(data.standardize off, the features far from unit scale: `mgrad train` prints that hint
+as the run starts). Then a dead or saturated layer 1, the layer the inputs feed, names the
+cause in place of its usual advice ("layer 1: 100% of ReLUs dead since epoch 3:
+standardize the inputs"): one line, once per run (a layer is relu, or tanh or sigmoid,
+and each line is said once); the hint itself names the columns and the setting.
 """
 
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from .layerstats import log10
 
 PATIENCE = 5  # epochs in a row past a threshold before the doctor speaks
 DEAD, SATURATED, TOO_HIGH, TOO_LOW = 0.5, 0.75, 0.0, -5.5  # the last two: log10 of update:data
-CAUSED = ("dead", "saturated")  # the rules whose first line names unscaled inputs as the cause
+CAUSED = ("dead", "saturated")  # in layer 1 on unscaled data: the inputs are the cause
 STANDARDIZE = "standardize the inputs"
 
 
@@ -76,7 +77,7 @@ class Doctor:
     replay(history) rebuilds its state from a run's records (on resume)."""
 
     def __init__(self, unscaled=False):
-        self.unscaled = unscaled  # whether the unscaled-data check fired (data/scaling.py)
+        self.unscaled = unscaled  # whether the unscaled-data check fired on the inputs (data/scaling.py)
         self.streaks = {}  # (rule, layer) -> the epoch its streak started
         self.fired = set()  # (rule, layer) said already
         self.said = []  # every line so far, in order
@@ -98,13 +99,10 @@ class Doctor:
         return lines
 
     def _say(self, rule, k, value, start, n):
-        """The rule's line; the run's first dead or saturated one on unscaled data names that
-        cause and its fix in place of the rule's advice."""
-        advice = rule.advice
-        if self.unscaled and rule.name in CAUSED and "unscaled" not in self.fired:
-            self.fired.add("unscaled")
-            advice = STANDARDIZE
-        return f"{rule.say(k, value, start, n)}: {advice}"
+        """The rule's line; on unscaled data, layer 1's dead or saturated line (the layer the
+        inputs feed) names that cause in place of the rule's advice."""
+        cause = self.unscaled and rule.name in CAUSED and k == 1
+        return f"{rule.say(k, value, start, n)}: {STANDARDIZE if cause else rule.advice}"
 
     @staticmethod
     def _figures(rule, layers):

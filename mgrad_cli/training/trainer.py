@@ -92,9 +92,10 @@ class Trainer:
     def __init__(self, config, dataset, backend=None, doctor=True, snapshots=False):
         self.config, self.dataset = config, dataset
         self.snapshots = Snapshots(config["epochs"]) if snapshots else None  # for the replay page, when asked
-        # why the data is unscaled (data/scaling.py), or None: a hint, and the doctor's cause
+        # why the data is unscaled (data/scaling.py), or None: `mgrad train`'s hint
         self.unscaled = scaling.check(dataset, config["data"].get("standardize"))
-        self.doctor = Doctor(self.unscaled is not None) if doctor else None  # None: --no-doctor
+        inputs_unscaled = self.unscaled is not None and self.unscaled.inputs  # the doctor's cause
+        self.doctor = Doctor(inputs_unscaled) if doctor else None  # None: --no-doctor
         self.backend = backend or make_backend(config, dataset.n_features)
         self.params = self.backend.init_params(random.Random(config["seed"]))
         self.optimizer = self.backend.make_optimizer(config["optimizer"], len(self.params))

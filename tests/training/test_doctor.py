@@ -103,3 +103,25 @@ def test_no_shipped_config_gets_a_false_alarm(name):
     config = load_config(config_path(name), {"engine": "tensor"})
     records = list(Trainer(config, load_dataset(config["data"], config["seed"])).run())
     assert [d for r in records for d in r["diagnoses"]] == []
+
+
+def test_the_unscaled_cause_is_layer_1s_and_only_for_unscaled_inputs(tmp_path):
+    from mgrad_cli.training.doctor import Doctor
+
+    def dead(epoch):
+        return {"epoch": epoch, "layers": [{"layer": k, "dead": 1.0, "saturated": None, "update_data": 1e-3}
+                                           for k in (1, 2)]}
+
+    said = [line for doctor in (Doctor(unscaled=True), Doctor())
+            for epoch in range(1, 6) for line in doctor.examine(dead(epoch))]
+    assert said == ["layer 1: 100% of ReLUs dead since epoch 1: standardize the inputs",
+                    "layer 2: 100% of ReLUs dead since epoch 1: lower the learning rate, or use tanh",
+                    "layer 1: 100% of ReLUs dead since epoch 1: lower the learning rate, or use tanh",
+                    "layer 2: 100% of ReLUs dead since epoch 1: lower the learning rate, or use tanh"]
+    # a regression whose target alone is off scale: the hint names it, the doctor has no input cause
+    rows = "\n".join(f"{s},{-s},{1000 + 100 * s}" for s in [1, -1, 0.5, -0.5] * 5)
+    write(tmp_path, "d.csv", "a,b,price\n" + rows + "\n")
+    config = load_config(write(tmp_path, "c.yaml", "data: {csv: d.csv, task: regression}\nmodel: {layers: [1]}\n"
+                                                   "loss: mse\n"))
+    trainer = Trainer(config, load_dataset(config["data"], config["seed"]))
+    assert trainer.unscaled.target.name == "price" and trainer.doctor.unscaled is False
