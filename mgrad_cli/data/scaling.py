@@ -25,6 +25,7 @@ OFF_SCALE = 5.0  # |mean| or std past this: far from unit scale
 SPREAD = 10.0    # largest / smallest std of the non-constant features past this
 NAMED = 2        # features the hint names (the farthest first); the rest are counted
 FIX = "set data.standardize: true"
+HUGE = 1e150     # past this a value's square may overflow: the statistics scale it first
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,11 @@ def check(dataset, standardize):
     saying which columns and why, or None when the data is scaled or standardized."""
     if standardize or len(dataset.train_idx) == 0:
         return None
-    with np.errstate(all="ignore"):  # values near float64's limit: an inf std is off scale
-        X = dataset.X_raw[dataset.train_idx]
-        columns = [Column(name, float(m), float(s))
-                   for name, m, s in zip(dataset.feature_names, X.mean(axis=0), X.std(axis=0))]
-        target = None
-        if dataset.task == "regression":
-            y = dataset.raw_target(dataset.y_train)
-            target = Column(dataset.target, float(y.mean()), float(y.std()))
+    X = dataset.X_raw[dataset.train_idx]
+    columns = [Column(name, *_stats(X[:, j])) for j, name in enumerate(dataset.feature_names)]
+    target = None
+    if dataset.task == "regression":
+        target = Column(dataset.target, *_stats(dataset.raw_target(dataset.y_train)))
     off = tuple(sorted((c for c in columns if c.off_scale), key=lambda c: -max(abs(c.mean), c.std)))
     varying = [c for j, c in enumerate(columns) if np.ptp(X[:, j]) > 0]  # constant: no spread
     spread = None
@@ -85,6 +83,16 @@ def check(dataset, standardize):
         spread = (widest, narrowest) if widest.std > SPREAD * narrowest.std else None
     target = target if target is not None and target.off_scale else None
     return Unscaled(off, spread, target) if off or spread or target else None
+
+
+def _stats(values):
+    """(mean, std) of a column; values so large that their squares overflow are divided by
+    the largest first, so their statistics stay finite (a std of 4.7e+199, not inf)."""
+    top = float(np.max(np.abs(values)))
+    if top <= HUGE:
+        return float(values.mean()), float(values.std())
+    values = values / top
+    return float(values.mean()) * top, float(values.std()) * top
 
 
 def hint(unscaled, show=str):
