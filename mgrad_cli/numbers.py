@@ -77,6 +77,14 @@ def significant(x, digits=4):
     return "-" + text if negative else text
 
 
+def rough(x):
+    """A statistic as a sentence gives it: two significant digits (8.7, 0.025), a whole
+    number from 10 to a million (40, 1500, 213456), past that an exponent (2.1e+07)."""
+    if not math.isfinite(x) or abs(x) < 10 or abs(x) >= 1e6:
+        return significant(x, 2)
+    return f"{x:.0f}"
+
+
 def number(x, width=12, digits=6):
     """x with `digits` significant digits (fixed-point from 1e-4 up to 10**digits, else
     with an exponent), in at most `width` characters: a table column that any value fits,

@@ -20,32 +20,37 @@ worst value each config holds for PATIENCE epochs in a row, in brackets):
                        far below 10^-3 the learning rate is too low). Shipped: at least
                        10^-4.5 for 5 epochs (moons near its end, its schedule at 0.1).
 
-The unscaled-inputs cause is named only when data.standardize is off and the inputs
-are unscaled (UNSCALED: a training feature's largest |value| past 10), once per run.
+The unscaled-inputs cause is named only when data/scaling.py's check fires on the inputs
+(data.standardize off, the features far from unit scale: `mgrad train` prints that hint
+as the run starts). Then a dead or saturated layer 1, the layer the inputs feed, names the
+cause in place of its usual advice ("layer 1: 100% of ReLUs dead since epoch 3:
+standardize the inputs"): one line, once per run (a layer is relu, or tanh or sigmoid,
+and each line is said once); the hint itself names the columns and the setting.
 """
 
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
-
 from .layerstats import log10
 
 PATIENCE = 5  # epochs in a row past a threshold before the doctor speaks
 DEAD, SATURATED, TOO_HIGH, TOO_LOW = 0.5, 0.75, 0.0, -5.5  # the last two: log10 of update:data
-UNSCALED = 10.0
+CAUSED = ("dead", "saturated")  # in layer 1 on unscaled data: the inputs are the cause
+STANDARDIZE = "standardize the inputs"
 
 
 @dataclass(frozen=True)
 class Rule:
     """One diagnosis. figure(entry) -> the layer's number or None; past(v): beyond the
-    threshold; say(k, v, start, epochs) -> the line; per_layer False: the rule reads the
-    largest figure over the layers (the network as a whole)."""
+    threshold; say(k, v, start, epochs) -> what is wrong, and `advice`, what to try (the
+    line: "what is wrong: advice"); per_layer False: the rule reads the largest figure
+    over the layers (the network as a whole)."""
 
     name: str
     figure: Callable
     past: Callable
     say: Callable
+    advice: str
     per_layer: bool = True
 
 
@@ -55,33 +60,24 @@ def _pct(v):
 
 RULES = [
     Rule("dead", lambda e: e["dead"], lambda v: v >= DEAD,
-         lambda k, v, s, n: f"layer {k}: {_pct(v)} of ReLUs dead since epoch {s}: "
-                            f"lower the learning rate, or use tanh"),
+         lambda k, v, s, n: f"layer {k}: {_pct(v)} of ReLUs dead since epoch {s}",
+         "lower the learning rate, or use tanh"),
     Rule("saturated", lambda e: e["saturated"], lambda v: v >= SATURATED,
-         lambda k, v, s, n: f"layer {k}: {_pct(v)} of outputs saturated since epoch {s}: "
-                            f"lower the learning rate"),
+         lambda k, v, s, n: f"layer {k}: {_pct(v)} of outputs saturated since epoch {s}",
+         "lower the learning rate"),
     Rule("too high", lambda e: log10(e["update_data"]), lambda v: v > TOO_HIGH,
-         lambda k, v, s, n: f"layer {k}: update:data 10^{v:.1f} for {n} epochs: the learning rate is too high"),
+         lambda k, v, s, n: f"layer {k}: update:data 10^{v:.1f} for {n} epochs", "the learning rate is too high"),
     Rule("too low", lambda e: log10(e["update_data"]), lambda v: v < TOO_LOW,
-         lambda k, v, s, n: f"update:data 10^{v:.1f}: the learning rate is too low", per_layer=False),
+         lambda k, v, s, n: f"update:data 10^{v:.1f}", "the learning rate is too low", per_layer=False),
 ]
-
-
-def inputs_unscaled(config, dataset):
-    """Whether the unscaled-inputs cause applies: standardize off and a training feature
-    past UNSCALED. -> the largest |value|, or None."""
-    if config["data"].get("standardize") or len(dataset.X_train) == 0:
-        return None
-    top = float(np.max(np.abs(dataset.X_train)))
-    return top if top > UNSCALED else None
 
 
 class Doctor:
     """examine(record) -> the lines that fire at that epoch (each once per run).
     replay(history) rebuilds its state from a run's records (on resume)."""
 
-    def __init__(self, unscaled=None):
-        self.unscaled = unscaled  # the largest |input| when the unscaled cause applies
+    def __init__(self, unscaled=False):
+        self.unscaled = unscaled  # whether the unscaled-data check fired on the inputs (data/scaling.py)
         self.streaks = {}  # (rule, layer) -> the epoch its streak started
         self.fired = set()  # (rule, layer) said already
         self.said = []  # every line so far, in order
@@ -98,12 +94,15 @@ class Doctor:
                 n = record["epoch"] - start + 1
                 if n >= PATIENCE and key not in self.fired:
                     self.fired.add(key)
-                    lines.append(rule.say(k, value, start, n))
-                    if rule.name == "saturated" and self.unscaled is not None and "unscaled" not in self.fired:
-                        self.fired.add("unscaled")
-                        lines.append(f"inputs reach {self.unscaled:.3g} unscaled: set data.standardize: true")
+                    lines.append(self._say(rule, k, value, start, n))
         self.said += lines
         return lines
+
+    def _say(self, rule, k, value, start, n):
+        """The rule's line; on unscaled data, layer 1's dead or saturated line (the layer the
+        inputs feed) names that cause in place of the rule's advice."""
+        cause = self.unscaled and rule.name in CAUSED and k == 1
+        return f"{rule.say(k, value, start, n)}: {STANDARDIZE if cause else rule.advice}"
 
     @staticmethod
     def _figures(rule, layers):

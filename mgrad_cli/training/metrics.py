@@ -65,3 +65,17 @@ def regression(predicted, y):
         spread = float(np.sum((y - y.mean()) ** 2))
         r2 = 1.0 - float(np.sum(err ** 2)) / spread if spread > 0 else None
         return {"mse": float(np.mean(err ** 2)), "mae": float(np.mean(np.abs(err))), "r2": r2}
+
+
+def at_chance(record, task, y_train):
+    """Whether an epoch's record is no better than chance on the training rows: an
+    accuracy at most the largest class's share of them, or an R² at most 0 (no better
+    than predicting the mean). False when the record has no such figure."""
+    if task == "regression":
+        r2 = record.get("train_r2")
+        return r2 is not None and r2 <= 0
+    acc = record.get("train_acc")
+    if acc is None or len(y_train) == 0:
+        return False
+    # rows right against the largest class's rows: a share such as 1/3 compares exactly
+    return acc * len(y_train) <= np.bincount(np.asarray(y_train, dtype=np.int64)).max() + 1e-9

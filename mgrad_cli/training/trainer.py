@@ -25,11 +25,12 @@ import numpy as np
 
 from . import checkpoint, metrics
 from .divergence import all_finite, diverged
-from .doctor import Doctor, inputs_unscaled
+from .doctor import Doctor
 from .layerstats import layer_stats
 from .snapshots import Snapshots
 from ..nn import losses, optim
 from ..backends import make_backend
+from ..data import scaling
 from ..errors import CheckpointError, ConfigError, MgradError, TrainingDiverged
 from ..files import cannot_write, open_output
 from .stopping import EarlyStopping
@@ -91,7 +92,10 @@ class Trainer:
     def __init__(self, config, dataset, backend=None, doctor=True, snapshots=False):
         self.config, self.dataset = config, dataset
         self.snapshots = Snapshots(config["epochs"]) if snapshots else None  # for the replay page, when asked
-        self.doctor = Doctor(inputs_unscaled(config, dataset)) if doctor else None  # None: --no-doctor
+        # why the data is unscaled (data/scaling.py), or None: `mgrad train`'s hint
+        self.unscaled = scaling.check(dataset, config["data"].get("standardize"))
+        inputs_unscaled = self.unscaled is not None and self.unscaled.inputs  # the doctor's cause
+        self.doctor = Doctor(inputs_unscaled) if doctor else None  # None: --no-doctor
         self.backend = backend or make_backend(config, dataset.n_features)
         self.params = self.backend.init_params(random.Random(config["seed"]))
         self.optimizer = self.backend.make_optimizer(config["optimizer"], len(self.params))

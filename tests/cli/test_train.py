@@ -344,24 +344,28 @@ def test_divergence_stops_with_a_message_and_keeps_the_last_good_state(run, tmp_
     assert ckpt["metrics"]["epoch"] == 5
 
 
-@pytest.mark.parametrize("rows, yaml, message", [
+@pytest.mark.parametrize("rows, yaml, hint, message", [
     # the loss overflows on the weights training started from: no learning rate would help
     ("a,b,t\n1,2,1e200\n3,4,2.5\n5,6,3.5\n", "loss: mse\n",
+     "Hint: the target is far from unit scale (t: mean 3.3e+199, std 4.7e+199); set data.standardize: true\n",
      "the loss became inf at epoch 1, before any update (so not because of the learning rate): the targets reach "
      "1e+200, too large for the network's outputs; rescale the target column"),
-    # huge inputs blow the weights up in a few updates: the data's scale is the cause
+    # huge inputs blow the weights up in a few updates: the data's scale is the cause (the
+    # hint said so as the run started)
     ("a,b,t\n1e307,2,x\n3,-1e307,y\n5,6,x\n7,8,y\n", "",
+     "Hint: inputs are far from unit scale (a: mean 2.5e+306, std 4.3e+306; b: mean -2.5e+306, std 4.3e+306); set "
+     "data.standardize: true\n",
      "the loss became inf at epoch 3 (lr 0.1): training diverged; the inputs reach 1e+307, too large for the "
      "network to compute with; rescale them or set data.standardize: true"),
     # ordinary data, a learning rate far too high
-    ("a,b,t\n1,2,x\n3,-1,y\n5,6,x\n7,8,y\n", "optimizer: {lr: 1.0e+300}\n",
+    ("a,b,t\n1,2,x\n3,-1,y\n5,6,x\n7,8,y\n", "optimizer: {lr: 1.0e+300}\n", "",
      "the loss became inf at epoch 2 (lr 1e+300): training diverged; try a lower learning rate, e.g. --lr 1e+299"),
 ])
-def test_divergence_advice_names_the_cause(run, elsewhere, rows, yaml, message):
+def test_divergence_advice_names_the_cause(run, elsewhere, rows, yaml, hint, message):
     write(elsewhere, "d.csv", rows)
     write(elsewhere, "c.yaml", "data: {csv: d.csv}\nmodel: {layers: [4, 1]}\n" + yaml)
     result = run("train", "c.yaml", "-q")
-    assert (result.exit_code, result.stderr) == (1, f"Error: {message}\n")
+    assert (result.exit_code, result.stderr) == (1, f"{hint}Error: {message}\n")
 
 
 def test_ctrl_c_prints_what_was_done_and_exits_130(run, tmp_path):
@@ -762,7 +766,7 @@ def test_columns_stay_aligned_for_any_magnitude(run, tmp_path):
                                       "epochs: 6\n")
     result = run("train", cfg)
     assert result.exit_code == 0, result.output
-    table = result.output.splitlines()[1:8]
+    table = result.stdout.splitlines()[1:8]  # (stderr holds the hint: the target is unscaled)
     assert any(len(cell) >= 6 and float(cell) > 1e5 for cell in table[1].split()[1:3])  # losses of 6+ digits
     assert len({len(line) for line in table}) == 1  # every row as wide as the header
     ends = [[m.end() for m in re.finditer(r"\S+", line)] for line in table[1:]]

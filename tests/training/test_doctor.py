@@ -63,14 +63,19 @@ def test_inputs_scaled_1000x_into_tanh_saturate_it_and_the_unscaled_cause_is_nam
     cfg = write(tmp_path, "c.yaml", f"seed: 0\ndata: {{name: csv, csv: {tmp_path / 'big.csv'}}}\n"
                                     "model: {layers: [8, 2], activation: tanh, output: linear}\n"
                                     "loss: {name: cross_entropy}\noptimizer: {name: adam, lr: 0.01}\nepochs: 8\n")
-    result = run("train", cfg, "-q")
+    result = run("train", cfg, "-q", "--log", tmp_path / "log.jsonl")
     assert result.exit_code == 0
-    lines = result.stderr.splitlines()
-    assert lines[0].startswith("layer 1: ") and lines[0].endswith("of outputs saturated since epoch 1: "
-                                                                 "lower the learning rate")
-    assert lines[1:] == [f"inputs reach {np.abs(X).max():.3g} unscaled: set data.standardize: true"]
-    standardized = run("train", cfg, "-q", "--no-doctor")  # and --no-doctor says nothing
-    assert standardized.exit_code == 0 and standardized.stderr == ""
+    hint, saturated, *others = result.stderr.splitlines()
+    assert hint.startswith("Hint: inputs are far from unit scale (x") and hint.endswith("; set data.standardize: true")
+    # the doctor names the cause once, in place of its advice; the hint said the setting
+    assert saturated.startswith("layer 1: ") and saturated.endswith("of outputs saturated since epoch 1: "
+                                                                    "standardize the inputs")
+    assert "standardize" not in "".join(others)
+    assert [d for r in logged(tmp_path) for d in r["diagnoses"]] == [saturated] + others
+    quiet = run("train", cfg, "-q", "--no-doctor")  # --no-doctor: the hint alone, the data's
+    assert quiet.exit_code == 0 and quiet.stderr == hint + "\n"
+    scaled = run("train", cfg, "-q", "--set", "data.standardize=true")  # standardized: neither
+    assert scaled.exit_code == 0 and "standardize" not in scaled.output
 
 
 def test_no_doctor_silences_it_and_still_logs_the_statistics(run, tmp_path):
@@ -98,3 +103,25 @@ def test_no_shipped_config_gets_a_false_alarm(name):
     config = load_config(config_path(name), {"engine": "tensor"})
     records = list(Trainer(config, load_dataset(config["data"], config["seed"])).run())
     assert [d for r in records for d in r["diagnoses"]] == []
+
+
+def test_the_unscaled_cause_is_layer_1s_and_only_for_unscaled_inputs(tmp_path):
+    from mgrad_cli.training.doctor import Doctor
+
+    def dead(epoch):
+        return {"epoch": epoch, "layers": [{"layer": k, "dead": 1.0, "saturated": None, "update_data": 1e-3}
+                                           for k in (1, 2)]}
+
+    said = [line for doctor in (Doctor(unscaled=True), Doctor())
+            for epoch in range(1, 6) for line in doctor.examine(dead(epoch))]
+    assert said == ["layer 1: 100% of ReLUs dead since epoch 1: standardize the inputs",
+                    "layer 2: 100% of ReLUs dead since epoch 1: lower the learning rate, or use tanh",
+                    "layer 1: 100% of ReLUs dead since epoch 1: lower the learning rate, or use tanh",
+                    "layer 2: 100% of ReLUs dead since epoch 1: lower the learning rate, or use tanh"]
+    # a regression whose target alone is off scale: the hint names it, the doctor has no input cause
+    rows = "\n".join(f"{s},{-s},{1000 + 100 * s}" for s in [1, -1, 0.5, -0.5] * 5)
+    write(tmp_path, "d.csv", "a,b,price\n" + rows + "\n")
+    config = load_config(write(tmp_path, "c.yaml", "data: {csv: d.csv, task: regression}\nmodel: {layers: [1]}\n"
+                                                   "loss: mse\n"))
+    trainer = Trainer(config, load_dataset(config["data"], config["seed"]))
+    assert trainer.unscaled.target.name == "price" and trainer.doctor.unscaled is False

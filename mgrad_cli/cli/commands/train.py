@@ -21,13 +21,14 @@ from ..console import (
     interrupt_status,
     out_console,
     say,
+    short,
     stdout_closed,
     translate_errors,
 )
 from ...errors import GraphTooLarge, MgradError
 from ...files import OutputLock, check_output, check_writable, display_path
 from ...backends.mlp import describe
-from ...training.metrics import SPLITS
+from ...training.metrics import SPLITS, at_chance
 from ...numbers import duration, number, percent, plural
 
 MAX_CHART_WIDTH = 120  # wider, a curve's steps get hard to follow
@@ -181,6 +182,8 @@ def train_command(config_path, **options):
         save_path = opts.resume_path
     graph_what = None if opts.graph_path is None else _check_graph(trainer, opts.graph_max_nodes)
     out = out_console()
+    if trainer.unscaled is not None:  # as the run starts, on stderr, with -q too
+        say(err_console(), unscaled_hint(trainer.unscaled))
     table = Table(trainer, out.width)
     if not opts.quiet:
         table.print_intro(out, opts.resume_path)
@@ -326,6 +329,13 @@ def _run(run, table, out, every, quiet):
         return run.start()
 
 
+def unscaled_hint(unscaled):
+    """The hint for unscaled data (data/scaling.py), its names as a table shows them."""
+    from ...data.scaling import hint
+
+    return f"Hint: {hint(unscaled, short)}"
+
+
 def print_diagnoses(console, lines):
     """The doctor's lines, each on one line of the console's width (shortened with … past it)."""
     for line in lines:
@@ -418,6 +428,10 @@ class Table:
         word = interrupt_message(stop.error).rstrip(".") if stop.status == "interrupted" else None
         status = "stopped" if self.trainer.stopped else stop.status
         lines = [self._trained(status, stop.seconds, word)] + _results(self.trainer, status, self.counts)
+        trainer = self.trainer
+        if trainer.unscaled is not None and trainer.last is not None and at_chance(
+                _reported(trainer, status), trainer.dataset.task, trainer.dataset.y_train):
+            lines.append(unscaled_hint(trainer.unscaled))  # the run ended no better than chance
         for line in lines:
             say(out, line)
         said = [] if self.trainer.doctor is None else self.trainer.doctor.said
@@ -463,20 +477,27 @@ def _results(trainer, status, counts):
     kept) epoch's metrics, and the best held-out ones. None before an epoch is done."""
     if trainer.last is None:
         return []
-    lines, last, total = [], trainer.last, trainer.config["epochs"]
+    lines, last, total = [], _reported(trainer, status), trainer.config["epochs"]
     task = trainer.dataset.task
     if status == "stopped":
         best = trainer.stopper.best_epoch
         lines.append(f"Stopped early at epoch {trainer.epoch} of {total}: the validation loss has not improved for "
                      f"{plural(trainer.stopper.bad_epochs, 'epoch')}, since epoch {best}; the weights of epoch "
                      f"{best} are kept.")
-        last = next(r for r in trainer.history if r["epoch"] == best)
     lines.append(("At epoch " + str(last["epoch"]) + ": l" if status == "stopped" else "Final l")
                  + _metrics(last, counts, task)[1:] + ".")
     bests = _bests(trainer.history, counts, task)
     if bests:
         lines.append("Best " + "; best ".join(bests) + ".")
     return lines
+
+
+def _reported(trainer, status):
+    """The record the summary reports: the last epoch's, or the kept one's when early
+    stopping ended the run."""
+    if status == "stopped":
+        return next(r for r in trainer.history if r["epoch"] == trainer.stopper.best_epoch)
+    return trainer.last
 
 
 SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}  # as the summary names them
