@@ -136,7 +136,7 @@ class Axis:
     def fit(cls, values, kind, height):
         ys = np.concatenate(values)
         positive = ys[ys > 0]
-        log = kind == "loss" and positive.size > 1 and positive.max() > LOG_SPAN * positive.min()
+        log = bool(kind == "loss" and positive.size > 1 and positive.max() > LOG_SPAN * positive.min())
         ts = np.log10(positive) if log else ys
         lo, hi = float(ts.min()), float(ts.max())
         if hi - lo <= 1e-6 * max(abs(hi), 1e-6):  # flat (within a table's 6 digits): in the middle
