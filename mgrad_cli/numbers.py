@@ -146,3 +146,46 @@ def json_number(v):
     if isinstance(v, float) and not math.isfinite(v):
         return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
     return v
+
+
+# --- a chart's ticks --------------------------------------------------------------------------
+
+NICE = (1, 2, 5)  # a "nice" number is one of these times a power of ten: 0.05, 0.1, 0.2, 0.5, 1, 2
+
+
+def nice_ceiling(x):
+    """The smallest nice number (1, 2 or 5 times a power of ten) at or above x > 0:
+    0.3 -> 0.5, 1 -> 1, 1.2 -> 2, 7 -> 10. As the float nearest the decimal (0.2, not
+    2 * 0.1)."""
+    exponent = math.floor(math.log10(x))
+    for power in (exponent, exponent + 1):
+        for mantissa in NICE:
+            value = float(f"{mantissa}e{power}")
+            if value >= x * (1 - 1e-9):
+                return value
+    raise AssertionError(x)  # 10 ** (exponent + 1) > x always
+
+
+def nice_above(step):
+    """The next nice number after the nice `step`: 0.1 -> 0.2 -> 0.5 -> 1."""
+    return nice_ceiling(step * 1.5)
+
+
+def tick_text(value, step):
+    """A tick's label: `value`, a multiple of the nice `step`, with the digits the step
+    needs and no more: 0.2, 0.05, 1, 1.5, 20, 100000; an exponent past that: 1e-5, 2e6,
+    1.5e7. A log axis's tick is its own step (0.01, 0.02, 0.05, 0.1)."""
+    if abs(value) < abs(step) * 1e-6:
+        return "0"
+    step_power = math.floor(math.log10(abs(step)) + 1e-9)
+    if step >= 1e-4 and abs(value) < 1e6:
+        return f"{value:.{max(0, -step_power)}f}"
+    power = math.floor(math.log10(abs(value)) + 1e-9)
+    mantissa, power = f"{value:.{max(0, power - step_power)}e}".split("e")
+    return f"{mantissa}e{int(power)}"
+
+
+def tick_percent(fraction, step):
+    """A tick of fractions shown as percents: 0.7 (step 0.1) -> 70%, 0.995 (step 0.005) ->
+    99.5%."""
+    return tick_text(100 * fraction, 100 * step) + "%"

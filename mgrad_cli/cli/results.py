@@ -155,7 +155,7 @@ def overlay_chart(histories, key, title, width, height=chart.HEIGHT):
         by_epoch = {r["epoch"]: r.get(key) for r in history}
         values = [by_epoch.get(e) for e in epochs]
         series.append((str(i + 1), [v if v is None or top is None else min(v, top) for v in values]))
-    return chart.panels([(title, epochs, series, lambda v: f"{v:.4g}")], width, height, marks=run_marks(len(series)))
+    return chart.panels([(title, epochs, series, "loss")], width, height, marks=run_marks(len(series)))
 
 
 def split_title(split):

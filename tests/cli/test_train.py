@@ -696,20 +696,23 @@ def test_test_loss_is_the_loss_without_the_l2_term(run, tmp_path):
 
 
 def chart_lines(output):
-    """The chart's lines: from its title line to its epoch labels."""
+    """The chart's lines: from its titles to its legend."""
     lines = output.splitlines()
-    start = next((i for i, line in enumerate(lines) if "loss  ── train" in line), None)
-    return [] if start is None else lines[start:start + 13]
+    start = next((i for i, line in enumerate(lines) if re.search(r"loss(, log scale)? +(accuracy|r²)$", line)), None)
+    if start is None:
+        return []
+    return lines[start:next(i for i in range(start, len(lines)) if lines[i].startswith("── train")) + 1]
 
 
 def test_chart_after_the_table_when_asked_plain_when_piped(run):
     result = run("train", config("xor"), "--epochs", "12", "--chart")
     lines = result.output.splitlines()
     chart = chart_lines(result.output)
-    assert chart[0].startswith("loss  ── train  •• test") and "accuracy  ── train  •• test" in chart[0]
+    assert chart[0].split() == ["loss", "accuracy"] and chart[-1].startswith("── train  ━━ train and test")
+    assert chart[-1].endswith("•• test")  # the legend, under the panels
     assert lines.index(chart[0]) == 2 + 12  # after the intro, the header and 12 rows
-    assert lines[2 + 12 + 13].startswith("Trained MLP 2-8-1")  # then the summary
-    assert chart[-2].lstrip().startswith("└┬") and chart[-1].split()[:1] == ["1"] and chart[-1].split()[-1] == "12"
+    assert len(chart) == 14 and lines[2 + 12 + 14].startswith("Trained MLP 2-8-1")  # then the summary
+    assert chart[-3].lstrip().startswith("└┬") and chart[-2].split()[:1] == ["1"] and chart[-2].split()[-1] == "12"
     assert "\x1b" not in result.output and all(len(line) <= 120 for line in chart)
     assert chart_lines(run("train", config("xor"), "--epochs", "12", "--chart", "-q").output)  # --chart wins over -q
     assert not chart_lines(run("train", config("xor"), "--epochs", "12").output)  # piped: none by default
