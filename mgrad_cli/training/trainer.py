@@ -90,7 +90,7 @@ class Trainer:
 
     def __init__(self, config, dataset, backend=None, doctor=True, snapshots=False):
         self.config, self.dataset = config, dataset
-        self.snapshots = Snapshots(config["epochs"]) if snapshots else None  # for the replay page, when asked
+        self.snapshots = Snapshots() if snapshots else None  # for the replay page, when asked
         self.doctor = Doctor(inputs_unscaled(config, dataset)) if doctor else None  # None: --no-doctor
         self.backend = backend or make_backend(config, dataset.n_features)
         self.params = self.backend.init_params(random.Random(config["seed"]))
