@@ -257,7 +257,7 @@
   function neuronCanvases() {
     const holder = $("neurons");
     if (holder.children.length || D.sizes.length < 3) return;
-    holder.appendChild(el("h3", "what each hidden neuron responds to (orange: high, blue: low, white: 0)"));
+    holder.appendChild(el("h3", "what each hidden neuron responds to: orange where its output is high, blue where it is low"));
     for (let l = 0; l < D.sizes.length - 2; l++) {
       const row = el("div", undefined, "layer-row");
       row.appendChild(el("span", `layer ${l + 1} (${D.activations[l]})`, "layer-name"));
