@@ -69,6 +69,11 @@ def test_the_slider_moves_the_boundary_and_play_advances(browser, moons_run):
     time.sleep(0.8)
     epoch = int(re.search(r"epoch (\d+)", browser.find_element("id", "epoch-label").text).group(1))
     assert epoch > 1
+    browser.find_element("id", "play").click()  # pause
+    paused = browser.find_element("id", "epoch-label").text
+    time.sleep(0.5)
+    assert browser.find_element("id", "epoch-label").text == paused
+    assert browser.find_element("id", "play").text == "play"
 
 
 def test_the_forward_pass_agrees_with_predict(browser, moons_run, run):
@@ -325,3 +330,30 @@ def test_the_page_thins_its_snapshots_to_fit_keeping_the_first_last_and_kept():
     assert shown > 70  # as many as fit (80), not half of them again and again (51)
     assert {1, 78, 200} <= set(data["epochs"])
     assert all(w[0] == 0.1234567890123 + e for e, w in zip(data["epochs"], data["weights"]))
+
+
+RELU_LR50 = """\
+seed: 0
+data: {name: moons, n_samples: 100, noise: 0.1}
+model: {layers: [16, 16, 1], activation: relu, output: linear}
+loss: {name: hinge}
+optimizer: {name: sgd, lr: 50}
+epochs: 30
+engine: tensor
+"""
+
+
+def test_the_doctor_s_diagnoses_appear_at_their_epoch(browser, tmp_path):
+    train_cli(tmp_path, "relu.yaml", RELU_LR50)
+    page_at(browser, tmp_path / "m.html")
+    said = "epoch 6: layer 2: 75% of ReLUs dead since epoch 2: lower the learning rate, or use tanh"
+    item = browser.find_element("css selector", "#diagnoses li")
+    assert item.text == said and item.get_attribute("class") == "seen"  # at the last epoch, said already
+    for index, seen in ((4, ""), (5, "seen")):  # epochs 5 and 6
+        browser.execute_script(f"const s = document.getElementById('epoch'); s.value = {index};"
+                               "s.dispatchEvent(new Event('input'));")
+        assert browser.find_element("css selector", "#diagnoses li").get_attribute("class") == seen
+    browser.find_element("id", "play").click()
+    browser.find_element("id", "play").click()
+    browser.find_element("css selector", "#diagnoses li").click()  # goes to its epoch
+    assert browser.find_element("id", "epoch-label").text == "epoch 6 of 30"
