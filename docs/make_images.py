@@ -118,11 +118,12 @@ def _screenshot(page, path, folder, size=(1200, 900)):
         browser.quit()
 
 
-def report_moons_png(path, folder):
-    """The replay page of micrograd's demo on the tensor engine (docs/training.md)."""
-    page = Path(folder) / "moons.html"
-    mgrad("train", "moons", "--engine", "tensor", "--report", str(page), "-q", folder=folder)
-    _screenshot(page, path, folder)
+def report_spiral_png(path, folder):
+    """The replay page of three spiral arms on the tensor engine: a region per class, a
+    picture per hidden neuron (docs/training.md)."""
+    page = Path(folder) / "spiral.html"
+    mgrad("train", "spiral", "--engine", "tensor", "--report", str(page), "-q", folder=folder)
+    _screenshot(page, path, folder, (1200, 1100))
 
 
 def report_iris_png(path, folder):
@@ -133,7 +134,7 @@ def report_iris_png(path, folder):
 
 
 PICTURES = {
-    "report-moons.png": report_moons_png,
+    "report-spiral.png": report_spiral_png,
     "report-iris.png": report_iris_png,
     "moons.png": moons_png,
     "neuron.svg": neuron_svg,

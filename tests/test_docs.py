@@ -98,3 +98,11 @@ def test_the_examples_are_in_every_topic_page():
     for page in docs_examples.pages():
         if page not in ("docs/benchmarks.md", "docs/development.md"):
             assert docs_examples.examples(page), f"{page} has no example to run"
+
+
+def test_the_doctor_s_calibration_table_is_up_to_date():
+    """docs/training.md's table of how close each shipped config comes to each threshold."""
+    calibration = load("doctor_calibration")
+    page = calibration.PAGE.read_text(encoding="utf-8")
+    assert page == calibration.page_with(calibration.render()), \
+        "docs/training.md's calibration table is out of date: run python docs/doctor_calibration.py"

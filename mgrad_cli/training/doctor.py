@@ -5,20 +5,21 @@ layer, the epoch it started, the figure and what to try.
 The thresholds take the orders of magnitude of "Building makemore part 3" (Karpathy:
 saturated tanh units pass back no gradient; dead ReLUs never learn again; update:data
 should sit near 1e-3, and far above or below it the learning rate is wrong), calibrated
-on every shipped config (`mgrad train NAME` on the tensor engine, seed as shipped; the
-worst value each config holds for PATIENCE epochs in a row, in brackets):
+on every shipped config (trained as shipped on the tensor engine; peaks() gives, per
+figure, the worst of one epoch / the worst held for PATIENCE epochs in a row; the table
+per config is docs/training.md's, made by docs/doctor_calibration.py):
 
     DEAD       0.5     a relu layer with half its units dead (lecture: a dead neuron
-                       never comes back). Shipped: at most 0.12 (moons, spiral).
+                       never comes back). Shipped: at most 0.12 / 0.12 (moons, spiral).
     SATURATED  0.75    of tanh or sigmoid outputs in the flat tails (lecture: past a few
-                       percent the layer learns slowly; shipped tanh layers on digits and
-                       wine hold 0.59). Shipped: at most 0.59 (digits, wine).
+                       percent the layer learns slowly). Shipped: at most 0.63 / 0.59
+                       (the tanh layers of digits and wine).
     TOO_HIGH   10^0    update:data in any layer: an update as large as the weights (the
-                       lecture's guide is 10^-3; micrograd's demo peaks near 10^-0.3 for
-                       an epoch or two). Shipped: at most 10^-1.1 for 5 epochs (iris).
+                       lecture's guide is 10^-3). Shipped: at most 10^-0.3 / 10^-1.1
+                       (micrograd's demo, moons, in its first epochs / iris).
     TOO_LOW    10^-5.5 update:data in every layer: the weights barely move (lecture:
                        far below 10^-3 the learning rate is too low). Shipped: at least
-                       10^-4.5 for 5 epochs (moons near its end, its schedule at 0.1).
+                       10^-4.9 / 10^-4.5 (spiral / moons: their schedules near the end).
 
 The unscaled-inputs cause is named only when data/scaling.py's check fires on the inputs
 (data.standardize off, the features far from unit scale: `mgrad train` prints that hint
@@ -52,6 +53,7 @@ class Rule:
     say: Callable
     advice: str
     per_layer: bool = True
+    worse: Callable = max  # which of two figures is further towards the threshold
 
 
 def _pct(v):
@@ -68,7 +70,7 @@ RULES = [
     Rule("too high", lambda e: log10(e["update_data"]), lambda v: v > TOO_HIGH,
          lambda k, v, s, n: f"layer {k}: update:data 10^{v:.1f} for {n} epochs", "the learning rate is too high"),
     Rule("too low", lambda e: log10(e["update_data"]), lambda v: v < TOO_LOW,
-         lambda k, v, s, n: f"update:data 10^{v:.1f}", "the learning rate is too low", per_layer=False),
+         lambda k, v, s, n: f"update:data 10^{v:.1f}", "the learning rate is too low", per_layer=False, worse=min),
 ]
 
 
@@ -117,3 +119,22 @@ class Doctor:
         self.__init__(self.unscaled)
         for record in history:
             self.examine(record)
+
+
+def peaks(history):
+    """How close a run came to each rule's threshold: {rule name: (the worst figure of
+    any one epoch, the worst held for PATIENCE epochs in a row: what the rule compares
+    with its threshold)}, over its layers (or the network, for a rule that reads it
+    whole); None where no layer has the figure (docs/doctor_calibration.py)."""
+    result = {}
+    for rule in RULES:
+        series = {}  # layer -> its figure at each epoch
+        for record in history:
+            for k, value in Doctor._figures(rule, record.get("layers") or []):
+                series.setdefault(k, []).append(value)
+        better = min if rule.worse is max else max
+        peak = [v for values in series.values() for v in values if v is not None]
+        held = [better(values[i:i + PATIENCE]) for values in series.values()
+                for i in range(len(values) - PATIENCE + 1) if None not in values[i:i + PATIENCE]]
+        result[rule.name] = (rule.worse(peak) if peak else None, rule.worse(held) if held else None)
+    return result

@@ -91,7 +91,7 @@ class Trainer:
 
     def __init__(self, config, dataset, backend=None, doctor=True, snapshots=False):
         self.config, self.dataset = config, dataset
-        self.snapshots = Snapshots(config["epochs"]) if snapshots else None  # for the replay page, when asked
+        self.snapshots = Snapshots() if snapshots else None  # for the replay page, when asked
         # why the data is unscaled (data/scaling.py), or None: `mgrad train`'s hint
         self.unscaled = scaling.check(dataset, config["data"].get("standardize"))
         inputs_unscaled = self.unscaled is not None and self.unscaled.inputs  # the doctor's cause

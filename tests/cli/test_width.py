@@ -100,3 +100,27 @@ def test_long_names_are_shortened(at, tmp_path):
 def _has(module):
     import importlib.util
     return importlib.util.find_spec(module) is not None
+
+
+RELU_LR50 = """\
+seed: 0
+data: {name: moons, n_samples: 100, noise: 0.1}
+model: {layers: [16, 16, 1], activation: relu, output: linear}
+loss: {name: hinge}
+optimizer: {name: sgd, lr: 50}
+epochs: 30
+engine: tensor
+"""
+
+
+@pytest.mark.parametrize("width", WIDTHS + (60, 40))
+def test_the_doctor_s_lines_are_wrapped_whole(at, tmp_path, width):
+    """The doctor's diagnoses (stderr, and the summary's copy) within the width, wrapped
+    between words: every word and number whole."""
+    (tmp_path / "c.yaml").write_text(RELU_LR50)
+    result = at(width, "train", "c.yaml", "-q")
+    said = "layer 2: 75% of ReLUs dead since epoch 2: lower the learning rate, or use tanh"
+    assert result.exit_code == 0 and "…" not in result.stderr
+    assert " ".join(result.stderr.split()) == said
+    summary = result.stdout.split("The training doctor said:\n")[1]
+    assert " ".join(summary.split()).startswith(said)

@@ -10,6 +10,7 @@ import pytest
 from mgrad_cli.data import shipped
 from mgrad_cli.data.datasets import load_dataset
 from mgrad_cli.training.config import load_config
+from mgrad_cli.training import doctor
 from mgrad_cli.training.trainer import Trainer
 
 from conftest import write
@@ -85,9 +86,13 @@ def test_no_doctor_silences_it_and_still_logs_the_statistics(run, tmp_path):
     assert all(r["diagnoses"] == [] and len(r["layers"]) == 3 for r in records)
 
 
-def test_each_line_fits_the_terminal(run, tmp_path):
+def test_each_line_is_wrapped_between_words_within_the_terminal(run, tmp_path):
     result = train(run, tmp_path, "-q", env={"COLUMNS": "40"})
-    assert result.stderr == DEAD[:39] + "…\n"
+    assert result.stderr == ("layer 2: 75% of ReLUs dead since epoch\n"
+                             "  2: lower the learning rate, or use\n"
+                             "  tanh\n")
+    summary = result.stdout.split("The training doctor said:\n")[1]
+    assert summary.startswith(result.stderr)  # the summary's lines too
 
 
 def test_a_resumed_run_does_not_say_it_again(run, tmp_path):
@@ -103,7 +108,8 @@ def test_no_shipped_config_gets_a_false_alarm(name):
     config = load_config(config_path(name), {"engine": "tensor"})
     records = list(Trainer(config, load_dataset(config["data"], config["seed"])).run())
     assert [d for r in records for d in r["diagnoses"]] == []
-
+    held = {rule.name: (rule, doctor.peaks(records)[rule.name][1]) for rule in doctor.RULES}
+    assert [name for name, (rule, v) in held.items() if v is not None and rule.past(v)] == []
 
 def test_the_unscaled_cause_is_layer_1s_and_only_for_unscaled_inputs(tmp_path):
     from mgrad_cli.training.doctor import Doctor
@@ -125,3 +131,23 @@ def test_the_unscaled_cause_is_layer_1s_and_only_for_unscaled_inputs(tmp_path):
                                                    "loss: mse\n"))
     trainer = Trainer(config, load_dataset(config["data"], config["seed"]))
     assert trainer.unscaled.target.name == "price" and trainer.doctor.unscaled is False
+
+
+def test_peaks_are_what_the_doctor_compares():
+    """doctor.peaks (the calibration table's figures): the worst of any epoch, and the
+    worst held for PATIENCE epochs in a row, which passes a threshold exactly when the
+    doctor speaks."""
+    def record(epoch, dead, update):
+        return {"epoch": epoch, "layers": [{"layer": 1, "dead": dead, "saturated": None, "update_data": update},
+                                           {"layer": 2, "dead": None, "saturated": None, "update_data": 1e-2}]}
+    dead = [0.9, 0.6, 0.55, 0.7, 0.5, 0.8, 0.1]
+    update = [1e-7, 1e-6, 1e-6, 1e-6, 1e-6, 1e-6, 1e-4]
+    history = [record(e + 1, d, u) for e, (d, u) in enumerate(zip(dead, update))]
+    peaks = doctor.peaks(history)
+    assert peaks["dead"] == (0.9, 0.5)  # epochs 1-5 and 2-6 hold 0.5 or more, 3-7 only 0.1
+    assert peaks["saturated"] == (None, None)
+    assert peaks["too low"][0] == pytest.approx(-2.0)  # the network's figure: its largest layer's
+    fired = doctor.Doctor()
+    assert [line for r in history for line in fired.examine(r)] == [
+        "layer 1: 50% of ReLUs dead since epoch 1: lower the learning rate, or use tanh"]
+    assert doctor.RULES[0].past(peaks["dead"][1])

@@ -4,6 +4,7 @@ import click
 
 from ..console import CONTEXT_SETTINGS, out_console, translate_errors
 from ...errors import CheckpointError
+from ...numbers import plural
 
 
 @click.command("report", context_settings=CONTEXT_SETTINGS)
@@ -34,6 +35,6 @@ def report_command(model_path, output):
         raise CheckpointError(f"{model_path}: has no weight snapshots to replay; train with --snapshots "
                               f"(or --report PATH) to keep them")
     ds, X = ev.training_data(model)
-    report.write_report(output, model, model.history, snapshots, report.dataset_rows(ds, X))
-    out_console().print(f"Report of {len(snapshots['epochs'])} epochs written to {output}.", markup=False,
-                        soft_wrap=True)
+    shown = report.write_report(output, model, model.history, snapshots, report.dataset_rows(ds, X))
+    out_console().print(f"Report of {plural(model.epoch, 'epoch')} ({plural(shown, 'snapshot')}) written to "
+                        f"{output}.", markup=False, soft_wrap=True)

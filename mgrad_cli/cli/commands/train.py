@@ -337,10 +337,14 @@ def unscaled_hint(unscaled):
 
 
 def print_diagnoses(console, lines):
-    """The doctor's lines, each on one line of the console's width (shortened with … past it)."""
+    """The doctor's lines within the console's width: a line too long is wrapped between
+    words (a word or number is never cut), its continuation indented by 2."""
+    import textwrap
+
     for line in lines:
-        line = line if len(line) <= console.width else line[:console.width - 1] + "…"
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
+        for part in textwrap.wrap(line, max(20, console.width), subsequent_indent="  ", break_long_words=False,
+                                  break_on_hyphens=False):
+            console.print(part, markup=False, highlight=False, soft_wrap=True, emoji=False)
 
 
 def _draw_graph(trainer, graph_path, max_nodes):
