@@ -28,6 +28,7 @@ import csv
 import os
 import stat
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -184,26 +185,29 @@ class _FastRead:
         """(X, the target's cells block by block, header, the target's position)."""
         X, targets, header, t, done = None, [], None, None, 0
         batches = iter(self._reader(columns))
-        while True:
-            try:
-                batch = next(batches, None)
-            except (self.pa.ArrowException, OSError) as e:
-                raise _Unsure(f"pyarrow: {e}", split=True) from None
-            if batch is None:
-                break
-            cells = batch.columns
-            self._check_split(cells)
-            if header is None:
-                header, cells = [c[0].as_py().strip() for c in cells], [c.slice(1) for c in cells]
-                t, features = self._header(header, target)
-                X = np.empty((rows, len(features)))
-            if self.problem is None:
-                cells = self._numbers(cells, features, X, done)
-                self.pa.default_memory_pool().release_unused()  # (what the block held, back to the system)
-                # its distinct cells and their codes (a block's cells share its buffers: kept, they
-                # would keep the whole block)
-                targets.append(self.pa.compute.dictionary_encode(cells[t]))
-                done += len(cells[t])
+        with ThreadPoolExecutor(1) as ahead:  # pyarrow splits the next block while this one is converted
+            coming = ahead.submit(next, batches, None)
+            while True:
+                try:
+                    batch = coming.result()
+                except (self.pa.ArrowException, OSError) as e:
+                    raise _Unsure(f"pyarrow: {e}", split=True) from None
+                if batch is None:
+                    break
+                coming = ahead.submit(next, batches, None)
+                cells = batch.columns
+                self._check_split(cells)
+                if header is None:
+                    header, cells = [c[0].as_py().strip() for c in cells], [c.slice(1) for c in cells]
+                    t, features = self._header(header, target)
+                    X = np.empty((rows, len(features)))
+                if self.problem is None:
+                    cells = self._numbers(cells, features, X, done)
+                    self.pa.default_memory_pool().release_unused()  # (what the block held, back to the system)
+                    # its distinct cells and their codes (a block's cells share its buffers: kept, they
+                    # would keep the whole block)
+                    targets.append(self.pa.compute.dictionary_encode(cells[t]))
+                    done += len(cells[t])
         if self.problem is None and done == 0:
             self.problem = "no data rows"
         return (None if X is None else X[:done]), targets, header, t

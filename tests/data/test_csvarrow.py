@@ -134,13 +134,15 @@ def csv_texts(draw):
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(case=csv_texts(), block=st.sampled_from([None, 64]))
-def test_both_readers_give_the_same_results_or_the_same_error(pyarrow, monkeypatch, tmp_path, case, block):
+@given(case=csv_texts(), block=st.sampled_from([None, 64]), chunk=st.sampled_from([None, 1, 2]))
+def test_both_readers_give_the_same_results_or_the_same_error(pyarrow, monkeypatch, tmp_path, case, block, chunk):
     data, target, task = case
     path = tmp_path / "d.csv"
     path.write_bytes(data)
     if block:  # blocks of 64 bytes: a file of many blocks (a longer row: pyarrow refuses, csvfile decides)
         monkeypatch.setattr(limits, "CSV_BLOCK_BYTES", block)
+    if chunk:  # the error found a row or two at a time
+        monkeypatch.setattr(csvfile, "LOCATE_ROWS", chunk)
     assert fast(monkeypatch, path, target, task) == careful(monkeypatch, path, target, task)
 
 
@@ -168,12 +170,14 @@ def test_files_that_read(pyarrow, monkeypatch, tmp_path, text):
     ("a,b,t\n1,z,x\n3,4\n", "auto"),             # a bad cell before a short row
     ("a,b,t\n1,2,\n3,z,y\n", "auto"),            # a bad feature before an empty target
     ('a,b,t\n1,2,x\n"3,4,y\n', "auto"),          # a quote left open
-    ("a,b,t\n1,2,x\n3,4,y\n" + "5,6,\u202ez\n" * 3, "auto"),  # a class name that is not printable text
-    ("a,b,t\n1,2,1\n3,4,x\n5,6,y\n", "regression"),  # a label that is not a number
+    ("a,b,t\n1,2,x\n3,4,y\n" + "5,6,\u202ez\n" * 3 + "7,8,\u202ea\n", "auto"),  # class names not printable
+    ("a,b,t\n1,2,y\n" + "3,4,\n" + "1,2,x\n" * 5 + "5,z,x\n", "auto"),  # an empty target, then a bad cell
+    ("a,b,t\n1,2,1\n3,4,x\n5,6,a\n", "regression"),  # labels that are not numbers: the first named
     ("a,b,t\n" + "".join(f"{i},1,{i}\n" for i in range(30)), "auto"),  # 30 whole numbers: classes or not?
 ])
 def test_files_that_do_not_read(pyarrow, monkeypatch, tmp_path, text, task):
     (tmp_path / "d.csv").write_text(text, encoding="utf-8", newline="")
+    monkeypatch.setattr(csvfile, "LOCATE_ROWS", 2)
     got = fast(monkeypatch, tmp_path / "d.csv", None, task)
     assert got[0] == "error" and got == careful(monkeypatch, tmp_path / "d.csv", None, task)
 
