@@ -182,6 +182,19 @@ def test_files_that_do_not_read(pyarrow, monkeypatch, tmp_path, text, task):
     assert got[0] == "error" and got == careful(monkeypatch, tmp_path / "d.csv", None, task)
 
 
+@pytest.mark.parametrize("data", [
+    b"a,b,t\n1,2,x\n3,\xff,y\n",                                   # a feature cell
+    b"a,b,t\n1,2,x\n3,4,\xffy\n",                                  # a label
+    b"a,\xffb,t\n1,2,x\n3,4,y\n",                                  # a name
+    b"a,b,t\n1,z,x\n" + b"1,2,x\n" * 20 + b"3,4\xff,y\n",           # after a bad cell, blocks later
+])
+def test_bytes_that_are_not_utf8_are_the_careful_readers_error(pyarrow, monkeypatch, tmp_path, data):
+    (tmp_path / "d.csv").write_bytes(data)
+    monkeypatch.setattr(limits, "CSV_BLOCK_BYTES", 64)
+    got = fast(monkeypatch, tmp_path / "d.csv")
+    assert got == careful(monkeypatch, tmp_path / "d.csv") and "not a text file" in got[1]
+
+
 def test_a_cell_past_csvs_field_limit_is_the_careful_readers_error(pyarrow, monkeypatch, tmp_path):
     (tmp_path / "d.csv").write_text("a,t\n" + "0" * 200_000 + ",x\n1,y\n")
     got = fast(monkeypatch, tmp_path / "d.csv")
