@@ -196,7 +196,7 @@ class _FastRead:
                     break
                 coming = ahead.submit(next, batches, None)
                 cells = batch.columns
-                self._check_split(cells, header is None or self.problem is not None, t)
+                _check_split(self.pa, cells, header is None or self.problem is not None, t)
                 if header is None:
                     header, cells = [c[0].as_py().strip() for c in cells], [c.slice(1) for c in cells]
                     t, features = self._header(header, target)
@@ -223,22 +223,6 @@ class _FastRead:
             self.problem = str(e)
             return 0, list(range(1, max(len(header), 2)))
         return t, features
-
-    def _check_split(self, cells, every, t):
-        """A cell that csv may not read as pyarrow did: one past csv's field size limit
-        (counted in characters; its bytes are at least as many), before Python 3.11 a NUL
-        (csv refuses it), or bytes that are not UTF-8 (pyarrow checks none as it splits:
-        here the target's cells, and when `every` all; a feature cell read as a number is
-        ASCII, and a column with one that is not is checked by _numbers)."""
-        limit = csv.field_size_limit()
-        for j, column in enumerate(cells):
-            start, end = _extent(column)
-            if end - start > limit and _longest(self.pa, column) > limit:
-                raise _Unsure("a cell past csv's field size limit", split=True)
-            if sys.version_info < (3, 11) and b"\0" in _text(column):
-                raise _Unsure("a NUL", split=True)
-            if every or j == t:
-                _check_utf8(self.pa, column)
 
     def _numbers(self, cells, features, X, done):
         """Write a block's feature cells into X from row `done`, its rows of blanks
@@ -289,6 +273,23 @@ class _FastRead:
         codes = np.array([where[s] for s in stripped], dtype=np.intp)[codes]
         return csvfile.target_values(labels, csvfile.all_numbers(labels), task, self.shown, column,
                                      lambda k: _first_line(self.path, self.shown, t, labels[k]), codes)
+
+
+def _check_split(pa, cells, every, t):
+    """A cell that csv may not read as pyarrow did: one past csv's field size limit
+    (counted in characters; its bytes are at least as many), before Python 3.11 a NUL
+    (csv refuses it), or bytes that are not UTF-8 (pyarrow checks none as it splits:
+    here the target's cells, and when `every` all; a feature cell read as a number is
+    ASCII, and a column with one that is not is checked by _numbers)."""
+    limit = csv.field_size_limit()
+    for j, column in enumerate(cells):
+        start, end = _extent(column)
+        if end - start > limit and _longest(pa, column) > limit:
+            raise _Unsure("a cell past csv's field size limit", split=True)
+        if sys.version_info < (3, 11) and b"\0" in _text(column):
+            raise _Unsure("a NUL", split=True)
+        if every or j == t:
+            _check_utf8(pa, column)
 
 
 def _check_utf8(pa, column):
