@@ -52,11 +52,11 @@ READ_COST = {"CSV file": 24, "checkpoint": 4, "log": 8}
 # values or classes, CSV_ROW_BYTES a row) and, whatever the file's size, CSV_READER_BYTES:
 # pyarrow's own start (thread and memory pools, about 18 MB), the blocks of CSV_BLOCK_BYTES
 # it reads ahead (up to 32) and the strings of the block it converts. Measured with
-# bench/bench_csv.py (VmHWM): 82 MB for 500,000 rows of 11 columns (estimate 92 MB), 57 MB
-# for 1,000,000 rows of 2 (72 MB), 67 MB for 20,000 rows of 201 (73 MB), 19 MB for 2,000
-# rows of 11 (42 MB)
+# bench/bench_csv.py's child (VmHWM, MB of 10**6 bytes): 78 for 500,000 rows of 11 columns
+# (estimate 102), 64 for 1,000,000 rows of 2 (82), 72 for 20,000 rows of 201 (83), 19 for
+# 2,000 rows of 11 (51)
 CSV_BLOCK_BYTES = 2 ** 20
-CSV_READER_BYTES = 40 * 2 ** 20
+CSV_READER_BYTES = 48 * 2 ** 20
 CSV_ROW_BYTES = 16
 
 

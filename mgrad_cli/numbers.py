@@ -9,7 +9,7 @@ digits with an optional decimal point, and an optional exponent: 10, -3, 0.5, .5
 (full-width digits), 0x1F, 1,000, a quoted "0.5" in a config, or a number with other text
 or padding around it (in a CSV cell or --input value only spaces and tabs around it are
 allowed, as CSV files are often written "1, 2"). A numeric setting also needs a finite
-value in its range.
+value in its range. pyarrow's CSV reader (data/csvarrow.py) reads the same numbers.
 """
 
 import math
@@ -21,12 +21,9 @@ NUMBER = r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
 INTEGER = r"[-+]?[0-9]+"
 CELL_PADDING = " \t"  # around a CSV cell or an --input value: ignored
 _NUMBER = re.compile(NUMBER)
-# the characters a number by the rule may hold, padding aside; with no other character in
-# a cell, what Python's float() reads is a number by the rule (it adds only underscores,
-# other digits and spaces, inf, nan), and so is what pyarrow's conversion reads
-# (data/csvarrow.py; tests/data/test_csvarrow.py checks every short string)
-NUMBER_CHARACTERS = "0123456789+-.eE"
-_NOT_IN_A_NUMBER = re.compile(f"[^{re.escape(NUMBER_CHARACTERS + CELL_PADDING)}]")
+# a character no number by the rule holds; with none of them, what Python's float() reads
+# is a number by the rule (it adds only underscores, other digits and spaces, inf, nan)
+_NOT_IN_A_NUMBER = re.compile(r"[^0-9+\-.eE \t]")
 
 
 def read_number(text):

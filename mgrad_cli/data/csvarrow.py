@@ -1,23 +1,24 @@
 """Big CSV files read with pyarrow's CSV reader (the `csv` extra), to the careful reader's
 results (csvfile.py): the same numbers, bit for bit, and the same errors, word for word.
 
-pyarrow splits the file into cells, as strings, a block at a time. A feature column is
-checked whole: its cells hold only characters a number by numbers.py's rule may hold, and
-pyarrow's conversion, whose grammar over those characters is the rule's, reads each as a
-finite number, correctly rounded as float() rounds (tests/data/test_csvarrow.py checks
-both); the numbers go straight into the array the data set keeps. Python sees only the
-header and the target's distinct cells. What this path cannot vouch for, the careful
-reader decides:
+pyarrow splits the file into cells, as strings, a block at a time (the next block while
+this one is converted). A feature column is converted whole: pyarrow's conversion reads a
+cell (spaces and tabs around it trimmed) as a finite number exactly when it is a number by
+numbers.py's rule, correctly rounded as float() rounds (tests/data/test_csvarrow.py checks
+every short string), and the numbers go straight into the array the data set keeps.
+Python sees only the header and the target's distinct cells. UTF-8 is checked where a
+cell may break it (the target, the header's block, a column that is not all numbers). What
+this path cannot vouch for, the careful reader decides:
 
 - a file pyarrow may not split as Python's csv module does (a ragged row, a quote left
-  open, bytes that are not UTF-8, a NUL, a cell past csv's field size limit, a first row of
-  blanks): csvfile.load_csv reads it whole (or, past what it may hold,
-  csvfile.locate_error reads it a chunk at a time for the error);
+  open, bytes that are not UTF-8, a NUL before Python 3.11, a cell past csv's field size
+  limit, a first row of blanks): csvfile.load_csv reads it whole (or, past what it may
+  hold, csvfile.locate_error reads it a chunk at a time for the error);
 - a header, a feature cell or a target cell that breaks a rule: csvfile.locate_error finds
   it and raises the careful reader's error (a row of blanks such as ",," is no error: it
   is skipped, as the careful reader skips it);
-- the target: csvfile.target_values decides it from its distinct cells, and reads the file
-  a chunk at a time for the line an error names.
+- the target: csvfile.target_values decides it from its distinct cells, and an error it
+  raises names the line found by reading the file a chunk at a time.
 
 Which reader runs: MGRAD_CSV_READER (auto, pyarrow, python); auto takes pyarrow, where it
 is installed, for a file of FAST_FROM_BYTES or more (importing it costs about what the

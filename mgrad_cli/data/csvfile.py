@@ -4,6 +4,10 @@ the line and the column.
 read_table splits a file into its header and rows; parse_columns and parse_number read
 their numbers; read_csv (load_csv) takes the features and a target column, whose labels
 make it a classification or a regression. Nothing read is ever executed or interpreted.
+
+This is the careful reader. pyarrow's (csvarrow.py, for big files) shares its steps
+(check_header, target_index, check_label, target_values) and leaves the wording of every
+error to it: locate_error finds the error a file holds, a chunk at a time.
 """
 
 import csv

@@ -231,15 +231,15 @@ def test_past_what_the_careful_reader_may_hold_the_errors_are_its_own(pyarrow, m
 
 
 def test_the_memory_bound_admits_what_the_fast_path_holds_and_refuses_more(pyarrow, monkeypatch, tmp_path):
-    path = big(tmp_path, rows=60_000, digits=20)  # 2.5 MB
-    monkeypatch.setenv("MGRAD_MAX_MEMORY", "48M")
+    path = big(tmp_path, rows=80_000, digits=20)  # 3.4 MB
+    monkeypatch.setenv("MGRAD_MAX_MEMORY", "56M")
     monkeypatch.setenv(csvarrow.READER_VARIABLE, "python")
-    assert "larger than 2.0 MB, the most a CSV file may hold" in outcome(csvarrow.load_csv, path)[1]
+    assert "larger than 2.3 MB, the most a CSV file may hold" in outcome(csvarrow.load_csv, path)[1]
     monkeypatch.setenv(csvarrow.READER_VARIABLE, "auto")
     assert outcome(csvarrow.load_csv, path) == careful(monkeypatch, path)
-    monkeypatch.setenv("MGRAD_MAX_MEMORY", "42M")
-    assert outcome(csvarrow.load_csv, path) == ("error", f"{path}: 60,001 lines of 3 columns would need about 42.3 MB "
-                                                "of memory, more than the 42.0 MB this run may use (set by "
+    monkeypatch.setenv("MGRAD_MAX_MEMORY", "50M")
+    assert outcome(csvarrow.load_csv, path) == ("error", f"{path}: 80,001 lines of 3 columns would need about 51.1 MB "
+                                                "of memory, more than the 50.0 MB this run may use (set by "
                                                 "MGRAD_MAX_MEMORY)")
 
 
