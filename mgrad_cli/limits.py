@@ -48,6 +48,16 @@ DATA_BYTES = 8 * 6           # per number of a built-in data set: float64, gener
 # iris.csv, 11 for digits.csv), a checkpoint's JSON as Python lists and floats, a log's
 # lines as dicts of floats (about 8 for a record of 200 bytes)
 READ_COST = {"CSV file": 24, "checkpoint": 4, "log": 8}
+# pyarrow's CSV reader (data/csvarrow.py) holds the numbers (8 bytes a cell; the target's
+# values or classes, CSV_ROW_BYTES a row) and, whatever the file's size, CSV_READER_BYTES:
+# pyarrow's own start (thread and memory pools, about 18 MB), the blocks of CSV_BLOCK_BYTES
+# it reads ahead (up to 32) and the strings of the block it converts. Measured with
+# bench/bench_csv.py's child (VmHWM, MB of 10**6 bytes): 78 for 500,000 rows of 11 columns
+# (estimate 102), 64 for 1,000,000 rows of 2 (82), 72 for 20,000 rows of 201 (83), 19 for
+# 2,000 rows of 11 (51)
+CSV_BLOCK_BYTES = 2 ** 20
+CSV_READER_BYTES = 48 * 2 ** 20
+CSV_ROW_BYTES = 16
 
 
 def memory_budget(environ=os.environ):
@@ -69,6 +79,11 @@ def memory_budget(environ=os.environ):
     return int(size * MEMORY_FRACTION), f"{share} {what}; {MEMORY_VARIABLE}=SIZE sets this bound"
 
 
+def address_space_limited():
+    """Whether the process's address space is capped (RLIMIT_AS, `ulimit -v`)."""
+    return resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY
+
+
 def read_limit(kind):
     """(the size of the largest file of this kind mgrad reads, why): a config's fixed limit,
     or the memory bound over what a byte read costs (READ_COST)."""
@@ -77,6 +92,11 @@ def read_limit(kind):
     budget, why = memory_budget()
     limit = budget // READ_COST[kind] if budget != float("inf") else 2 ** 62
     return limit, f"the most a {kind} may hold with the memory this run may use ({why})"
+
+
+def csv_read_cost(rows, columns):
+    """What pyarrow's CSV reader holds for a file of `rows` rows (at most) and `columns` columns."""
+    return rows * (8 * columns + CSV_ROW_BYTES) + CSV_READER_BYTES
 
 
 def parse_size(text, where):

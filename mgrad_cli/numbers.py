@@ -9,7 +9,7 @@ digits with an optional decimal point, and an optional exponent: 10, -3, 0.5, .5
 (full-width digits), 0x1F, 1,000, a quoted "0.5" in a config, or a number with other text
 or padding around it (in a CSV cell or --input value only spaces and tabs around it are
 allowed, as CSV files are often written "1, 2"). A numeric setting also needs a finite
-value in its range.
+value in its range. pyarrow's CSV reader (data/csvarrow.py) reads the same numbers.
 """
 
 import math

@@ -37,6 +37,7 @@ REFERENCES = {
     "sklearn.datasets": "pip install scikit-learn==1.9.1",
     "build": "pip install build",
     "matplotlib": "pip install -e '.[plot]'",  # mgrad's own extra, for the tests that draw
+    "pyarrow": "pip install -e '.[csv]'",  # mgrad's own extra: the fast CSV reader
 }
 
 
@@ -79,6 +80,12 @@ def micrograd():
 def matplotlib():
     """mgrad's plot extra, for a test that draws."""
     return need_module("matplotlib")
+
+
+@pytest.fixture
+def pyarrow():
+    """mgrad's csv extra, for a test of the fast CSV reader."""
+    return need_module("pyarrow")
 
 
 @pytest.fixture

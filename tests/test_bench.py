@@ -4,6 +4,7 @@ bench/bench_scalar.py exits 1 if mgrad's loss curve differs from micrograd's by 
 than 1e-9 from the same starting weights; here it runs for a few steps only.
 bench/bench_tensor.py judges the torch engine against the hand-written PyTorch loop by
 the bound of issue 23 (within_bound), and prints a verdict per workload.
+bench/bench_csv.py exits 1 if its two CSV readers give different results; here on 2,000 rows.
 """
 
 import importlib.util
@@ -63,3 +64,23 @@ def test_tensor_benchmark_judges_the_torch_engine_per_workload(torch):
     assert lines[at].endswith("ms per step, median of 2 runs")
     assert lines[at + 2].startswith("demo: moons 100, 2-16-16-1") and lines[at + 2].split()[-1] in ("PASS", "FAIL")
     assert lines[-1].startswith("(--quick: not a measurement) the torch engine is within its bound on ")
+@pytest.mark.slow
+def test_csv_benchmark_compares_the_readers_on_the_same_data(pyarrow):
+    proc = subprocess.run([sys.executable, "bench/bench_csv.py", "--rows", "2000", "--runs", "1"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("CSV readers, 2,000 rows of 10 features and a label (")
+    assert [line.split()[0] for line in lines[2:4]] == ["python", "pyarrow"]
+    assert lines[4].startswith("pyarrow: ") and lines[5].startswith("results identical (sha256 ")
+
+
+def test_the_benchmark_csv_is_the_same_file_every_time(tmp_path):
+    for name in ("a.csv", "b.csv"):
+        subprocess.run([sys.executable, "bench/make_big_csv.py", str(tmp_path / name), "--rows", "300",
+                        "--features", "3"], cwd=REPO, check=True, capture_output=True)
+    text = (tmp_path / "a.csv").read_text()
+    assert text == (tmp_path / "b.csv").read_text()
+    lines = text.splitlines()
+    assert lines[0] == "x0,x1,x2,label" and len(lines) == 301
+    assert {line.rsplit(",", 1)[1] for line in lines[1:]} == {"0", "1"}

@@ -4,6 +4,10 @@ the line and the column.
 read_table splits a file into its header and rows; parse_columns and parse_number read
 their numbers; read_csv (load_csv) takes the features and a target column, whose labels
 make it a classification or a regression. Nothing read is ever executed or interpreted.
+
+This is the careful reader. pyarrow's (csvarrow.py, for big files) shares its steps
+(check_header, target_index, check_label, target_values) and leaves the wording of every
+error to it: locate_error finds the error a file holds, a chunk at a time.
 """
 
 import csv
@@ -84,15 +88,15 @@ def _numbered(reader, shown):
 
 
 def _header(first, shown):
-    """(line, the header's cells stripped) from the first row, checked (_check_header)."""
+    """(line, the header's cells stripped) from the first row, checked (check_header)."""
     if first is None:
         raise DataError(f"{shown}: the file is empty (expected a header row, then data)")
     header_line, header = first[0], [h.strip() for h in first[1]]
-    _check_header(header, shown, header_line)
+    check_header(header, shown, header_line)
     return header_line, header
 
 
-def _check_header(header, shown, line):
+def check_header(header, shown, line):
     """Columns are found by name: each needs its own, and the header must be names."""
     where = f"{shown}, line {line}"
     if len(header) > MAX_CSV_COLUMNS:
@@ -156,6 +160,49 @@ def parse_number(cell, shown, line, column):
     return value
 
 
+# rows of a chunk when a file is read a chunk at a time to find its error (locate_error)
+LOCATE_ROWS = 10_000
+
+
+def locate_error(path, target, shown, drain=False):
+    """Raise the error load_csv would raise for this file's header, a row or a target cell,
+    reading it a chunk at a time so that memory stays bounded whatever the file's size
+    (for a file a faster reader found wrong: data/csvarrow.py). With `drain`, the rest of
+    the file is read before the error is raised, for an error load_csv (which reads the
+    whole file first) would raise instead: a file that is not text, or not CSV. Returns
+    when it finds none of these errors."""
+    try:
+        _find_error(path, target, shown)
+    except DataError:
+        if drain:
+            _read_through(path, shown)
+        raise
+
+
+def _find_error(path, target, shown):
+    header_line, header, chunks = stream_table(path, LOCATE_ROWS, shown)
+    features = label_error = None
+    for chunk in chunks:
+        if features is None:  # (after the first chunk: a file without data rows says so first)
+            t, features = target_index(header, target, shown, header_line)
+        parse_columns(chunk, header, features, shown)  # a feature cell or a ragged row, in order
+        for line, row in chunk if label_error is None else ():
+            try:
+                check_label(row[t], shown, line, header[t])
+            except DataError as e:  # raised once every feature cell is known good, as load_csv does
+                label_error = e
+                break
+    if label_error is not None:
+        raise label_error
+
+
+def _read_through(path, shown):
+    """Read the whole file as CSV text, for the error that makes it neither."""
+    with open_user_file(path, DataError, "CSV file", newline="", encoding="utf-8-sig") as f:
+        for _ in _numbered(csv.reader(line_stream(f, path, DataError, "CSV file")), shown):
+            pass
+
+
 # task auto: whole-number labels with more different values than this are more likely a
 # quantity (a count, a score) than classes; the user is asked to say which
 MAX_AUTO_CLASSES = 20
@@ -177,6 +224,17 @@ def load_csv(path, target, task, shown=None):
     """read_csv's results and the target column's name; errors name the file as `shown`."""
     shown = shown or display_path(path)
     header_line, header, body = read_table(path, shown)
+    t, features = target_index(header, target, shown, header_line)
+    X = parse_columns(body, header, features, shown)
+    labels = [check_label(row[t], shown, line, header[t]) for line, row in body]
+    y, task, class_names = target_values(labels, all_numbers(labels), task, shown, header[t],
+                                         lambda i: body[i][0])
+    return X, y, task, class_names, [header[j] for j in features], header[t]
+
+
+def target_index(header, target, shown, header_line):
+    """(the target's position in the header, the features' positions): the named column
+    (default: the last), or DataError for a header of one column or an unknown name."""
     if len(header) < 2:
         raise DataError(f"{shown}, line {header_line}: expected a header with at least two "
                         f"columns (features and a target), got {len(header)}")
@@ -188,40 +246,46 @@ def load_csv(path, target, task, shown=None):
         hint = difflib.get_close_matches(target, header, n=1)
         hint = f"did you mean '{hint[0]}'?" if hint else f"the columns are {', '.join(header)}"
         raise DataError(f"{shown}: no column named '{target}' for data.target ({hint})")
+    return t, [j for j in range(len(header)) if j != t]
 
-    features = [j for j in range(len(header)) if j != t]
-    X = parse_columns(body, header, features, shown)
-    labels = [_label(row[t], shown, line, header[t]) for line, row in body]
 
-    feature_names = [header[j] for j in features]
-    numeric = _all_numbers(labels)
+def target_values(labels, numeric, task, shown, column, line_of, codes=None):
+    """(y, task, class names) from the target column: `labels` its cells (check_label's),
+    `numeric` their values when all are finite numbers by the rule, else None. With
+    `codes` (a fast reader's form, to the same results), both are given for the distinct
+    cells, in the order they first appear, and codes[i] is row i's. line_of(k): the line
+    of labels[k]'s first row, for an error."""
+    def rows(values):
+        return values if codes is None else values[codes]
+
     if task == "regression":
         if numeric is None:
             bad = next(i for i, s in enumerate(labels) if not _is_number(s))
-            raise DataError(f"{shown}, line {body[bad][0]}, column {shorten(header[t])}: a regression "
+            raise DataError(f"{shown}, line {line_of(bad)}, column {shorten(column)}: a regression "
                             f"target must be a number, got {shorten(labels[bad])}")
-        return X, numeric, "regression", None, feature_names, header[t]
+        return rows(numeric), "regression", None
     if task == "auto" and numeric is not None and not np.all(numeric == np.round(numeric)):
-        return X, numeric, "regression", None, feature_names, header[t]
-    if task == "auto" and numeric is not None and len(set(numeric.tolist())) > MAX_AUTO_CLASSES:
-        raise DataError(f"{shown}: column '{header[t]}' holds {len(set(numeric.tolist()))} different whole "
+        return rows(numeric), "regression", None
+    distinct = None if numeric is None else np.unique(numeric).tolist()  # (0.0 and -0.0: one class, "0")
+    if task == "auto" and numeric is not None and len(distinct) > MAX_AUTO_CLASSES:
+        raise DataError(f"{shown}: column '{column}' holds {len(distinct)} different whole "
                         f"numbers: set data.task: regression to predict it as a number, or data.task: "
                         f"classification to take each number as a class")
     if numeric is not None:  # whole numbers: sort as numbers (2 before 10), name as written
-        keys = sorted(set(numeric.tolist()))
-        class_names = [_number_name(k) for k in keys]
-        y = np.array([keys.index(v) for v in numeric.tolist()], dtype=int)
+        class_names = [_number_name(k) for k in distinct]
+        y = np.searchsorted(np.array(distinct), numeric).astype(int)
     else:
         class_names = sorted(set(labels))
-        _check_class_names(class_names, labels, body, shown, header[t])
-        y = np.array([class_names.index(s) for s in labels], dtype=int)
+        _check_class_names(class_names, labels, line_of, shown, column)
+        rank = {name: i for i, name in enumerate(class_names)}
+        y = np.array([rank[s] for s in labels], dtype=int)
     if len(class_names) < 2:
-        raise DataError(f"{shown}: column '{header[t]}' has a single class ({class_names[0]}); "
+        raise DataError(f"{shown}: column '{column}' has a single class ({class_names[0]}); "
                         f"a classifier needs at least two")
-    return X, y, "classification", class_names, feature_names, header[t]
+    return rows(y), "classification", class_names
 
 
-def _label(cell, shown, line, column):
+def check_label(cell, shown, line, column):
     """A target cell: a class name or a number; never empty, nan or infinite (a missing
     value must not become a class of its own)."""
     cell = cell.strip()
@@ -233,13 +297,13 @@ def _label(cell, shown, line, column):
     return cell
 
 
-def _check_class_names(class_names, labels, body, shown, column):
+def _check_class_names(class_names, labels, line_of, shown, column):
     """Refuse a class name with a control character (names.py), naming the first line
     that holds it (each name is checked once, however many rows hold it)."""
     for name in class_names:
         refused = names.problem(name, "the class name")
         if refused:
-            line = body[labels.index(name)][0]
+            line = line_of(labels.index(name))
             raise DataError(f"{shown}, line {line}, column {shorten(column)}: {refused}")
 
 
@@ -254,7 +318,7 @@ def _is_number(s):
     return value is not None and bool(np.isfinite(value))
 
 
-def _all_numbers(labels):
+def all_numbers(labels):
     values = [read_number(s) for s in labels]
     if not all(v is not None and np.isfinite(v) for v in values):
         return None
@@ -270,7 +334,7 @@ def summary(path, name):
     (the last column, the default), task, classes (None for a regression target)."""
     _, header, body = read_table(path, name)
     labels = {row[-1].strip() for _, row in body if row}
-    numbers = _all_numbers(sorted(labels))
+    numbers = all_numbers(sorted(labels))
     regression = numbers is not None and (len(labels) > MAX_AUTO_CLASSES or np.any(numbers != np.round(numbers)))
     return {
         "name": name,

@@ -1,6 +1,6 @@
 """Data sets: the table of them all, and the Dataset that training reads (features,
 targets, names, train/test split, standardization), built from a built-in (generated
-from a seed by generators.py) or a CSV file (read by csvfile.py).
+from a seed by generators.py) or a CSV file (read by csvfile.py, or by pyarrow: csvarrow.py).
 
 Every data set and every parameter is declared once, in the tables below: BUILTINS (a
 generator and its parameters), CSV_PARAMS (a CSV file of the user's), SHIPPED_CSV_PARAMS
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import csvfile, generators, shipped
+from . import csvarrow, csvfile, generators, shipped
 from . import names as _names
 from ..errors import DataError
 from ..files import check_path, display_path
@@ -234,11 +234,11 @@ def load_dataset(data_cfg, seed):
         refused = _names.problem(label, "the file name")
         if refused:  # it names the data set in every title
             raise DataError(f"{display_path(data_cfg['csv'])}: {refused}")
-        X, y, task, class_names, feature_names, target = csvfile.load_csv(
+        X, y, task, class_names, feature_names, target = csvarrow.load_csv(
             data_cfg["csv"], data_cfg.get("target"), data_cfg.get("task", "auto"))
     else:
         with shipped.csv_file(name) as path:
-            X, y, task, class_names, feature_names, target = csvfile.load_csv(
+            X, y, task, class_names, feature_names, target = csvarrow.load_csv(
                 path, data_cfg.get("target"), data_cfg.get("task", "auto"), shown=name)
         label = name
 

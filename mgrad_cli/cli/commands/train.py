@@ -265,6 +265,7 @@ def _trainer(config_path, opts, sets=()):
 
     source = display_path(config_path)
     config, resume_path = load_config(config_path, opts.overrides(), sets), opts.resume_path
+    _csv_hint(config["data"])
     dataset = load_dataset(config["data"], config["seed"])
     training.check_fit(config, dataset, source)
     # a CSV's size is known now (a built-in's was checked with the config)
@@ -278,6 +279,15 @@ def _trainer(config_path, opts, sets=()):
         if unchecked:  # a version 1 file: resumed on data that cannot be checked against it
             err_console().print(f"Warning: {unchecked}.", soft_wrap=True)
     return trainer, source
+
+
+def _csv_hint(data):
+    """Before a big CSV is read without pyarrow: one line on stderr on how to read it faster."""
+    from ...data import csvarrow
+
+    hint = csvarrow.hint(data["csv"]) if data["name"] == "csv" else None
+    if hint:
+        err_console().print(f"Hint: {hint}.", soft_wrap=True)
 
 
 def _check_graph(trainer, max_nodes):
