@@ -174,7 +174,7 @@ def train_command(config_path, **options):
     _check_options(opts)
     sets, named = opts.settings()
     trainer, source = _trainer(config_path, opts, sets)
-    use_threads(opts.threads, trainer.backend)
+    use_threads(opts.threads, trainer.backend, work=_work(trainer))
     save_path = opts.save_path
     if opts.resume_path is not None and save_path is None:  # saved back to the checkpoint it resumed
         check_writable(opts.resume_path)
@@ -198,6 +198,12 @@ def train_command(config_path, **options):
         raise click.exceptions.Exit(interrupt_status(stop.error))
     if graph_error is not None:
         raise MgradClickError(graph_error)
+
+
+def _work(trainer):
+    """(parameters, batch rows) of a training step, for the default threads (threads.py)."""
+    rows = len(trainer.dataset.X_train)
+    return len(trainer.params), min(trainer.config["batch_size"] or rows, rows)
 
 
 def _print_written(out, opts, saved_to, graph_what, graph_nodes, plotted, reported):
