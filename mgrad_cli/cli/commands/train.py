@@ -154,16 +154,16 @@ def train_command(config_path, **options):
 
     \b
     Examples:
-      mgrad train configs/moons.yaml
-      mgrad train configs/iris.yaml --epochs 20 --lr 0.05 --save iris.json
+      mgrad train moons
+      mgrad train iris --epochs 20 --lr 0.05 --save iris.json
       mgrad train moons --set optimizer.lr=0.3 --set model.activation=tanh
-      mgrad train configs/tiny.yaml --graph tiny.svg --log tiny.jsonl -q
-      mgrad train configs/moons.yaml --save moons.json --save-every 10 --plot moons.png
-      mgrad train configs/moons.yaml --resume moons.json --epochs 200
-      mgrad train configs/moons.yaml --engine tensor   # the same numbers, 100x faster
-      mgrad train configs/digits.yaml --engine torch --threads 2
-      mgrad train configs/digits.yaml --graph digits.svg
-      mgrad train configs/diabetes.yaml --chart | less   # a regression; the chart in plain text
+      mgrad train tiny --graph tiny.svg --log tiny.jsonl --save tiny.json -q
+      mgrad train moons --engine tensor   # the same numbers, 100x faster
+      mgrad train moons --engine tensor --save moons.json --save-every 10 --plot moons.png
+      mgrad train moons --resume moons.json --epochs 200
+      mgrad train digits --engine torch --threads 2
+      mgrad train digits --graph digits.svg
+      mgrad train diabetes --chart | less   # a regression; the chart in plain text
 
     Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C),
     143 terminated (SIGTERM), 141 stdout closed (| head); the last two save with --save too.
