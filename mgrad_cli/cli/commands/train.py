@@ -12,7 +12,7 @@ import click
 from ...inspect import dot as _render
 from .. import tables as report
 from ...backends import names as engine_names
-from ..threads import check_threads, use_threads
+from ..threads import SMALL_WORK, check_threads, use_threads
 from ..console import (
     CONTEXT_SETTINGS,
     MgradClickError,
@@ -57,7 +57,8 @@ _run_options = _options(
                       "--lr, --seed and --engine."),
     click.option("--threads", type=int, metavar="N",
                  help="Threads for numpy's BLAS and for PyTorch, from 1 to 4 times the cores (at most 256; "
-                      "default: one for numpy, every core for the torch engine)."))
+                      "default: one for numpy; for the torch engine one, or every core when parameters x batch rows "
+                      f"reach {SMALL_WORK:,})."))
 # the files a run writes
 _file_options = _options(
     click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically)."),
