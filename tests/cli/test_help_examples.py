@@ -36,7 +36,7 @@ from mgrad_cli.cli.app import COMMANDS, cli
 SLOW = {
     "mgrad train moons",
     "mgrad train moons --set optimizer.lr=0.3 --set model.activation=tanh",
-    "mgrad train moons --resume moons.json --epochs 200",  # the scalar engine from epoch 100
+    "mgrad train moons --resume moons.json --epochs 200 --save-every 10",  # the scalar engine from epoch 100
     "mgrad train digits --engine torch --threads 2",
     "mgrad gradcheck --config moons --max-params 50",
     "mgrad gradcheck --config moons --set model.activation=tanh",

@@ -31,9 +31,9 @@ def compare_command(paths, plot_path, chart):
     \b
     Examples:
       mgrad compare sweeps/moons-*   # a sweep (mgrad sweep moons ...): every run
-      mgrad train moons --engine tensor --set model.activation=tanh --save tanh.json --log tanh.jsonl -q
-      mgrad compare moons.json tanh.json -o compare.png
-      mgrad compare moons.json tanh.jsonl --no-chart   # a checkpoint and a log
+      mgrad train moons --engine tensor --lr 0.3 --save lr.json --log lr.jsonl -q
+      mgrad compare moons.json lr.json -o compare.png
+      mgrad compare moons.json lr.jsonl --no-chart   # a checkpoint and a log
     """
     from ...experiments import compare as _compare
     from ...experiments.grid import labels

@@ -160,11 +160,11 @@ def train_command(config_path, **options):
       mgrad train moons --set optimizer.lr=0.3 --set model.activation=tanh
       mgrad train tiny --graph tiny.svg --log tiny.jsonl --save tiny.json -q
       mgrad train moons --engine tensor   # the same numbers, 100x faster
-      mgrad train moons --engine tensor --save moons.json --save-every 10 --plot moons.png
-      mgrad train moons --resume moons.json --epochs 200
+      mgrad train moons --engine tensor --save moons.json --plot moons.png
+      mgrad train moons --resume moons.json --epochs 200 --save-every 10
       mgrad train digits --engine torch --threads 2
       mgrad train digits --graph digits.svg
-      mgrad train diabetes --chart | less   # a regression; the chart in plain text
+      mgrad train diabetes --chart | less   # a regression; its chart as text
 
     Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C),
     143 terminated (SIGTERM), 141 stdout closed (| head); the last two save with --save too.
