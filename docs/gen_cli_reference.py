@@ -16,9 +16,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "docs" / "cli-reference.md"
-# the order of the page: the tour's, then using models, then the lists; a command not
-# named here comes after them
-ORDER = ["train", "graph", "backprop", "gradcheck", "predict", "eval", "plot", "export", "configs", "datasets"]
+# the order of the page: the tour's, then using models, then the lists and experiments, as
+# the cli's COMMANDS: the order the examples run in (tests/cli/test_help_examples.py); a
+# command not named here comes after them
+ORDER = ["train", "graph", "backprop", "gradcheck", "predict", "eval", "plot", "export", "configs", "datasets",
+         "exercises", "sweep", "compare", "report"]
 
 HEADER = """\
 # CLI reference
@@ -28,6 +30,10 @@ HEADER = """\
 Every command's `--help`, as it prints at 100 columns. After changing a command's help,
 regenerate this page with `python docs/gen_cli_reference.py`; `tests/test_docs.py` fails
 when the two differ.
+
+The examples run as they are shown, from one empty folder, top to bottom: an example
+that reads a file (`mgrad eval iris.json`) comes after the one that writes it
+(`tests/cli/test_help_examples.py` runs them so).
 """
 
 

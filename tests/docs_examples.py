@@ -20,11 +20,18 @@ HTML comments just before a block (blank lines between are fine) tell the test m
   folder before the next command runs. `<!-- file: NAME` followed by lines and `-->` is a
   file the reader need not see.
 
-A command runs through bash (so pipes, `&&` and `# comments` work), in one folder per page,
-in the order the page shows, with `mgrad` meaning `python -m mgrad_cli` of this checkout.
+A command runs through bash (so pipes, `&&`, globs and `# comments` work), in one folder
+per page, in the order the page shows, with `mgrad` meaning `python -m mgrad_cli` of this
+checkout and nothing on its standard input (`run_shell`, `Folders`; tests/cli/
+test_help_examples.py runs the examples of every --help so too).
 """
 
+import importlib.util
+import os
 import re
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,3 +207,67 @@ def needs(command):
     if ".onnx" in command:
         found.append(("onnx", "pip install onnx"))
     return found
+
+
+# --- running them -------------------------------------------------------------------------
+
+def environment():
+    env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
+    # PYTHONUNBUFFERED: stdout and stderr in the order they were written, as a terminal shows them
+    env.update(COLUMNS="100", NO_COLOR="1", PYTHONUNBUFFERED="1", MGRAD_PYTHON=sys.executable, CUDA_VISIBLE_DEVICES="",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    return env
+
+
+def run_shell(command, folder):
+    """Run command with bash in folder, with nothing on its standard input (a quiz finds the
+    end of its answers); `mgrad` is this checkout's. -> (exit code, output)."""
+    script = 'mgrad() { "$MGRAD_PYTHON" -m mgrad_cli "$@"; }\nset -o pipefail\n' + command + "\n"
+    proc = subprocess.run(["bash", "-c", script], cwd=folder, env=environment(), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    return proc.returncode, proc.stdout
+
+
+def available(what):
+    """Whether what `needs` names is here: the dot program, or a Python module."""
+    if what == "dot":
+        return shutil.which("dot") is not None
+    return importlib.util.find_spec(what) is not None
+
+
+class Folders:
+    """One folder per page, and how far its examples have run. links: the folder has the
+    repository's configs/ and datasets/ (as links), as a checkout has; else it starts
+    empty, as a folder of a user who installed mgrad does."""
+
+    def __init__(self, factory, examples, links=True):
+        self.factory, self.examples, self.links = factory, examples, links
+        self.folders, self.done = {}, {}
+
+    def folder(self, page):
+        if page not in self.folders:
+            folder = self.factory.mktemp(re.sub(r"\W", "_", page))
+            for name in ("configs", "datasets") if self.links else ():
+                (folder / name).symlink_to((REPO / name).resolve(), target_is_directory=True)
+            self.folders[page], self.done[page] = folder, -1
+        return self.folders[page]
+
+    def run(self, example):
+        """Run `example`, after any earlier example of its page that has not run (when this
+        one was selected alone): their files may be what it reads. Slow ones are left out
+        there unless this one is slow too: only a slow example may depend on a slow one
+        (a compare of what a sweep wrote)."""
+        folder = self.folder(example.page)
+        page = [e for e in self.examples if e.page == example.page]
+        index = page.index(example)
+        for earlier in page[self.done[example.page] + 1:index]:
+            if (example.slow or not earlier.slow) and all(available(what) for what, _ in needs(earlier.text)):
+                self.execute(earlier, folder)
+        self.done[example.page] = index
+        return self.execute(example, folder)
+
+    @staticmethod
+    def execute(example, folder):
+        for name, content in example.files:
+            (folder / name).write_text(content)
+        return run_shell(example.text, folder)

@@ -84,3 +84,13 @@ def test_the_benchmark_csv_is_the_same_file_every_time(tmp_path):
     lines = text.splitlines()
     assert lines[0] == "x0,x1,x2,label" and len(lines) == 301
     assert {line.rsplit(",", 1)[1] for line in lines[1:]} == {"0", "1"}
+@pytest.mark.slow
+def test_threads_benchmark_runs_every_workload(torch):
+    proc = subprocess.run([sys.executable, "bench/bench_threads.py", "--steps", "1", "--repeats", "1"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "threshold now 5,000,000 (parameters x rows)" in lines[0]
+    assert lines[1].split()[:3] == ["model", "rows", "params"]
+    assert [line.split()[:3] for line in lines[2:4]] == [["2-16-16-1", "100", "33,700"], ["2-16-16-1", "500", "168,500"]]
+    assert len(lines) == 11

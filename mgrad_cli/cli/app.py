@@ -27,7 +27,7 @@ def cli():
 
     \b
     Examples:
-      mgrad train configs/moons.yaml
+      mgrad train moons
       mgrad graph "e = a*b; d = e + c; L = d * f" a=2 b=-3 c=10 f=-2
       mgrad backprop "b = a + a" a=3
       mgrad exercises

@@ -13,8 +13,9 @@ nothing changes (OPENBLAS_NUM_THREADS=2 mgrad train ... uses two threads).
 
 PyTorch reads OMP_NUM_THREADS and MKL_NUM_THREADS too, so the one thread meant for numpy
 would hold it to one core as well: an engine with threads of its own (a backend with
-set_threads, the torch engine) is given every core this process may use, unless the user
-set the variables (then PyTorch keeps what they say) or asked for N with --threads.
+set_threads, the torch engine) is given its threads by torch_threads() (one for small
+work, every core this process may use above SMALL_WORK), unless the user set the
+variables (then PyTorch keeps what they say) or asked for N with --threads.
 """
 
 import os
@@ -67,11 +68,27 @@ def check_threads(n):
     return n
 
 
-def use_threads(n=None, backend=None, held_to_one=None):
+# A step of parameters x batch rows below this runs on one thread by default: PyTorch's
+# threads cost more than they save there, and far more when another process holds a core
+# (bench/bench_threads.py measures it; docs/engines.md, "Threads", has the figures).
+SMALL_WORK = 5_000_000
+
+
+def torch_threads(n_parameters, batch_rows, n_cores=None):
+    """The default threads of an engine with threads of its own (the torch engine): one for
+    a step of n_parameters x batch_rows below SMALL_WORK, else every core (n_cores, by
+    default cores())."""
+    if n_parameters * batch_rows < SMALL_WORK:
+        return 1
+    return cores() if n_cores is None else n_cores
+
+
+def use_threads(n=None, backend=None, held_to_one=None, work=None):
     """Threads for a run: with n (--threads N), numpy's BLAS and the backend's own threads
-    both use n; without, the backend's own threads use every core when mgrad held the
-    variables to one. -> the backend's thread count, or None for an engine without its own
-    (it runs on numpy's BLAS)."""
+    both use n; without, the backend's own threads are torch_threads(*work) when mgrad held
+    the variables to one (work: (parameters, batch rows) of a step; None: every core).
+    -> the backend's thread count, or None for an engine without its own (it runs on
+    numpy's BLAS)."""
     held_to_one = HELD_TO_ONE if held_to_one is None else held_to_one
     check_threads(n)
     if n is not None:
@@ -81,7 +98,11 @@ def use_threads(n=None, backend=None, held_to_one=None):
     set_threads = getattr(backend, "set_threads", None)
     if set_threads is None:
         return None
-    return set_threads(n if n is not None else (cores() if held_to_one else None))
+    return set_threads(n if n is not None else (_default(work) if held_to_one else None))
+
+
+def _default(work):
+    return cores() if work is None else torch_threads(*work)
 
 
 def lone_environment(environ=os.environ, held_to_one=None):

@@ -45,7 +45,11 @@ def config_hint(name):
 
 def copy_config(name, path):
     """Write shipped config `name` to `path` (a new file) for the user to edit."""
-    text = config_text(name)
+    _copy(config_text(name), path)
+
+
+def _copy(text, path):
+    """Write text to `path`, a new file."""
     check_output(path)  # "newdir/" names a directory, existing or not
     if os.path.lexists(path):
         raise UserInputError(f"{display_path(path)}: already exists; choose another path, or remove it first")
@@ -74,3 +78,18 @@ def csv_file(name):
     """A file-system path to shipped CSV `name` for the duration of the with-block."""
     with resources.as_file(_folder("datasets") / f"{name}.csv") as path:
         yield path
+
+
+def csv_text(name):
+    """The text of shipped CSV `name`, or UserInputError listing the shipped names."""
+    names = csv_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        raise UserInputError(f"{name}: not a shipped CSV data set ({f'did you mean {close[0]}? ' if close else ''}"
+                             f"the shipped CSVs are {', '.join(names)})")
+    return (_folder("datasets") / f"{name}.csv").read_text(encoding="utf-8")
+
+
+def copy_csv(name, path):
+    """Write shipped CSV `name` to `path` (a new file): to predict on, or to edit."""
+    _copy(csv_text(name), path)

@@ -3,6 +3,10 @@
 import json
 import os
 
+import pytest
+
+from conftest import REPO, write
+
 
 def test_json_lists_builtins_and_csvs(run):
     result = run("datasets", "--json")
@@ -40,3 +44,35 @@ def test_tables(run):
 
 def test_help_has_an_example(run):
     assert "mgrad datasets --json" in run("datasets", "--help").output
+
+
+def test_a_shipped_csv_prints_or_copies_as_shipped(run, tmp_path, monkeypatch):
+    """`mgrad datasets iris --copy iris.csv` makes, in any folder, the CSV that `mgrad predict`
+    and `mgrad eval` read."""
+    monkeypatch.chdir(tmp_path)
+    shipped = (REPO / "datasets" / "iris.csv").read_text()
+    assert run("datasets", "iris").stdout == shipped
+    result = run("datasets", "iris", "--copy", "iris.csv")
+    assert result.exit_code == 0
+    assert result.output == "Wrote the shipped data set iris to iris.csv.\n"
+    assert (tmp_path / "iris.csv").read_text() == shipped
+    doc = json.loads(run("datasets", "wine", "--json").stdout)
+    assert (doc["name"], doc["rows"], doc["target"]) == ("wine", 178, "cultivar")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["iri"], "Error: iri: not a shipped CSV data set (did you mean iris? the shipped CSVs are diabetes, digits, "
+              "iris, wine)"),
+    (["moons"], "Error: moons: a built-in data set, generated when a run starts, not a CSV (use it in a config as "
+                "data: {name: moons}); the shipped CSVs are diabetes, digits, iris, wine"),
+    (["--copy", "x.csv"], "Error: --copy needs the NAME of the shipped CSV to copy"),
+    (["wine", "--copy", "taken.csv"], "Error: taken.csv: already exists; choose another path, or remove it first"),
+])
+def test_bad_use_of_a_name_is_one_line_exit_2(run, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "taken.csv", "mine")
+    result = run("datasets", *args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == message
+    assert (tmp_path / "taken.csv").read_text() == "mine"
+

@@ -589,11 +589,45 @@ def test_threads_for_numpy_and_for_the_torch_engine(torch):
         assert use_threads(2, tensor) is None and blas() == 2  # numpy's BLAS; the tensor engine has no threads
         assert use_threads(1, torch_) == 1 == torch.get_num_threads() and blas() == 1
         assert use_threads(None, torch_, held_to_one=True) == cores() == torch.get_num_threads()
+        assert use_threads(None, torch_, held_to_one=True, work=(337, 100)) == 1 == torch.get_num_threads()
         torch.set_num_threads(1)
         assert use_threads(None, torch_, held_to_one=False) == 1  # the user's own setting is kept
     finally:
         threadpool_limits(before, user_api="blas")
         torch.set_num_threads(1)
+
+
+def test_the_default_torch_threads_rule():
+    """One thread below SMALL_WORK parameters x batch rows, every core from it on."""
+    from mgrad_cli.cli.threads import SMALL_WORK, torch_threads
+
+    assert torch_threads(337, 100, 8) == 1  # micrograd's demo: moons
+    assert torch_threads(SMALL_WORK // 1000 - 1, 1000, 8) == 1
+    assert torch_threads(SMALL_WORK // 1000, 1000, 8) == 8
+    assert torch_threads(66_817, 1_000, 16) == 16  # 2-256-256-1 on 1,000 rows
+
+
+def test_the_torch_engine_chooses_its_threads_by_the_size_of_a_step(run, torch, monkeypatch):
+    """moons runs on one thread; a large model on full batches on every core (3 here, as
+    if the machine had three), and the header and summary name the count."""
+    from mgrad_cli.cli import threads
+
+    monkeypatch.setattr(threads, "HELD_TO_ONE", True)  # as when the user set no thread variable
+    monkeypatch.setattr(threads, "cores", lambda: 3)
+    try:
+        small = run("train", "moons", "--engine", "torch", "--epochs", "1")
+        assert "torch engine (cpu, float64, 1 thread)." in small.output.splitlines()[0]
+        big = run("train", "moons", "--engine", "torch", "--epochs", "1", "--set", "model.layers=[256,256,1]",
+                  "--set", "data.n_samples=200")  # 66,817 parameters x 200 rows: over SMALL_WORK
+        assert big.exit_code == 0, big.output
+        assert "torch engine (cpu, float64, 3 threads)." in big.output.splitlines()[0]
+        assert big.output.splitlines()[-2].endswith("on the torch engine (cpu, float64, 3 threads).")
+        assert torch.get_num_threads() == 3
+        forced = run("train", "moons", "--engine", "torch", "--epochs", "1", "--threads", "2", "-q",
+                     "--set", "model.layers=[256,256,1]", "--set", "data.n_samples=200")
+        assert "(cpu, float64, 2 threads)." in forced.output  # --threads still decides
+    finally:
+        torch.set_num_threads(1)  # as the other tests found it
 
 
 def test_digits_reaches_95_percent_on_the_tensor_engine(run, elsewhere):
@@ -651,7 +685,7 @@ def test_one_blas_thread_unless_the_user_chose(repo):
 
 def test_help_has_an_example(run):
     result = run("train", "--help")
-    assert "mgrad train configs/moons.yaml" in result.output
+    assert "mgrad train moons\n" in result.output  # a shipped config by its name: it runs anywhere
 
 
 def test_weights_that_overflow_in_an_update_stop_the_run_and_keep_the_last_good_state(run, tmp_path):

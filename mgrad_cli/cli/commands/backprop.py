@@ -52,7 +52,7 @@ def backprop_command(expression, bindings, as_json, step, quiz, quiz_local, exer
       mgrad backprop "n = x1*w1 + x2*w2 + b; o = tanh(n)" x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432
       mgrad backprop "e = a*b; d = e + c; L = d * f" a=2 b=-3 c=10 f=-2 --quiz
       mgrad backprop --exercise 3 --quiz-local
-      printf '2\\n2\\n' | mgrad backprop --exercise 3 --quiz --json
+      printf '2\\n' | mgrad backprop --exercise 3 --quiz --json
     """
     expression, bindings = _source(expression, bindings, exercise)
     if quiz and quiz_local:

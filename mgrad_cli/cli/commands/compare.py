@@ -30,9 +30,10 @@ def compare_command(paths, plot_path, chart):
 
     \b
     Examples:
-      mgrad compare sweeps/moons-20250101-120000
-      mgrad compare relu.json tanh.json -o compare.png
-      mgrad compare runs/a.jsonl runs/b.jsonl --no-chart
+      mgrad compare sweeps/moons-*   # a sweep (mgrad sweep moons ...): every run
+      mgrad train moons --engine tensor --lr 0.3 --save lr.json --log lr.jsonl -q
+      mgrad compare moons.json lr.json -o compare.png
+      mgrad compare moons.json lr.jsonl --no-chart   # a checkpoint and a log
     """
     from ...experiments import compare as _compare
     from ...experiments.grid import labels

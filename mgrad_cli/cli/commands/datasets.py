@@ -1,4 +1,5 @@
-"""`mgrad datasets`: list the built-in data sets and the shipped CSV data sets."""
+"""`mgrad datasets`: list the built-in data sets and the shipped CSV data sets, print one
+of the CSVs or copy it."""
 
 import click
 
@@ -6,16 +7,21 @@ from ..console import CONTEXT_SETTINGS, json_out, out_console, say, translate_er
 
 
 @click.command("datasets", context_settings=CONTEXT_SETTINGS)
-@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON, for scripts.")
+@click.argument("name", required=False)
+@click.option("--copy", "copy_path", metavar="PATH",
+              help="Write the shipped CSV NAME to PATH (a new file), to predict on or to edit.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the list as JSON, for scripts (with NAME: that CSV's shape and target).")
 @translate_errors
-def datasets_command(as_json):
+def datasets_command(name, copy_path, as_json):
     """List the built-in data sets (with their parameters and defaults) and the CSV data
-    sets shipped with mgrad (with their shapes).
+    sets shipped with mgrad (with their shapes); print a shipped CSV, or copy it.
 
     \b
     Examples:
       mgrad datasets
       mgrad datasets --json
+      mgrad datasets wine --copy my-wine.csv
 
     Use a built-in or a shipped CSV in a config by its name, as in
     `data: {name: moons, n_samples: 200, noise: 0.2}` or `data: {name: iris}`; a CSV of
@@ -23,6 +29,11 @@ def datasets_command(as_json):
     """
     from ...data import datasets as ds
 
+    if name is not None:
+        _one_csv(name, copy_path, as_json)
+        return
+    if copy_path is not None:
+        raise click.UsageError("--copy needs the NAME of the shipped CSV to copy")
     builtins, csvs = ds.builtin_info(), ds.shipped_csvs()
     if as_json:
         json_out({"builtin": builtins, "csv": csvs})
@@ -41,6 +52,27 @@ def datasets_command(as_json):
         classes = "-" if c["classes"] is None else str(c["classes"])
         table.add_row(c["name"], str(c["rows"]), str(c["columns"]), classes, c["target"])
     out.print(table)
+
+
+def _one_csv(name, copy_path, as_json):
+    """Shipped CSV `name`: copied to copy_path, or its summary as JSON, or its text."""
+    from ...data import datasets as ds
+    from ...data import shipped
+
+    if name in ds.BUILTINS:
+        from ...errors import UserInputError
+
+        raise UserInputError(f"{name}: a built-in data set, generated when a run starts, not a CSV (use it in a "
+                             f"config as data: {{name: {name}}}); the shipped CSVs are "
+                             f"{', '.join(shipped.csv_names())}")
+    text = shipped.csv_text(name)  # a name that is not one: refused, with the names
+    if copy_path is not None:
+        shipped.copy_csv(name, copy_path)
+        say(out_console(), f"Wrote the shipped data set {name} to {copy_path}.")
+    elif as_json:
+        json_out(next(c for c in ds.shipped_csvs() if c["name"] == name))
+    else:
+        click.echo(text, nl=False)
 
 
 def _table(title, counts, last):

@@ -27,7 +27,7 @@ def eval_command(model_path, csv_path, split, as_json):
     \b
     Examples:
       mgrad eval iris.json
-      mgrad eval iris.json datasets/iris.csv
+      mgrad eval iris.json iris.csv
       mgrad eval moons.json --split train --json
 
     The loss is the training loss (l2 term included), so it compares with the table of

@@ -24,9 +24,7 @@ def exercises_command(as_json):
       mgrad backprop --exercise 1 --quiz
       mgrad backprop --exercise 5 --quiz-local
       mgrad exercises --json
-
-    Any expression makes an exercise too:
-    mgrad backprop "y = relu(x*w + b)" x=2 w=-1 b=3 --quiz
+      mgrad backprop "y = relu(x*w + b)" x=2 w=-1 b=3 --quiz   # any expression
     """
     if as_json:
         json_out([{"number": k, "expression": e.expression, "bindings": list(e.bindings), "goal": e.goal}

@@ -51,10 +51,10 @@ def gradcheck_command(expression, bindings, config_path, samples, max_params, ep
       mgrad gradcheck "tanh(x*w + b)" x=2 w=-3 b=6.88
       mgrad gradcheck "e = a*b; d = e + c; L = d * f" a=2 b=-3 c=10 f=-2 --json
       mgrad gradcheck "relu(x) * y" x=0 y=3
-      mgrad gradcheck --config configs/moons.yaml --max-params 50
+      mgrad gradcheck --config moons --max-params 50
       mgrad gradcheck --config moons --set model.activation=tanh
-      mgrad gradcheck --config configs/digits.yaml --engine both --max-params 40
-      mgrad gradcheck --config configs/iris.yaml --engine all
+      mgrad gradcheck --config digits --engine both --max-params 40
+      mgrad gradcheck --config iris --engine all
 
     With --config: every parameter's gradient of the config's loss, on a batch of
     --samples training samples drawn with the config's seed (none at a kink), at the

@@ -41,10 +41,11 @@ def predict_command(model_path, csv_path, inputs, as_json):
 
     \b
     Examples:
-      mgrad predict iris.json datasets/iris.csv
+      mgrad datasets iris --copy iris.csv   # the shipped CSV, to predict on
+      mgrad predict iris.json iris.csv
       mgrad predict tiny.json --input "2.0,3.0,-1.0" --input "0.5,1.0,1.0"
       mgrad predict iris.json --input "5.1,3.5,1.4,0.2" --json
-      mgrad predict iris.json big.csv > predictions.txt
+      mgrad predict iris.json iris.csv > predictions.txt   # every row
 
     A CSV of any size is read and written in chunks of 10,000 rows: a bad value found
     past the first chunk ends the command (exit 2) after the rows before its chunk were

@@ -19,7 +19,7 @@ def report_command(model_path, output):
 
     \b
     Examples:
-      mgrad train configs/moons.yaml --save moons.json --snapshots
+      mgrad train moons --save moons.json --snapshots -q
       mgrad report moons.json -o moons.html
 
     Exit codes: 0 done, 2 bad input (no snapshots: train with --snapshots or --report).

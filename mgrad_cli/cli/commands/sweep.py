@@ -50,7 +50,7 @@ def sweep_command(config_path, grids, sets, jobs, seeds, out, quiet):
       mgrad sweep moons --grid optimizer.lr=0.03,0.1,0.3,1
       mgrad sweep spiral --grid model.activation=relu,tanh --seeds 3
       mgrad sweep xor --grid 'model.layers=[4,1],[8,1]' --set epochs=30 --jobs 2
-      mgrad compare sweeps/moons-20250101-120000   # their curves, overlaid
+      mgrad compare sweeps/moons-*   # the first sweep's curves, overlaid
 
     The table is ranked by the best validation loss (else test, else training loss); a
     run that diverged is a row of its own, last. Exit codes: 0 every run finished, 1 a

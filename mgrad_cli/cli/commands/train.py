@@ -12,7 +12,7 @@ import click
 from ...inspect import dot as _render
 from .. import tables as report
 from ...backends import names as engine_names
-from ..threads import check_threads, use_threads
+from ..threads import SMALL_WORK, check_threads, use_threads
 from ..console import (
     CONTEXT_SETTINGS,
     MgradClickError,
@@ -58,7 +58,8 @@ _run_options = _options(
                       "--lr, --seed and --engine."),
     click.option("--threads", type=int, metavar="N",
                  help="Threads for numpy's BLAS and for PyTorch, from 1 to 4 times the cores (at most 256; "
-                      "default: one for numpy, every core for the torch engine)."))
+                      "default: one for numpy; for the torch engine one, or every core when parameters x batch rows "
+                      f"reach {SMALL_WORK:,})."))
 # the files a run writes
 _file_options = _options(
     click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically)."),
@@ -155,16 +156,16 @@ def train_command(config_path, **options):
 
     \b
     Examples:
-      mgrad train configs/moons.yaml
-      mgrad train configs/iris.yaml --epochs 20 --lr 0.05 --save iris.json
+      mgrad train moons
+      mgrad train iris --epochs 20 --lr 0.05 --save iris.json
       mgrad train moons --set optimizer.lr=0.3 --set model.activation=tanh
-      mgrad train configs/tiny.yaml --graph tiny.svg --log tiny.jsonl -q
-      mgrad train configs/moons.yaml --save moons.json --save-every 10 --plot moons.png
-      mgrad train configs/moons.yaml --resume moons.json --epochs 200
-      mgrad train configs/moons.yaml --engine tensor   # the same numbers, 100x faster
-      mgrad train configs/digits.yaml --engine torch --threads 2
-      mgrad train configs/digits.yaml --graph digits.svg
-      mgrad train configs/diabetes.yaml --chart | less   # a regression; the chart in plain text
+      mgrad train tiny --graph tiny.svg --log tiny.jsonl --save tiny.json -q
+      mgrad train moons --engine tensor   # the same numbers, 100x faster
+      mgrad train moons --engine tensor --save moons.json --plot moons.png
+      mgrad train moons --resume moons.json --epochs 200 --save-every 10
+      mgrad train digits --engine torch --threads 2
+      mgrad train digits --graph digits.svg
+      mgrad train diabetes --chart | less   # a regression; its chart as text
 
     Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C),
     143 terminated (SIGTERM), 141 stdout closed (| head); the last two save with --save too.
@@ -175,7 +176,7 @@ def train_command(config_path, **options):
     _check_options(opts)
     sets, named = opts.settings()
     trainer, source = _trainer(config_path, opts, sets)
-    use_threads(opts.threads, trainer.backend)
+    use_threads(opts.threads, trainer.backend, work=_work(trainer))
     save_path = opts.save_path
     if opts.resume_path is not None and save_path is None:  # saved back to the checkpoint it resumed
         check_writable(opts.resume_path)
@@ -201,6 +202,12 @@ def train_command(config_path, **options):
         raise click.exceptions.Exit(interrupt_status(stop.error))
     if graph_error is not None:
         raise MgradClickError(graph_error)
+
+
+def _work(trainer):
+    """(parameters, batch rows) of a training step, for the default threads (threads.py)."""
+    rows = len(trainer.dataset.X_train)
+    return len(trainer.params), min(trainer.config["batch_size"] or rows, rows)
 
 
 def _print_written(out, opts, saved_to, graph_what, graph_nodes, plotted, reported):
