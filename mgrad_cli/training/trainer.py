@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checkpoint, metrics
+from .distributed import SOLO
 from .divergence import all_finite, diverged
 from .doctor import Doctor, inputs_unscaled
 from .layerstats import layer_stats
@@ -84,15 +85,23 @@ class Trainer:
 
     `run()` trains from `epoch` to config['epochs'], yielding a record per epoch.
     state_dict()/load_state_dict() hold everything needed to carry on later.
+
+    In a data-parallel run, `group` is this process's training.distributed.Group: the
+    engine is wrapped for it (group.data_parallel), each batch's rows are shared among the
+    ranks, and what an epoch reports of the training rows is summed over them, so that
+    the records are one process's. Without, the run is one process's (distributed.SOLO).
     """
 
     measure_layers = True  # per-layer statistics every epoch; bench/bench_layerstats.py turns them off
 
-    def __init__(self, config, dataset, backend=None, doctor=True, snapshots=False):
+    def __init__(self, config, dataset, backend=None, doctor=True, snapshots=False, group=None):
         self.config, self.dataset = config, dataset
+        self.group = SOLO if group is None else group
         self.snapshots = Snapshots(config["epochs"]) if snapshots else None  # for the replay page, when asked
         self.doctor = Doctor(inputs_unscaled(config, dataset)) if doctor else None  # None: --no-doctor
         self.backend = backend or make_backend(config, dataset.n_features)
+        if group is not None:
+            self.backend = group.data_parallel(self.backend)
         self.params = self.backend.init_params(random.Random(config["seed"]))
         self.optimizer = self.backend.make_optimizer(config["optimizer"], len(self.params))
         self.epoch = 0  # epochs completed
@@ -165,7 +174,7 @@ class Trainer:
 
     def checkpoint(self):
         """The keyword arguments of checkpoint.save_checkpoint for the current state."""
-        return checkpoint.contents(self.config, self.sizes, self.state_dict(), self.dataset)
+        return checkpoint.contents(self.config, self.sizes, self.state_dict(), self.dataset, self.group.world)
 
     def _diverged(self, k, lr, what):
         """divergence.diverged's TrainingDiverged for epoch k (what: see there)."""
@@ -174,9 +183,10 @@ class Trainer:
 
     def _epoch(self, k, lr, X, T, n, bs):
         """One pass over the minibatches: (last batch loss, summed loss, batches, outputs,
-        the layers' statistics: layerstats.layer_stats)."""
+        the layers' statistics: layerstats.layer_stats). Each rank of a group computes the
+        outputs of its share of each batch's rows: they are summed over the ranks at the end."""
         order = np.arange(n) if bs >= n else self.rng.permutation(n)
-        total, batches, outputs = 0.0, 0, np.empty((n, self.config["model"]["layers"][-1]))
+        total, batches, outputs = 0.0, 0, np.zeros((n, self.config["model"]["layers"][-1]))
         kept = []  # per batch, the engine's layer outputs
         for start in range(0, n, bs):
             idx = order[start:start + bs]
@@ -188,16 +198,16 @@ class Trainer:
                 raise self._diverged(k, lr, loss if not math.isfinite(loss) else "a gradient of inf or nan")
             total += loss * len(idx)
             batches += 1
-            outputs[idx] = out
+            outputs[idx[self.group.share(len(idx))]] = out
             before = self.params.copy() if start + bs >= n else None  # the last update's, measured
             with np.errstate(all="ignore"):  # an overflow is caught just below, with a message
                 self.optimizer.step(self.params, grad, lr)
             self.updates += 1
             if not all_finite(self.params) or not self.optimizer.is_finite():
                 raise self._diverged(k, lr, None)
-        stats = layer_stats(self.sizes, self.backend.activations, kept, grad, before, self.params) \
-            if self.measure_layers else []
-        return loss, total, batches, outputs, stats
+        stats = layer_stats(self.sizes, self.backend.activations, kept, grad, before, self.params,
+                            self.group.sum) if self.measure_layers else []
+        return loss, total, batches, self.group.sum(outputs), stats
 
     def run(self):
         """Train from `epoch` up to config['epochs'], yielding each epoch's record; with
@@ -225,6 +235,7 @@ class Trainer:
                 self.load_state_dict(before)
                 raise
             yield dict(record)
+        self.group.finish()
 
 
 def _commit(trainer, record):

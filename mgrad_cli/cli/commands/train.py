@@ -5,14 +5,14 @@ divergence); this module checks the options, prints the table and the progress b
 run reports each epoch, draws the graph and the figure, and prints the summary.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import click
 
 from ...inspect import dot as _render
 from .. import tables as report
 from ...backends import names as engine_names
-from ..threads import check_threads, use_threads
+from ..threads import check_threads, process_threads, use_threads
 from ..console import (
     CONTEXT_SETTINGS,
     MgradClickError,
@@ -57,7 +57,11 @@ _run_options = _options(
                       "--lr, --seed and --engine."),
     click.option("--threads", type=int, metavar="N",
                  help="Threads for numpy's BLAS and for PyTorch, from 1 to 4 times the cores (at most 256; "
-                      "default: one for numpy, every core for the torch engine)."))
+                      "default: one for numpy, every core for the torch engine, shared out with --nproc)."),
+    click.option("--nproc", type=click.IntRange(min=1), metavar="N",
+                 help="Train data-parallel in N processes on this machine (torch engine), started by PyTorch's "
+                      "launcher: gloo on the CPU, nccl with a GPU each; each takes a share of every batch, and "
+                      "the numbers are one process's. Under torchrun, leave it out."))
 # the files a run writes
 _file_options = _options(
     click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically)."),
@@ -120,6 +124,7 @@ class Options:
     report_path: str
     snapshots: bool
     chart: bool
+    nproc: int
 
     def overrides(self):
         """The config settings the options override: {dotted key: value}."""
@@ -165,18 +170,42 @@ def train_command(config_path, **options):
       mgrad train configs/digits.yaml --graph digits.svg
       mgrad train configs/diabetes.yaml --chart | less   # a regression; the chart in plain text
 
-    Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C),
-    143 terminated (SIGTERM), 141 stdout closed (| head); the last two save with --save too.
+    Data-parallel: --nproc N on this machine, or under torchrun (torchrun --nproc-per-node
+    N -m mgrad_cli train CONFIG, on one machine or more); rank 0 prints and saves.
+
+    Exit codes: 0 done, 1 the loss diverged (or a process failed), 2 bad input, 130
+    interrupted (Ctrl-C), 143 terminated (SIGTERM), 141 stdout closed (| head); the last
+    two save with --save too.
     """
-    from ...training import trainer as training
+    from ...training.distributed import launched
+    from ..parallel import launch_run, worker
 
     opts = Options(**options)
+    if opts.nproc is not None:
+        launch_run(config_path, opts, _check_options)
+    if not launched():
+        return _train(config_path, opts)
+    with worker() as rank:  # one of the processes a launcher started
+        return _train(config_path, opts if rank == 0 else _silent(opts), join=True, writes=rank == 0)
+
+
+def _silent(opts):
+    """The options of a rank other than 0: it writes no file and prints nothing."""
+    return replace(opts, save_path=None, log_path=None, graph_path=None, plot_path=None, report_path=None,
+                   save_every=None, quiet=True, chart=False, snapshots=False)
+
+
+def _train(config_path, opts, join=False, writes=True):
+    """The run: alone, or with join as one rank of a data-parallel group (writes: whether
+    this process saves back to the checkpoint it resumed: rank 0)."""
+    from ...training import trainer as training
+
     _check_options(opts)
     sets, named = opts.settings()
-    trainer, source = _trainer(config_path, opts, sets)
-    use_threads(opts.threads, trainer.backend)
+    trainer, source = _trainer(config_path, opts, sets, join)
+    use_threads(opts.threads or (process_threads(trainer.group.local_world) if join else None), trainer.backend)
     save_path = opts.save_path
-    if opts.resume_path is not None and save_path is None:  # saved back to the checkpoint it resumed
+    if opts.resume_path is not None and save_path is None and writes:  # saved back to the checkpoint it resumed
         check_writable(opts.resume_path)
         save_path = opts.resume_path
     graph_what = None if opts.graph_path is None else _check_graph(trainer, opts.graph_max_nodes)
@@ -223,8 +252,10 @@ def _end_early(stop, trainer, save_path):
         raise MgradClickError(stop.error)
 
 
-def _check_options(opts):
-    """Refuse, before any training, the options that could only fail after it."""
+def _check_options(opts, lock=True):
+    """Refuse, before any training, the options that could only fail after it; with lock,
+    claim the checkpoint it saves to for as long as the command runs (else only see that
+    no other run holds it: `--nproc`'s rank 0 will claim it)."""
     check_threads(opts.threads)
     graph_path, plot_path = opts.graph_path, opts.plot_path
     for path in (opts.save_path, opts.log_path, graph_path, plot_path, opts.resume_path):
@@ -247,12 +278,17 @@ def _check_options(opts):
             check_writable(path)
     saved_to = opts.save_path or opts.resume_path
     if saved_to is not None:  # one run at a time saves to a checkpoint: a second is refused now
-        click.get_current_context().call_on_close(OutputLock(saved_to).release)
+        claim = OutputLock(saved_to)
+        if lock:
+            click.get_current_context().call_on_close(claim.release)
+        else:
+            claim.release()
 
 
-def _trainer(config_path, opts, sets=()):
+def _trainer(config_path, opts, sets=(), join=False):
     """The Trainer for the config and the options (resumed from the checkpoint, if any),
-    with the doctor unless --no-doctor and snapshots with --snapshots or --report
+    with the doctor unless --no-doctor and snapshots with --snapshots or --report; with
+    join, as a rank of the data-parallel group it joins once the config is read
     -> (trainer, the config's name)."""
     from ... import limits
     from ...training import trainer as training
@@ -262,12 +298,13 @@ def _trainer(config_path, opts, sets=()):
 
     source = display_path(config_path)
     config, resume_path = load_config(config_path, opts.overrides(), sets), opts.resume_path
+    group = _join(config) if join else None
     dataset = load_dataset(config["data"], config["seed"])
     training.check_fit(config, dataset, source)
     # a CSV's size is known now (a built-in's was checked with the config)
     limits.check(limits.training_costs(config, len(dataset.X), dataset.n_features), source)
     trainer = training.Trainer(config, dataset, doctor=not opts.no_doctor,
-                               snapshots=opts.snapshots or opts.report_path is not None)
+                               snapshots=opts.snapshots or opts.report_path is not None, group=group)
     if resume_path is not None:
         ckpt = load_checkpoint(resume_path)
         trainer.resume(ckpt, display_path(resume_path), source)
@@ -275,6 +312,19 @@ def _trainer(config_path, opts, sets=()):
         if unchecked:  # a version 1 file: resumed on data that cannot be checked against it
             err_console().print(f"Warning: {unchecked}.", soft_wrap=True)
     return trainer, source
+
+
+def _join(config):
+    """Join the data-parallel group of a launcher's processes, on the config's device, and
+    leave it when the command ends."""
+    from ...backends.torch import resolve
+    from ...training.distributed import Group
+    from ...training.launch import check
+
+    check(config, 1)  # the torch engine, torch.distributed
+    group = Group.join(resolve(config["device"], config["dtype"])[0])
+    click.get_current_context().call_on_close(group.close)
+    return group
 
 
 def _check_graph(trainer, max_nodes):
