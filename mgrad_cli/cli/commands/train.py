@@ -200,7 +200,7 @@ def _train(config_path, opts, join=False, writes=True):
     this process saves back to the checkpoint it resumed: rank 0)."""
     from ...training import trainer as training
 
-    _check_options(opts)
+    _check_options(opts, lock=True if writes else None)
     sets, named = opts.settings()
     trainer, source = _trainer(config_path, opts, sets, join)
     use_threads(opts.threads or (process_threads(trainer.group.local_world) if join else None), trainer.backend)
@@ -254,8 +254,9 @@ def _end_early(stop, trainer, save_path):
 
 def _check_options(opts, lock=True):
     """Refuse, before any training, the options that could only fail after it; with lock,
-    claim the checkpoint it saves to for as long as the command runs (else only see that
-    no other run holds it: `--nproc`'s rank 0 will claim it)."""
+    claim the checkpoint it saves to for as long as the command runs (False: only see that
+    no other run holds it, as `--nproc` does for its rank 0; None: this process saves
+    nothing, a rank other than 0)."""
     check_threads(opts.threads)
     graph_path, plot_path = opts.graph_path, opts.plot_path
     for path in (opts.save_path, opts.log_path, graph_path, plot_path, opts.resume_path):
@@ -277,7 +278,7 @@ def _check_options(opts, lock=True):
         if path is not None:
             check_writable(path)
     saved_to = opts.save_path or opts.resume_path
-    if saved_to is not None:  # one run at a time saves to a checkpoint: a second is refused now
+    if saved_to is not None and lock is not None:  # one run at a time saves to a checkpoint: a second is refused now
         claim = OutputLock(saved_to)
         if lock:
             click.get_current_context().call_on_close(claim.release)
