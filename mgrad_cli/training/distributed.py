@@ -92,6 +92,9 @@ class OneProcess:
     def finish(self):
         """The end of the run's epochs (nothing to agree on)."""
 
+    def data_parallel(self, backend):
+        return backend
+
 
 SOLO = OneProcess()
 

@@ -84,12 +84,9 @@ class Trainer:
     """All a run's state: parameters, optimizer, epochs done, and the batch-order RNG.
 
     `run()` trains from `epoch` to config['epochs'], yielding a record per epoch.
-    state_dict()/load_state_dict() hold everything needed to carry on later.
-
-    In a data-parallel run, `group` is this process's training.distributed.Group: the
-    engine is wrapped for it (group.data_parallel), each batch's rows are shared among the
-    ranks, and what an epoch reports of the training rows is summed over them, so that
-    the records are one process's. Without, the run is one process's (distributed.SOLO).
+    state_dict()/load_state_dict() hold everything needed to carry on later. A `group`
+    (distributed.Group) makes it a rank of a data-parallel run: its engine wrapped, each
+    batch's rows shared by the ranks, the figures of the training rows summed over them.
     """
 
     measure_layers = True  # per-layer statistics every epoch; bench/bench_layerstats.py turns them off
@@ -99,9 +96,7 @@ class Trainer:
         self.group = SOLO if group is None else group
         self.snapshots = Snapshots(config["epochs"]) if snapshots else None  # for the replay page, when asked
         self.doctor = Doctor(inputs_unscaled(config, dataset)) if doctor else None  # None: --no-doctor
-        self.backend = backend or make_backend(config, dataset.n_features)
-        if group is not None:
-            self.backend = group.data_parallel(self.backend)
+        self.backend = self.group.data_parallel(backend or make_backend(config, dataset.n_features))
         self.params = self.backend.init_params(random.Random(config["seed"]))
         self.optimizer = self.backend.make_optimizer(config["optimizer"], len(self.params))
         self.epoch = 0  # epochs completed
@@ -183,8 +178,7 @@ class Trainer:
 
     def _epoch(self, k, lr, X, T, n, bs):
         """One pass over the minibatches: (last batch loss, summed loss, batches, outputs,
-        the layers' statistics: layerstats.layer_stats). Each rank of a group computes the
-        outputs of its share of each batch's rows: they are summed over the ranks at the end."""
+        the layers' statistics: layerstats.layer_stats)."""
         order = np.arange(n) if bs >= n else self.rng.permutation(n)
         total, batches, outputs = 0.0, 0, np.zeros((n, self.config["model"]["layers"][-1]))
         kept = []  # per batch, the engine's layer outputs
