@@ -26,7 +26,7 @@ import sys
 import tempfile
 import uuid
 
-from ..errors import RankFailed, UserInputError
+from ..errors import MgradError, RankFailed, UserInputError
 from . import distributed
 
 
@@ -63,6 +63,9 @@ def launch(nproc, args, environ):
             return outcome(e.failures)
         except SignalException as e:  # passed on to the workers, which have stopped
             return 128 + int(e.sigval)
+        except Exception as e:  # the launcher's own failure (its rendezvous, say): in one line
+            raise MgradError(f"--nproc: PyTorch's launcher failed: {type(e).__name__}: "
+                             f"{' '.join(str(e).split())}") from None
     return 0
 
 
