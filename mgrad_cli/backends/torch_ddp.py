@@ -77,7 +77,8 @@ class DataParallel:
         inner = self.inner
         where = f"{inner.device_name}, {inner.dtype_name}"
         if inner.threads is not None and inner.device_name == "cpu":
-            where += f", {inner.threads} thread{'s' if inner.threads > 1 else ''} each"
+            where += f", {inner.threads} thread{'s' if inner.threads > 1 else ''}" + (" each" if self.group.world > 1
+                                                                                   else "")
         return f"{where}, {self.group.describe()}"
 
     def loss_and_grad(self, params, X, T, outputs=None):

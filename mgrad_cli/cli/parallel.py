@@ -15,7 +15,7 @@ import os
 import click
 
 from ..errors import MgradError
-from .threads import lone_environment
+from .threads import MAX_THREADS, THREADS_PER_CORE, cores, lone_environment, most_threads
 
 
 def command_args(ctx, leave_out=()):
@@ -60,6 +60,10 @@ def launch_run(config_path, opts, check_options):
     if distributed.launched():
         raise click.BadParameter("this process is already one of those a launcher (torchrun) started; leave "
                                  "--nproc out", param_hint="--nproc")
+    if opts.nproc > most_threads():  # as many processes as --threads may have threads, at most
+        raise click.BadParameter(f"expected at most {most_threads()} processes ({THREADS_PER_CORE} times the "
+                                 f"{cores()} cores this process may use, at most {MAX_THREADS}), got {opts.nproc}",
+                                 param_hint="--nproc")
     check_options(opts, lock=False)
     sets, _ = opts.settings()
     launch.check(load_config(config_path, opts.overrides(), sets), opts.nproc)

@@ -107,7 +107,8 @@ def _note(failure):
 def outcome(failures):
     """The exit status of a run some of whose workers failed ({global rank:
     torch.distributed.elastic's ProcessFailure}), or RankFailed naming the first rank that
-    failed on its own (it left an error file) and its error, unless rank 0 printed it."""
+    failed on its own (it left an error file) and its error, unless rank 0 printed it, or
+    else a rank that a signal other than the launcher's own SIGTERM killed (a crash)."""
     own = sorted((_note(f).get("time", f.timestamp), rank) for rank, f in failures.items()
                  if os.path.isfile(f.error_file))
     zero = failures.get(0)
@@ -116,11 +117,14 @@ def outcome(failures):
         if any(_note(f).get("printed") and f.message == first.message for f in failures.values()):
             return zero.exitcode if zero is not None else first.exitcode  # rank 0 has said it
         raise RankFailed(f"rank {own[0][1]} failed: {first.message}", 2 if first.exitcode == 2 else 1)
-    killed = sorted((f.exitcode == -signal.SIGTERM, rank) for rank, f in failures.items() if f.exitcode < 0)
-    if killed:
-        rank = killed[0][1]
-        raise RankFailed(f"rank {rank} was killed by {failures[rank].signal_name()}")
-    if zero is not None:
+    # the launcher's own SIGTERM ends the others once one has failed: not a cause
+    killed = [rank for rank, f in sorted(failures.items()) if f.exitcode < 0]
+    crashed = [rank for rank in killed if -failures[rank].exitcode not in distributed.STOP_SIGNALS]
+    if crashed:
+        raise RankFailed(f"rank {crashed[0]} was killed by {failures[crashed[0]].signal_name()}")
+    if zero is not None and zero.exitcode > 0:
         return zero.exitcode  # rank 0 has said what ended the run
-    rank = min(failures)
-    raise RankFailed(f"rank {rank} exited with status {failures[rank].exitcode}")
+    rank = (killed or sorted(failures))[0]
+    how = f"was killed by {failures[rank].signal_name()}" if rank in killed else \
+        f"exited with status {failures[rank].exitcode}"
+    raise RankFailed(f"rank {rank} {how}")

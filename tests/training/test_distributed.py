@@ -228,6 +228,14 @@ def test_another_engine_is_refused_in_one_line(run, tmp_path):
                              "engine is scalar; add --engine torch\n")
 
 
+def test_more_processes_than_four_per_core_are_refused(run):
+    from mgrad_cli.cli.threads import cores, most_threads
+
+    result = run("train", "configs/tiny.yaml", "--engine", "torch", "--nproc", most_threads() + 1)
+    assert result.exit_code == 2
+    assert f"--nproc: expected at most {most_threads()} processes (4 times the {cores()} cores" in result.output
+
+
 def test_more_processes_than_gpus_are_refused():
     with pytest.raises(UserInputError, match=r"^--nproc: 3 processes on the GPU need a device each, and PyTorch "
                                              r"sees 2; use --nproc 2 or fewer, or device cpu$"):
@@ -294,8 +302,12 @@ def test_the_outcome_names_the_first_rank_that_failed_on_its_own(tmp_path):
     with pytest.raises(RankFailed, match="^rank 1 was killed by SIGKILL$"):
         outcome(r0=Failure(tmp_path / "d", 0, -15), r1=Failure(tmp_path / "d", 1, -9))
     assert outcome(r0=Failure(tmp_path / "e", 0, 1), r1=Failure(tmp_path / "e", 1, 1)) == 1  # diverged: said
+    # stdout closed on rank 0 (| head): the others, lost or ended by the launcher's SIGTERM
+    assert outcome(r0=Failure(tmp_path / "g", 0, 141), r1=Failure(tmp_path / "g", 1, -15)) == 141
     with pytest.raises(RankFailed, match="^rank 1 exited with status 3$"):
         outcome(r1=Failure(tmp_path / "f", 1, 3))
+    with pytest.raises(RankFailed, match="^rank 0 was killed by SIGTERM$"):
+        outcome(r0=Failure(tmp_path / "h", 0, -15), r1=Failure(tmp_path / "h", 1, 1))
 
 
 def test_the_workers_get_the_command_line_back_without_nproc():
