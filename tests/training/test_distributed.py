@@ -175,7 +175,7 @@ def test_resumed_under_torchrun_at_the_same_world_size_is_bit_identical(two, tmp
 @pytest.mark.slow
 def test_sigterm_stops_every_rank_saves_and_exits_143(gloo, run, tmp_path):
     cfg = write(tmp_path, "c.yaml", CONFIG.replace("epochs: 6", "epochs: 5000"))
-    proc = start(tmp_path, cfg, "--nproc", 2, "--save", "m.json", "--every", 1000)
+    proc = start(tmp_path, cfg, "--nproc", 2, "--save", "m.json", "--every", 1000, "--no-doctor")
     for line in proc.stdout:  # until the first epoch's row: training is under way
         if line.startswith("    1 "):
             break
@@ -212,7 +212,8 @@ def test_a_failing_rank_ends_the_others_and_is_named_in_one_line(gloo, tmp_path)
     hook = tmp_path / "hook"
     hook.mkdir()
     write(hook, "sitecustomize.py", INJECT)  # imported as each process starts
-    status, out, err = finish(start(tmp_path, cfg, "--nproc", 2, "--save", "m.json", env={"PYTHONPATH": str(hook)}))
+    status, out, err = finish(start(tmp_path, cfg, "--nproc", 2, "--save", "m.json", "--no-doctor",
+                                    env={"PYTHONPATH": str(hook)}))
     assert status == 1
     assert err == "Error: rank 1 failed: RuntimeError: injected failure\n"
     assert "Stopped by a failed process after 1 of 50 epochs" in " ".join(out.split())
