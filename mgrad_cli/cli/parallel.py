@@ -10,6 +10,7 @@ by the launcher, with its rank.
 """
 
 import contextlib
+import dataclasses
 import os
 
 import click
@@ -53,7 +54,7 @@ def worker_environment(environ=None):
 def launch_run(config_path, opts, check_options):
     """`train --nproc N`: check here what the workers would refuse (the options with
     check_options, the config, the engine, the devices), start them, and exit with the
-    run's status; RankFailed (one line) when a rank failed on its own."""
+    run's status (click's Exit); RankFailed (one line) when a rank failed on its own."""
     from ..training import distributed, launch
     from ..training.config import load_config
 
@@ -69,6 +70,26 @@ def launch_run(config_path, opts, check_options):
     launch.check(load_config(config_path, opts.overrides(), sets), opts.nproc)
     args = command_args(click.get_current_context(), leave_out=("nproc",))
     raise click.exceptions.Exit(launch.launch(opts.nproc, args, worker_environment()))
+
+
+def join(config):
+    """Join the data-parallel group of a launcher's processes, on the config's device, and
+    leave it when the command ends."""
+    from ..backends.torch import resolve
+    from ..training.distributed import Group
+    from ..training.launch import check
+
+    check(config, 1)  # the torch engine, torch.distributed
+    group = Group.join(resolve(config["device"], config["dtype"])[0])
+    click.get_current_context().call_on_close(group.close)
+    return group
+
+
+def silent(opts):
+    """The options (train's Options) of a rank other than 0: it writes no file and prints
+    nothing."""
+    return dataclasses.replace(opts, save_path=None, log_path=None, graph_path=None, plot_path=None,
+                               report_path=None, save_every=None, quiet=True, chart=False, snapshots=False)
 
 
 def silence():

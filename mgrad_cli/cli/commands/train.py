@@ -5,7 +5,7 @@ divergence); this module checks the options, prints the table and the progress b
 run reports each epoch, draws the graph and the figure, and prints the summary.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import click
 
@@ -178,26 +178,21 @@ def train_command(config_path, **options):
     two save with --save too.
     """
     from ...training.distributed import launched
-    from ..parallel import launch_run, worker
+    from .. import parallel
 
     opts = Options(**options)
-    if opts.nproc is not None:
-        launch_run(config_path, opts, _check_options)
+    if opts.nproc is not None:  # start the processes, and exit with the run's status
+        return parallel.launch_run(config_path, opts, _check_options)
     if not launched():
         return _train(config_path, opts)
-    with worker() as rank:  # one of the processes a launcher started
-        return _train(config_path, opts if rank == 0 else _silent(opts), join=True, writes=rank == 0)
+    with parallel.worker() as rank:  # one of the processes a launcher started: rank 0 speaks and writes
+        return _train(config_path, opts if rank == 0 else parallel.silent(opts), join=parallel.join,
+                      writes=rank == 0)
 
 
-def _silent(opts):
-    """The options of a rank other than 0: it writes no file and prints nothing."""
-    return replace(opts, save_path=None, log_path=None, graph_path=None, plot_path=None, report_path=None,
-                   save_every=None, quiet=True, chart=False, snapshots=False)
-
-
-def _train(config_path, opts, join=False, writes=True):
-    """The run: alone, or with join as one rank of a data-parallel group (writes: whether
-    this process saves back to the checkpoint it resumed: rank 0)."""
+def _train(config_path, opts, join=None, writes=True):
+    """The run: alone, or as one rank of a data-parallel group that join(config) joins
+    (writes: whether this process saves back to the checkpoint it resumed: rank 0)."""
     from ...training import trainer as training
 
     _check_options(opts, lock=True if writes else None)
@@ -286,10 +281,10 @@ def _check_options(opts, lock=True):
             claim.release()
 
 
-def _trainer(config_path, opts, sets=(), join=False):
+def _trainer(config_path, opts, sets=(), join=None):
     """The Trainer for the config and the options (resumed from the checkpoint, if any),
-    with the doctor unless --no-doctor and snapshots with --snapshots or --report; with
-    join, as a rank of the data-parallel group it joins once the config is read
+    with the doctor unless --no-doctor and snapshots with --snapshots or --report; given
+    join, as a rank of the data-parallel group join(config) joins once the config is read
     -> (trainer, the config's name)."""
     from ... import limits
     from ...training import trainer as training
@@ -299,7 +294,7 @@ def _trainer(config_path, opts, sets=(), join=False):
 
     source = display_path(config_path)
     config, resume_path = load_config(config_path, opts.overrides(), sets), opts.resume_path
-    group = _join(config) if join else None
+    group = join(config) if join else None
     dataset = load_dataset(config["data"], config["seed"])
     training.check_fit(config, dataset, source)
     # a CSV's size is known now (a built-in's was checked with the config)
@@ -313,19 +308,6 @@ def _trainer(config_path, opts, sets=(), join=False):
         if unchecked:  # a version 1 file: resumed on data that cannot be checked against it
             err_console().print(f"Warning: {unchecked}.", soft_wrap=True)
     return trainer, source
-
-
-def _join(config):
-    """Join the data-parallel group of a launcher's processes, on the config's device, and
-    leave it when the command ends."""
-    from ...backends.torch import resolve
-    from ...training.distributed import Group
-    from ...training.launch import check
-
-    check(config, 1)  # the torch engine, torch.distributed
-    group = Group.join(resolve(config["device"], config["dtype"])[0])
-    click.get_current_context().call_on_close(group.close)
-    return group
 
 
 def _check_graph(trainer, max_nodes):
