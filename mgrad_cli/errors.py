@@ -50,6 +50,25 @@ class Terminated(KeyboardInterrupt):
     message = "Terminated."
 
 
+class PeerFailed(KeyboardInterrupt):
+    """Another process of a data-parallel run has failed: a collective (an all-reduce) lost
+    it. Raised where the run is, as Ctrl-C's KeyboardInterrupt is, so this process stops
+    cleanly too (rank 0 saves the last whole epoch); the launcher names the failed rank and
+    its error. Exit status 1, a failed run."""
+
+    exit_code = 1
+    message = "Stopped by a failed process."
+
+
+class RankFailed(MgradError):
+    """A process of a data-parallel run failed on its own, and ended the run: the message
+    names its rank and its error. Exit status 1, or 2 when its error was bad input."""
+
+    def __init__(self, message, exit_code=1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 class TrainingDiverged(MgradError):
     """The loss became nan or inf: exit code 1."""
 

@@ -5,6 +5,8 @@ than 1e-9 from the same starting weights; here it runs for a few steps only.
 bench/bench_tensor.py judges the torch engine against the hand-written PyTorch loop by
 the bound of issue 23 (within_bound), and prints a verdict per workload.
 bench/bench_csv.py exits 1 if its two CSV readers give different results; here on 2,000 rows.
+bench/bench_distributed.py exits 1 if a run in two processes has another loss curve
+than one process's (to 1e-9); here it runs its --quick smoke test.
 """
 
 import importlib.util
@@ -13,7 +15,7 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, need
 
 
 @pytest.mark.slow
@@ -94,3 +96,16 @@ def test_threads_benchmark_runs_every_workload(torch):
     assert lines[1].split()[:3] == ["model", "rows", "params"]
     assert [line.split()[:3] for line in lines[2:4]] == [["2-16-16-1", "100", "33,700"], ["2-16-16-1", "500", "168,500"]]
     assert len(lines) == 11
+@pytest.mark.slow
+def test_distributed_benchmark_runs_and_checks_the_curves(torch):
+    need("torch.distributed with gloo", torch.distributed.is_available() and torch.distributed.is_gloo_available(),
+         "a PyTorch built with torch.distributed")
+    proc = subprocess.run([sys.executable, "bench/bench_distributed.py", "--quick"], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("mgrad train --nproc: data-parallel on torch.distributed (gloo)")
+    assert lines[1].startswith("machine: ") and " cores" in lines[1]
+    runs = [line.split("  ")[0] for line in lines if line.startswith(("1 process", "--nproc"))]
+    assert runs[0] == "1 process, 1 thread" and runs[1].startswith("--nproc 2 (") and len(runs) == 2
+    assert lines[-1] == "every run's loss curve agrees with one process's to 1e-9"

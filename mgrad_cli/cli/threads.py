@@ -105,6 +105,12 @@ def _default(work):
     return cores() if work is None else torch_threads(*work)
 
 
+def process_threads(processes):
+    """The threads of each of `processes` data-parallel processes on this machine: its share
+    of the cores, at least one."""
+    return max(1, cores() // processes)
+
+
 def lone_environment(environ=os.environ, held_to_one=None):
     """The environment a `mgrad` started from the same shell would see: without the thread
     variables this process set itself (default_to_one_thread), so that a child `mgrad`

@@ -1,7 +1,7 @@
 """Checkpoints: one JSON file holding a trained model and how it was made.
 
     {
-      "format": "mgrad-checkpoint", "version": 6,
+      "format": "mgrad-checkpoint", "version": 7,
       "config":    the resolved config (config.validate_config checks it on load),
       "sizes":     [n_in, layer sizes...],
       "weights":   the flat vector, in backends.mlp's order (layer by layer, neuron by neuron: w..., b),
@@ -20,7 +20,9 @@
                    "stopped"}: the early stopping state, so a resumed run stops as an
                    uninterrupted one would,
       "overrides": ["--set optimizer.lr=1e-3", "--epochs 5", ...]: the settings the command
-                   line changed, as typed, in the order applied (the config holds their result)
+                   line changed, as typed, in the order applied (the config holds their result),
+      "world_size": how many processes trained it (1; N for `train --nproc N` or torchrun)
+                   since it was last resumed: a run resumes in any number of processes
     }
 
 data.target_mean and data.target_std standardize a regression target (null otherwise):
@@ -63,6 +65,8 @@ Defaults for fields that older files may lack:
   curves, no diagnoses to show for those epochs); and "snapshots" (weights at chosen
   epochs, training/snapshots.py), written only with `train --report` or `--snapshots`:
   version 5 files get null (no replay: `mgrad report` says to train with --snapshots).
+- version 7 added "world_size" (data-parallel training): version 6 files get 1, the one
+  process that trained them.
 
 save_checkpoint writes through files.write_atomic: a reader sees the old file or the new
 one, never half, even if the writer is killed.
@@ -79,7 +83,7 @@ from ..errors import CheckpointError, ConfigError, shorten
 from ..files import display_path, open_user_file, read_bounded, write_atomic
 
 FORMAT = "mgrad-checkpoint"
-VERSION = 6
+VERSION = 7
 MAX_OVERRIDES, OVERRIDE_CHARS = fields.MAX_OVERRIDES, fields.OVERRIDE_CHARS
 
 def _from_version_1(ckpt, bad):
@@ -117,23 +121,29 @@ def _from_version_5(ckpt, bad):
     return ckpt
 
 
+def _from_version_6(ckpt, bad):
+    """Version 6 was trained in one process."""
+    ckpt.setdefault("world_size", 1)
+    return ckpt
+
+
 # version v -> a function (ckpt of version v, bad) -> ckpt of version v + 1; `bad(message)`
 # makes the CheckpointError naming the file
 UPGRADES = {1: _from_version_1, 2: _from_version_2, 3: _from_version_3, 4: _from_version_4,
-            5: _from_version_5}
+            5: _from_version_5, 6: _from_version_6}
 # (section or None for the top level, field) -> the default for a file that lacks it
 DEFAULTS = {(None, "history"): [], ("data", "target"): None, (None, "snapshots"): None}
 
 
 def save_checkpoint(path, *, config, sizes, weights, optimizer, epoch, rng, data, metrics, history=(),
-                    early_stopping=None, overrides=(), snapshots=None):
+                    early_stopping=None, overrides=(), snapshots=None, world_size=1):
     """Write a checkpoint of the current VERSION atomically (files.write_atomic)."""
     ckpt = {
         "format": FORMAT, "version": VERSION, "config": config, "sizes": list(sizes),
         "weights": [float(w) for w in weights], "optimizer": optimizer, "epoch": epoch,
         "rng": rng, "data": data, "metrics": metrics,
         "history": [{k: v for k, v in r.items() if k != "seconds"} for r in history],
-        "early_stopping": early_stopping, "overrides": list(overrides),
+        "early_stopping": early_stopping, "overrides": list(overrides), "world_size": world_size,
     }
     if snapshots is not None:  # only with `train --report` or `--snapshots`
         ckpt["snapshots"] = snapshots
@@ -148,11 +158,12 @@ STATE_FIELDS = {"weights": "params", "optimizer": "optimizer", "epoch": "epoch",
                 "history": "history", "early_stopping": "early_stopping", "snapshots": "snapshots"}
 
 
-def contents(config, sizes, state, dataset):
+def contents(config, sizes, state, dataset, world_size=1):
     """The keyword arguments of save_checkpoint for a run: its config and model sizes, the
-    trainer's state (Trainer.state_dict()) and what the data set says of itself."""
+    trainer's state (Trainer.state_dict()), what the data set says of itself and how many
+    processes trained it."""
     return {"config": config, "sizes": list(sizes), **{field: state[key] for field, key in STATE_FIELDS.items()},
-            "data": data_section(dataset)}
+            "data": data_section(dataset), "world_size": world_size}
 
 
 def data_section(ds):

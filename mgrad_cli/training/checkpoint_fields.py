@@ -30,7 +30,8 @@ from . import metrics
 # field -> the version that introduced it (the top level, then the data section, then the
 # config settings that came after version 1; every other config setting is in every version)
 FIELDS = {"format": 1, "version": 1, "config": 1, "sizes": 1, "weights": 1, "optimizer": 1, "epoch": 1, "rng": 1,
-          "data": 1, "metrics": 1, "history": 1, "early_stopping": 3, "overrides": 5, "snapshots": 6}
+          "data": 1, "metrics": 1, "history": 1, "early_stopping": 3, "overrides": 5, "snapshots": 6,
+          "world_size": 7}
 DATA_FIELDS = {"name": 1, "task": 1, "feature_names": 1, "class_names": 1, "mean": 1, "std": 1, "target": 1,
                "fingerprint": 2, "target_mean": 3, "target_std": 3}
 CONFIG_FIELDS = {"early_stopping": 3, "data.val_split": 3, "device": 4, "dtype": 4}
@@ -49,6 +50,7 @@ LAYER_RANGES = {"act_mean": (-math.inf, math.inf), "act_std": (0, math.inf), "de
 PCG64_KEYS = {"bit_generator", "state", "has_uint32", "uinteger"}
 STOPPER_KEYS = ("best_epoch", "best_loss", "best_weights", "bad_epochs", "stopped")
 MAX_OVERRIDES = 1_000  # settings named in "overrides" (each as typed, up to OVERRIDE_CHARS)
+MAX_WORLD_SIZE = 1_000_000  # processes that trained a checkpoint, at most
 OVERRIDE_CHARS = 10_000
 
 
@@ -193,7 +195,8 @@ def _names(values, field, bad, what, at_least=1):
 
 
 def check_state(ckpt, bad):
-    """epoch, the optimizer state, the batch-order RNG and the early stopping state."""
+    """epoch, the optimizer state, the batch-order RNG, the early stopping state, the
+    overrides, the snapshots and the world size."""
     epoch, epochs = ckpt["epoch"], ckpt["config"]["epochs"]
     if not _integer(epoch, 1, epochs):
         bad(f"epoch: expected an epoch from 1 to config.epochs ({epochs}), got {shorten(epoch)}")
@@ -202,6 +205,9 @@ def check_state(ckpt, bad):
     _stopper(ckpt, bad)
     _overrides(ckpt["overrides"], bad)
     check_snapshots(ckpt, bad)
+    if not _integer(ckpt["world_size"], 1, MAX_WORLD_SIZE):
+        bad(f"world_size: expected a number of processes from 1 to {MAX_WORLD_SIZE:,}, got "
+            f"{shorten(ckpt['world_size'])}")
 
 
 def _overrides(named, bad):

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checkpoint, metrics
+from .distributed import SOLO
 from .divergence import all_finite, diverged
 from .doctor import Doctor
 from .layerstats import layer_stats
@@ -84,19 +85,22 @@ class Trainer:
     """All a run's state: parameters, optimizer, epochs done, and the batch-order RNG.
 
     `run()` trains from `epoch` to config['epochs'], yielding a record per epoch.
-    state_dict()/load_state_dict() hold everything needed to carry on later.
+    state_dict()/load_state_dict() hold everything needed to carry on later. A `group`
+    (distributed.Group) makes it a rank of a data-parallel run: its engine wrapped, each
+    batch's rows shared by the ranks, the figures of the training rows summed over them.
     """
 
     measure_layers = True  # per-layer statistics every epoch; bench/bench_layerstats.py turns them off
 
-    def __init__(self, config, dataset, backend=None, doctor=True, snapshots=False):
+    def __init__(self, config, dataset, backend=None, doctor=True, snapshots=False, group=None):
         self.config, self.dataset = config, dataset
+        self.group = SOLO if group is None else group
         self.snapshots = Snapshots() if snapshots else None  # for the replay page, when asked
         # why the data is unscaled (data/scaling.py), or None: `mgrad train`'s hint
         self.unscaled = scaling.check(dataset, config["data"].get("standardize"))
         inputs_unscaled = self.unscaled is not None and self.unscaled.inputs  # the doctor's cause
         self.doctor = Doctor(inputs_unscaled) if doctor else None  # None: --no-doctor
-        self.backend = backend or make_backend(config, dataset.n_features)
+        self.backend = self.group.data_parallel(backend or make_backend(config, dataset.n_features))
         self.params = self.backend.init_params(random.Random(config["seed"]))
         self.optimizer = self.backend.make_optimizer(config["optimizer"], len(self.params))
         self.epoch = 0  # epochs completed
@@ -169,7 +173,7 @@ class Trainer:
 
     def checkpoint(self):
         """The keyword arguments of checkpoint.save_checkpoint for the current state."""
-        return checkpoint.contents(self.config, self.sizes, self.state_dict(), self.dataset)
+        return checkpoint.contents(self.config, self.sizes, self.state_dict(), self.dataset, self.group.world)
 
     def _diverged(self, k, lr, what):
         """divergence.diverged's TrainingDiverged for epoch k (what: see there)."""
@@ -180,7 +184,7 @@ class Trainer:
         """One pass over the minibatches: (last batch loss, summed loss, batches, outputs,
         the layers' statistics: layerstats.layer_stats)."""
         order = np.arange(n) if bs >= n else self.rng.permutation(n)
-        total, batches, outputs = 0.0, 0, np.empty((n, self.config["model"]["layers"][-1]))
+        total, batches, outputs = 0.0, 0, np.zeros((n, self.config["model"]["layers"][-1]))
         kept = []  # per batch, the engine's layer outputs
         for start in range(0, n, bs):
             idx = order[start:start + bs]
@@ -192,7 +196,7 @@ class Trainer:
                 raise self._diverged(k, lr, loss if not math.isfinite(loss) else "a gradient of inf or nan")
             total += loss * len(idx)
             batches += 1
-            outputs[idx] = out
+            outputs[idx[self.group.share(len(idx))]] = out
             # the last update's, for the statistics (none to copy with them off)
             before = self.params.copy() if self.measure_layers and start + bs >= n else None
             with np.errstate(all="ignore"):  # an overflow is caught just below, with a message
@@ -200,9 +204,9 @@ class Trainer:
             self.updates += 1
             if not all_finite(self.params) or not self.optimizer.is_finite():
                 raise self._diverged(k, lr, None)
-        stats = layer_stats(self.sizes, self.backend.activations, kept, grad, before, self.params) \
-            if self.measure_layers else []
-        return loss, total, batches, outputs, stats
+        stats = layer_stats(self.sizes, self.backend.activations, kept, grad, before, self.params,
+                            self.group.sum) if self.measure_layers else []
+        return loss, total, batches, self.group.sum(outputs), stats
 
     def run(self):
         """Train from `epoch` up to config['epochs'], yielding each epoch's record; with
@@ -230,6 +234,7 @@ class Trainer:
                 self.load_state_dict(before)
                 raise
             yield dict(record)
+        self.group.finish()
 
 
 def _commit(trainer, record):

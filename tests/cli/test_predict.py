@@ -162,7 +162,7 @@ def test_bad_checkpoints(run, models, tmp_path, monkeypatch):
     text = models["iris"].read_text()
     check("cut.json", text[: len(text) // 2], _json_error(text[: len(text) // 2]))  # truncated
     check("v9.json", json.dumps(dict(good, version=9)),
-          "version: 9 is not supported (this mgrad reads versions 1 to 6)")
+          "version: 9 is not supported (this mgrad reads versions 1 to 7)")
     check("short.json", json.dumps(dict(good, weights=good["weights"][:-1])),
           "weights: expected 67 numbers for sizes [4, 8, 3], got 66")
     check("sizes.json", json.dumps(dict(good, sizes=[4, 8, 2])),

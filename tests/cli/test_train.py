@@ -217,8 +217,9 @@ def test_checkpoint_contents(run, tmp_path):
     assert result.exit_code == 0
     assert f"Checkpoint saved to {save}." in result.output
     ckpt = load_checkpoint(save)
-    assert ckpt["format"] == "mgrad-checkpoint" and ckpt["version"] == 6
+    assert ckpt["format"] == "mgrad-checkpoint" and ckpt["version"] == 7
     assert ckpt["overrides"] == ["--epochs 3"]  # the command line's changes, as typed
+    assert ckpt["world_size"] == 1  # one process trained it
     assert ckpt["sizes"] == [4, 8, 3]
     assert len(ckpt["weights"]) == 4 * 8 + 8 + 8 * 3 + 3
     assert ckpt["epoch"] == 3

@@ -12,7 +12,7 @@ import click
 from ...inspect import dot as _render
 from .. import tables as report
 from ...backends import names as engine_names
-from ..threads import SMALL_WORK, check_threads, use_threads
+from ..threads import SMALL_WORK, check_threads, process_threads, use_threads
 from ..console import (
     CONTEXT_SETTINGS,
     MgradClickError,
@@ -59,7 +59,11 @@ _run_options = _options(
     click.option("--threads", type=int, metavar="N",
                  help="Threads for numpy's BLAS and for PyTorch, from 1 to 4 times the cores (at most 256; "
                       "default: one for numpy; for the torch engine one, or every core when parameters x batch rows "
-                      f"reach {SMALL_WORK:,})."))
+                      f"reach {SMALL_WORK:,}; shared out with --nproc)."),
+    click.option("--nproc", type=click.IntRange(min=1), metavar="N",
+                 help="Train data-parallel in N processes on this machine (torch engine), started by PyTorch's "
+                      "launcher: gloo on the CPU, nccl with a GPU each; each takes a share of every batch, and "
+                      "the numbers are one process's. Under torchrun, leave it out."))
 # the files a run writes
 _file_options = _options(
     click.option("--save", "save_path", metavar="PATH", help="Write a JSON checkpoint here (atomically)."),
@@ -122,6 +126,7 @@ class Options:
     report_path: str
     snapshots: bool
     chart: bool
+    nproc: int
 
     def overrides(self):
         """The config settings the options override: {dotted key: value}."""
@@ -167,18 +172,38 @@ def train_command(config_path, **options):
       mgrad train digits --graph digits.svg
       mgrad train diabetes --chart | less   # a regression; its chart as text
 
-    Exit codes: 0 done, 1 the loss diverged, 2 bad input, 130 interrupted (Ctrl-C),
-    143 terminated (SIGTERM), 141 stdout closed (| head); the last two save with --save too.
+    Data-parallel: --nproc N on this machine, or under torchrun (torchrun --nproc-per-node
+    N -m mgrad_cli train CONFIG, on one machine or more); rank 0 prints and saves.
+
+    Exit codes: 0 done, 1 the loss diverged (or a process failed), 2 bad input, 130
+    interrupted (Ctrl-C), 143 terminated (SIGTERM), 141 stdout closed (| head); the last
+    two save with --save too.
     """
-    from ...training import trainer as training
+    from ...training.distributed import launched
+    from .. import parallel
 
     opts = Options(**options)
-    _check_options(opts)
+    if opts.nproc is not None:  # start the processes, and exit with the run's status
+        return parallel.launch_run(config_path, opts, _check_options)
+    if not launched():
+        return _train(config_path, opts)
+    with parallel.worker() as rank:  # one of the processes a launcher started: rank 0 speaks and writes
+        return _train(config_path, opts if rank == 0 else parallel.silent(opts), join=parallel.join,
+                      writes=rank == 0)
+
+
+def _train(config_path, opts, join=None, writes=True):
+    """The run: alone, or as one rank of a data-parallel group that join(config) joins
+    (writes: whether this process saves back to the checkpoint it resumed: rank 0)."""
+    from ...training import trainer as training
+
+    _check_options(opts, lock=True if writes else None)
     sets, named = opts.settings()
-    trainer, source = _trainer(config_path, opts, sets)
-    use_threads(opts.threads, trainer.backend, work=_work(trainer))
+    trainer, source = _trainer(config_path, opts, sets, join)
+    threads = opts.threads or (process_threads(trainer.group.local_world) if join else None)
+    use_threads(threads, trainer.backend, work=_work(trainer))
     save_path = opts.save_path
-    if opts.resume_path is not None and save_path is None:  # saved back to the checkpoint it resumed
+    if opts.resume_path is not None and save_path is None and writes:  # saved back to the checkpoint it resumed
         check_writable(opts.resume_path)
         save_path = opts.resume_path
     graph_what = None if opts.graph_path is None else _check_graph(trainer, opts.graph_max_nodes)
@@ -233,8 +258,11 @@ def _end_early(stop, trainer, save_path):
         raise MgradClickError(stop.error)
 
 
-def _check_options(opts):
-    """Refuse, before any training, the options that could only fail after it."""
+def _check_options(opts, lock=True):
+    """Refuse, before any training, the options that could only fail after it; with lock,
+    claim the checkpoint it saves to for as long as the command runs (False: only see that
+    no other run holds it, as `--nproc` does for its rank 0; None: this process saves
+    nothing, a rank other than 0)."""
     check_threads(opts.threads)
     graph_path, plot_path = opts.graph_path, opts.plot_path
     for path in (opts.save_path, opts.log_path, graph_path, plot_path, opts.resume_path):
@@ -256,13 +284,18 @@ def _check_options(opts):
         if path is not None:
             check_writable(path)
     saved_to = opts.save_path or opts.resume_path
-    if saved_to is not None:  # one run at a time saves to a checkpoint: a second is refused now
-        click.get_current_context().call_on_close(OutputLock(saved_to).release)
+    if saved_to is not None and lock is not None:  # one run at a time saves to a checkpoint: a second is refused now
+        claim = OutputLock(saved_to)
+        if lock:
+            click.get_current_context().call_on_close(claim.release)
+        else:
+            claim.release()
 
 
-def _trainer(config_path, opts, sets=()):
+def _trainer(config_path, opts, sets=(), join=None):
     """The Trainer for the config and the options (resumed from the checkpoint, if any),
-    with the doctor unless --no-doctor and snapshots with --snapshots or --report
+    with the doctor unless --no-doctor and snapshots with --snapshots or --report; given
+    join, as a rank of the data-parallel group join(config) joins once the config is read
     -> (trainer, the config's name)."""
     from ... import limits
     from ...training import trainer as training
@@ -273,12 +306,13 @@ def _trainer(config_path, opts, sets=()):
     source = display_path(config_path)
     config, resume_path = load_config(config_path, opts.overrides(), sets), opts.resume_path
     _csv_hint(config["data"])
+    group = join(config) if join else None
     dataset = load_dataset(config["data"], config["seed"])
     training.check_fit(config, dataset, source)
     # a CSV's size is known now (a built-in's was checked with the config)
     limits.check(limits.training_costs(config, len(dataset.X), dataset.n_features), source)
     trainer = training.Trainer(config, dataset, doctor=not opts.no_doctor,
-                               snapshots=opts.snapshots or opts.report_path is not None)
+                               snapshots=opts.snapshots or opts.report_path is not None, group=group)
     if resume_path is not None:
         ckpt = load_checkpoint(resume_path)
         trainer.resume(ckpt, display_path(resume_path), source)
