@@ -91,15 +91,12 @@ class Trainer:
     """
 
     measure_layers = True  # per-layer statistics every epoch; bench/bench_layerstats.py turns them off
-
     def __init__(self, config, dataset, backend=None, doctor=True, snapshots=False, group=None):
         self.config, self.dataset = config, dataset
         self.group = SOLO if group is None else group
         self.snapshots = Snapshots() if snapshots else None  # for the replay page, when asked
-        # why the data is unscaled (data/scaling.py), or None: `mgrad train`'s hint
-        self.unscaled = scaling.check(dataset, config["data"].get("standardize"))
-        inputs_unscaled = self.unscaled is not None and self.unscaled.inputs  # the doctor's cause
-        self.doctor = Doctor(inputs_unscaled) if doctor else None  # None: --no-doctor
+        self.unscaled = scaling.check(dataset, config["data"].get("standardize"))  # None, or why (train's hint)
+        self.doctor = Doctor(self.unscaled is not None and bool(self.unscaled.inputs)) if doctor else None
         self.backend = self.group.data_parallel(backend or make_backend(config, dataset.n_features))
         self.params = self.backend.init_params(random.Random(config["seed"]))
         self.optimizer = self.backend.make_optimizer(config["optimizer"], len(self.params))
@@ -197,8 +194,7 @@ class Trainer:
             total += loss * len(idx)
             batches += 1
             outputs[idx[self.group.share(len(idx))]] = out
-            # the last update's, for the statistics (none to copy with them off)
-            before = self.params.copy() if self.measure_layers and start + bs >= n else None
+            before = self.params.copy() if self.measure_layers and start + bs >= n else None  # last update, measured
             with np.errstate(all="ignore"):  # an overflow is caught just below, with a message
                 self.optimizer.step(self.params, grad, lr)
             self.updates += 1

@@ -146,7 +146,7 @@ def test_data_edited_since_training_is_refused(run, tmp_path, monkeypatch, chang
 
 
 def test_help_has_examples(run):
-    assert "mgrad eval iris.json datasets/iris.csv" in run("eval", "--help").output
+    assert "mgrad eval iris.json iris.csv" in run("eval", "--help").output
 
 
 def test_an_infinite_loss_is_valid_json_and_shown_as_inf(run, models, tmp_path):

@@ -184,7 +184,7 @@ def _json_error(text):
 
 def test_help_has_examples(run):
     result = run("predict", "--help")
-    assert "mgrad predict iris.json datasets/iris.csv" in result.output
+    assert "mgrad predict iris.json iris.csv" in result.output
     assert 'mgrad predict tiny.json --input "2.0,3.0,-1.0"' in result.output
 
 

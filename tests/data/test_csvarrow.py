@@ -289,7 +289,7 @@ def test_without_pyarrow_the_careful_reader_reads_and_a_big_file_gets_a_hint(mon
     monkeypatch.setattr(csvarrow, "FAST_FROM_BYTES", 100)
     monkeypatch.setattr(csvarrow, "HINT_FROM_BYTES", 100)
     path = big(tmp_path, rows=50)
-    (tmp_path / "c.yaml").write_text("data: {csv: d.csv}\nmodel: {layers: [2]}\nloss: cross_entropy\nepochs: 1\n")
+    (tmp_path / "c.yaml").write_text("data: {csv: d.csv, standardize: true}\nmodel: {layers: [2]}\nloss: cross_entropy\nepochs: 1\n")
     result = run("train", tmp_path / "c.yaml", "-q")
     assert result.exit_code == 0 and readers == ["python"]
     assert result.stderr == (f"Hint: {path} is 525 bytes: install mgrad's csv extra to load big CSVs faster: pip "
@@ -302,7 +302,7 @@ def test_without_pyarrow_the_careful_reader_reads_and_a_big_file_gets_a_hint(mon
 
 def test_no_hint_for_a_small_file_or_where_pyarrow_reads(pyarrow, monkeypatch, tmp_path, run):
     big(tmp_path, rows=50)
-    (tmp_path / "c.yaml").write_text("data: {csv: d.csv}\nmodel: {layers: [2]}\nloss: cross_entropy\nepochs: 1\n")
+    (tmp_path / "c.yaml").write_text("data: {csv: d.csv, standardize: true}\nmodel: {layers: [2]}\nloss: cross_entropy\nepochs: 1\n")
     assert run("train", tmp_path / "c.yaml", "-q").stderr == ""
     monkeypatch.setattr(csvarrow, "HINT_FROM_BYTES", 100)
     assert run("train", tmp_path / "c.yaml", "-q").stderr == ""
