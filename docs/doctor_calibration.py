@@ -11,12 +11,13 @@ epochs in a row, which is what the doctor compares with its threshold. The table
 between the two CALIBRATION markers of the page; tests/test_docs.py checks it is up to date.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "docs")]
+
+import generated  # noqa: E402
 
 from mgrad_cli.data import shipped  # noqa: E402
 from mgrad_cli.data.datasets import load_dataset  # noqa: E402
@@ -60,20 +61,7 @@ def page_with(table):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the page's table is not up to date")
-    args = parser.parse_args(argv)
-    text = page_with(render())
-    if args.check:
-        if PAGE.read_text(encoding="utf-8") != text:
-            print(f"{PAGE.relative_to(REPO)}'s calibration table is out of date: run python docs/doctor_calibration.py",
-                  file=sys.stderr)
-            return 1
-        print(f"{PAGE.relative_to(REPO)}'s calibration table is up to date")
-        return 0
-    PAGE.write_text(text, encoding="utf-8")
-    print(f"wrote the calibration table of {PAGE.relative_to(REPO)}")
-    return 0
+    return generated.main(__file__, PAGE, lambda: page_with(render()), what="'s calibration table", argv=argv)
 
 
 if __name__ == "__main__":

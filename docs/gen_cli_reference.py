@@ -8,13 +8,16 @@ in a child process of this checkout (COLUMNS=100, NO_COLOR=1), so the page is wh
 sees. tests/test_docs.py checks that the page is up to date.
 """
 
-import argparse
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "docs"))
+
+import generated  # noqa: E402
+
 PAGE = REPO / "docs" / "cli-reference.md"
 # the order of the page: the tour's, then using models, then the lists and experiments, as
 # the cli's COMMANDS: the order the examples run in (tests/cli/test_help_examples.py); a
@@ -81,19 +84,7 @@ def render():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the page is not up to date")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        if PAGE.read_text(encoding="utf-8") != text:
-            print(f"{PAGE.relative_to(REPO)} is out of date: run python docs/gen_cli_reference.py", file=sys.stderr)
-            return 1
-        print(f"{PAGE.relative_to(REPO)} is up to date")
-        return 0
-    PAGE.write_text(text, encoding="utf-8")
-    print(f"wrote {PAGE.relative_to(REPO)}")
-    return 0
+    return generated.main(__file__, PAGE, render, argv=argv)
 
 
 if __name__ == "__main__":

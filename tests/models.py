@@ -82,3 +82,16 @@ def as_version(ckpt, version):
     ckpt["metrics"] = {k: ckpt["metrics"].get(k) for k in keys}
     ckpt["history"] = [{k: r.get(k) for k in keys if k != "seconds"} for r in ckpt["history"]]
     return ckpt
+
+
+# ReLU at lr 50 on moons: 75% of layer 2's units die at epoch 2 (the doctor says so, the
+# report shows it at its epoch, and the width tests wrap the long diagnosis)
+RELU_LR50 = """\
+seed: 0
+data: {name: moons, n_samples: 100, noise: 0.1}
+model: {layers: [16, 16, 1], activation: relu, output: linear}
+loss: {name: hinge}
+optimizer: {name: sgd, lr: 50}
+epochs: 30
+engine: tensor
+"""

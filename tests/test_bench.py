@@ -18,12 +18,16 @@ import pytest
 from conftest import REPO, need
 
 
+def bench(*args, timeout=300):
+    """Run a bench/ script with its arguments; return its output lines (it must exit 0)."""
+    proc = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout.splitlines()
+
+
 @pytest.mark.slow
 def test_scalar_benchmark_matches_micrograd(micrograd):
-    proc = subprocess.run([sys.executable, "bench/bench_scalar.py", "--steps", "3"], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = proc.stdout.splitlines()
+    lines = bench("bench/bench_scalar.py", "--steps", "3")
     assert lines[0].startswith("micrograd demo: moons 100 samples, MLP 2-16-16-1, 3 steps")
     assert any(line.startswith("micrograd ") for line in lines)
     assert any(line.startswith("mgrad ") for line in lines)
@@ -32,10 +36,7 @@ def test_scalar_benchmark_matches_micrograd(micrograd):
 
 @pytest.mark.slow
 def test_predict_benchmark_runs_and_counts_every_row():
-    proc = subprocess.run([sys.executable, "bench/bench_predict.py", "--rows", "300", "--runs", "1"], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = proc.stdout.splitlines()
+    lines = bench("bench/bench_predict.py", "--rows", "300", "--runs", "1")
     assert lines[0].startswith("mgrad predict, iris model (MLP 4-8-3), 300 rows, median of 1 runs")
     assert [line.split()[0] for line in lines[1:]] == ["--json", "table"]
 
@@ -58,20 +59,14 @@ def test_the_torch_engines_bound_is_the_issues(engine, loop, threads, passed):
 
 @pytest.mark.slow
 def test_tensor_benchmark_judges_the_torch_engine_per_workload(torch):
-    proc = subprocess.run([sys.executable, "bench/bench_tensor.py", "--quick", "--only", "demo", "--runs", "2"],
-                          cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = proc.stdout.splitlines()
+    lines = bench("bench/bench_tensor.py", "--quick", "--only", "demo", "--runs", "2", timeout=600)
     at = next(i for i, line in enumerate(lines) if line.startswith("the torch engine (mgrad train --engine torch)"))
     assert lines[at].endswith("ms per step, median of 2 runs")
     assert lines[at + 2].startswith("demo: moons 100, 2-16-16-1") and lines[at + 2].split()[-1] in ("PASS", "FAIL")
     assert lines[-1].startswith("(--quick: not a measurement) the torch engine is within its bound on ")
 @pytest.mark.slow
 def test_csv_benchmark_compares_the_readers_on_the_same_data(pyarrow):
-    proc = subprocess.run([sys.executable, "bench/bench_csv.py", "--rows", "2000", "--runs", "1"], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = proc.stdout.splitlines()
+    lines = bench("bench/bench_csv.py", "--rows", "2000", "--runs", "1")
     assert lines[0].startswith("CSV readers, 2,000 rows of 10 features and a label (")
     assert [line.split()[0] for line in lines[2:4]] == ["python", "pyarrow"]
     assert lines[4].startswith("pyarrow: ") and lines[5].startswith("results identical (sha256 ")
@@ -88,10 +83,7 @@ def test_the_benchmark_csv_is_the_same_file_every_time(tmp_path):
     assert {line.rsplit(",", 1)[1] for line in lines[1:]} == {"0", "1"}
 @pytest.mark.slow
 def test_threads_benchmark_runs_every_workload(torch):
-    proc = subprocess.run([sys.executable, "bench/bench_threads.py", "--steps", "1", "--repeats", "1"], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = proc.stdout.splitlines()
+    lines = bench("bench/bench_threads.py", "--steps", "1", "--repeats", "1")
     assert "threshold now 5,000,000 (parameters x rows)" in lines[0]
     assert lines[1].split()[:3] == ["model", "rows", "params"]
     assert [line.split()[:3] for line in lines[2:4]] == [["2-16-16-1", "100", "33,700"], ["2-16-16-1", "500", "168,500"]]
@@ -100,10 +92,7 @@ def test_threads_benchmark_runs_every_workload(torch):
 def test_distributed_benchmark_runs_and_checks_the_curves(torch):
     need("torch.distributed with gloo", torch.distributed.is_available() and torch.distributed.is_gloo_available(),
          "a PyTorch built with torch.distributed")
-    proc = subprocess.run([sys.executable, "bench/bench_distributed.py", "--quick"], cwd=REPO,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    lines = proc.stdout.splitlines()
+    lines = bench("bench/bench_distributed.py", "--quick", timeout=600)
     assert lines[0].startswith("mgrad train --nproc: data-parallel on torch.distributed (gloo)")
     assert lines[1].startswith("machine: ") and " cores" in lines[1]
     runs = [line.split("  ")[0] for line in lines if line.startswith(("1 process", "--nproc"))]

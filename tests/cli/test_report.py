@@ -11,6 +11,7 @@ import pytest
 from mgrad_cli.models.report import MAX_BYTES, script_json
 
 from conftest import headless_chromium, write
+from models import RELU_LR50
 
 MOONS = """\
 seed: 1
@@ -330,17 +331,6 @@ def test_the_page_thins_its_snapshots_to_fit_keeping_the_first_last_and_kept():
     assert shown > 70  # as many as fit (80), not half of them again and again (51)
     assert {1, 78, 200} <= set(data["epochs"])
     assert all(w[0] == 0.1234567890123 + e for e, w in zip(data["epochs"], data["weights"]))
-
-
-RELU_LR50 = """\
-seed: 0
-data: {name: moons, n_samples: 100, noise: 0.1}
-model: {layers: [16, 16, 1], activation: relu, output: linear}
-loss: {name: hinge}
-optimizer: {name: sgd, lr: 50}
-epochs: 30
-engine: tensor
-"""
 
 
 def test_the_doctor_s_diagnoses_appear_at_their_epoch(browser, tmp_path):

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from conftest import REPO
+from models import RELU_LR50
 from mgrad_cli.data import shipped
 
 CONFIGS = shipped.config_names()
@@ -100,17 +101,6 @@ def test_long_names_are_shortened(at, tmp_path):
 def _has(module):
     import importlib.util
     return importlib.util.find_spec(module) is not None
-
-
-RELU_LR50 = """\
-seed: 0
-data: {name: moons, n_samples: 100, noise: 0.1}
-model: {layers: [16, 16, 1], activation: relu, output: linear}
-loss: {name: hinge}
-optimizer: {name: sgd, lr: 50}
-epochs: 30
-engine: tensor
-"""
 
 
 @pytest.mark.parametrize("width", WIDTHS + (60, 40))
