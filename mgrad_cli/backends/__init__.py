@@ -35,6 +35,9 @@ every engine because it sees only this protocol and flat float64 vectors. A back
     devices, dtypes             the config's `device` and `dtype` choices it accepts
                                 (besides auto)
     settings(config)            (a classmethod) its own keyword arguments from a config
+    unavailable(device)         (a classmethod) why one of its devices cannot compute on
+                                this machine (cuda where PyTorch sees no GPU), or None:
+                                config.load_config names the setting that asked for it
     memory(config, sizes, rows) (a classmethod) what training an MLP of `sizes` holds in
                                 this process's memory (limits.py checks it before
                                 anything is built): a Memory of bytes for the parameters

@@ -123,6 +123,11 @@ class MLPBackend:
         return {}
 
     @classmethod
+    def unavailable(cls, device):
+        """Why `device` (one of cls.devices) cannot compute on this machine, or None."""
+        return None
+
+    @classmethod
     def memory(cls, config, sizes, rows):
         """What training an MLP of `sizes` holds in this process's memory (limits.py checks
         it): an array per layer, its gradient and the optimizer's state per parameter, and

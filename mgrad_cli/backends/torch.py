@@ -36,18 +36,25 @@ def require_torch(what="the torch engine"):
     return extras.require("torch", what, "torch", "PyTorch")
 
 
+NO_GPU = "PyTorch sees no GPU here (torch.cuda.is_available() is False); use device cpu or auto"
+
+
 def resolve(device="auto", dtype="auto"):
     """(device, dtype) that will run: auto picks cuda when PyTorch sees a GPU, and float64
     on the CPU, float32 on CUDA (a GPU's float64 is many times slower)."""
     torch = require_torch()
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    elif device == "cuda" and not torch.cuda.is_available():
-        raise UserInputError("device cuda: PyTorch sees no GPU here (torch.cuda.is_available() is False); "
-                             "use device cpu or auto")
+    elif _no_gpu(torch, device):
+        raise UserInputError(f"device cuda: {NO_GPU}")
     if dtype == "auto":
         dtype = "float32" if device == "cuda" else "float64"
     return device, dtype
+
+
+def _no_gpu(torch, device):
+    """NO_GPU when `device` is cuda and PyTorch sees no GPU, else None."""
+    return NO_GPU if device == "cuda" and not torch.cuda.is_available() else None
 
 
 def _gpu(device):
@@ -81,6 +88,17 @@ class TorchBackend(MLPBackend):
     @classmethod
     def settings(cls, config):
         return {"device": config["device"], "dtype": config["dtype"]}
+
+    @classmethod
+    def unavailable(cls, device):
+        """NO_GPU for cuda where PyTorch sees no GPU; None without PyTorch (the run names
+        the extra to install)."""
+        if device != "cuda":
+            return None  # (without importing PyTorch)
+        try:
+            return _no_gpu(require_torch(), device)
+        except UserInputError:
+            return None
 
     @classmethod
     def memory(cls, config, sizes, rows):

@@ -96,7 +96,7 @@ def _run_folder(path):
     files = {k: os.path.join(path, name) for k, name in FILES.items()}
     ckpt = None
     if os.path.isfile(files["config"]):
-        record.config = load_config(files["config"])
+        record.config = load_config(files["config"], here=False)  # it ran elsewhere, perhaps on a GPU
     if os.path.isfile(files["log"]):
         record.history = read_log(files["log"])
     if (record.config is None or not os.path.isfile(files["log"])) and os.path.isfile(files["model"]):

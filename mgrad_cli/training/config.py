@@ -13,6 +13,8 @@ import copy
 import difflib
 import math
 import os
+import re
+import shlex
 
 from .. import backends, limits
 from ..data import datasets, names, shipped
@@ -71,11 +73,14 @@ SCHEDULES = {
 
 # --- loading --------------------------------------------------------------------------
 
-def load_config(path, overrides=None, sets=()):
+def load_config(path, overrides=None, sets=(), here=True):
     """Read a YAML config, apply `sets` (--set: overrides.Override, in order), then
     overrides ({'epochs': 5, 'optimizer.lr': 0.1, ...}: the command's own options) and
     return the resolved config. A CSV path is made absolute, relative to the config file.
     A problem with a setting a --set gave names that --set (overrides.attribute).
+    `here`: the config is to run on this machine, so a device it lacks is refused (a GPU
+    where PyTorch sees none) as a setting of the file or a --set is; False to read a
+    config only (one that ran elsewhere).
 
     `path` is a file, or the name of a shipped config (`moons`: shipped.config_names())
     when no file has that name: a file of the same name wins."""
@@ -92,7 +97,10 @@ def load_config(path, overrides=None, sets=()):
     for key, value in (overrides or {}).items():
         _set_path(raw, key, value)
     try:
-        config = validate_config(raw, source)
+        config = validate_config(raw, source, base=base)
+        problem = backends.backend_class(config["engine"]).unavailable(config["device"]) if here else None
+        if problem:
+            _Validator(source).fail("device", problem)
     except ConfigError as e:
         raise set_overrides.attribute(e, sets, later=tuple(overrides or ())) from None
     csv_path = config["data"].get("csv")
@@ -143,11 +151,12 @@ def _set_path(raw, dotted, value):
 
 # --- validation -----------------------------------------------------------------------
 
-def validate_config(raw, source, prefix=""):
+def validate_config(raw, source, prefix="", base=None):
     """Check a config dict against the schema; return it resolved (defaults filled, short
     forms expanded). Raises ConfigError naming `source` and the field path (after
-    `prefix`: "config." for the config inside a checkpoint)."""
-    v = _Validator(source, prefix)
+    `prefix`: "config." for the config inside a checkpoint). `base`: the folder the
+    config's relative paths start from, if it has one."""
+    v = _Validator(source, prefix, base)
     raw = v.mapping(raw, "", tuple(DEFAULTS))
     get = lambda key: raw.get(key, DEFAULTS[key])  # noqa: E731
     config = {
@@ -186,8 +195,11 @@ def _where(v, config):
 
 def _data(v, raw):
     """The data section, checked against the data set's declared parameters (datasets.py)."""
+    path = "data" if isinstance(raw, str) else "data.name"  # as written: data: moons, or data: {name: moons}
     raw = v.mapping(v.short_form(raw, "data"), "data", datasets.setting_names())
     name = raw.get("name", datasets.CSV if datasets.CSV in raw else DEFAULTS["data"]["name"])
+    if name not in datasets.names() and _file_like(name, v.base):
+        v.csv_form(path, name)
     name = v.choice(name, "data.name", datasets.names())
     own = datasets.parameters(name)
     out = {"name": name}
@@ -199,6 +211,15 @@ def _data(v, raw):
     for key, param in datasets.COMMON_PARAMS.items():
         out[key] = _setting(v, param, raw, key, name)
     return out
+
+
+def _file_like(name, base):
+    """Whether a data set's name looks like a file's: it ends in .csv, holds a /, or a
+    file has that name (here, or beside the config)."""
+    if not isinstance(name, str) or len(name) > 4096:
+        return False
+    return (name.lower().endswith(".csv") or "/" in name or os.sep in name or os.path.isfile(name)
+            or base is not None and os.path.isfile(os.path.join(base, name)))
 
 
 def _setting(v, param, raw, key, name):
@@ -286,14 +307,24 @@ def _schedule(v, raw):
 class _Validator:
     """Type and range checks that raise ConfigError('source: path: message')."""
 
-    def __init__(self, source, prefix=""):
-        self.source, self.prefix = source, prefix
+    def __init__(self, source, prefix="", base=None):
+        self.source, self.prefix, self.base = source, prefix, base
 
-    def fail(self, path, message):
+    def fail(self, path, message, typed=None):
+        """Raise the error; `typed(option)`: the message as a command-line option that gave
+        the setting would say it (overrides.attribute), where it differs."""
         path = self.prefix + path if path else self.prefix.rstrip(".")
         error = ConfigError(f"{self.source}: {path}: {message}" if path else f"{self.source}: {message}")
         error.field, error.reason = path, message  # for overrides.attribute: which --set gave it
+        error.typed = typed
         raise error
+
+    def csv_form(self, path, name):
+        """Refuse a file's name given as a data set's, with the form a CSV file takes."""
+        shown = name if _PLAIN.fullmatch(name) and len(name) <= 60 else shorten(name)
+        said = f"{shown} is not a built-in data set; for a CSV file write "
+        self.fail(path, f"{said}data: {{csv: {shown}}}",
+                  typed=lambda option: f"{said}{option} {shlex.quote(f'data={{csv: {shown}}}')}")
 
     def short_form(self, value, path):
         return {"name": value} if isinstance(value, str) else value
@@ -377,6 +408,9 @@ class _Validator:
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             self.fail(path, f"expected one of {', '.join(choices)}, got {_show(value)}{hint}")
         return value
+
+
+_PLAIN = re.compile(r"[\w./~+@%-]+(?: [\w./~+@%-]+)*")  # a name YAML shows as it is, unquoted
 
 
 def _close_matches(value, choices):

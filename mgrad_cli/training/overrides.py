@@ -130,13 +130,14 @@ def attribute(error, overrides, later=()):
     """The ConfigError to raise for `error` (from validating the config the overrides
     changed): the last --set that gave the field's setting, or a section holding it, names
     it; else the error as it is. `later`: keys the command's own options set after them."""
-    field, reason = getattr(error, "field", None), getattr(error, "reason", None)
+    field, reason, typed = (getattr(error, name, None) for name in ("field", "reason", "typed"))
     if not field:
         return error
     for override in reversed(overrides):
         key = override.key
         if any(_within(key, k) for k in later):
             continue
+        reason = typed(override.option) if typed else reason  # the message as the option says it
         if field == key:
             return ConfigError(f"{override.option} {override.typed()}: {reason}")
         if _within(field, key) or _within(key, field):

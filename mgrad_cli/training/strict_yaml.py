@@ -21,7 +21,9 @@ are floats, refused by the settings' ranges.
 The caller bounds the text's length (limits.CONFIG_BYTES) before parsing it: the pure
 Python loader reads about 50 KB a second, and its messages are the same on every install
 (libyaml's, 20 times faster, word its errors otherwise). Errors are ConfigError("SOURCE:
-...") in one line, naming the line and column where there is one.
+...") in one line, naming the line and column where there is one; a tab, which YAML
+never takes for indentation, is named as one (not PyYAML's "found character '\\t' that
+cannot start any token").
 """
 
 import re
@@ -36,6 +38,8 @@ _MERGE = "tag:yaml.org,2002:merge"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _INT_DIGITS = 4300  # sys.get_int_max_str_digits()'s default
+_TAB = "found character '\\t' that cannot start any token"  # PyYAML's words for any misplaced tab
+_BREAKS = "\r\n\x85\u2028\u2029"  # YAML's line breaks
 _SPECIAL = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
 
 
@@ -77,7 +81,7 @@ def load(text, source):
             loader.dispose()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        problem = e.problem or e.context or "cannot parse"
+        problem = _tab(mark) if e.problem == _TAB else e.problem or e.context or "cannot parse"
         raise ConfigError(f"{source}: invalid YAML{_at(mark)}: {problem}") from None
     except yaml.reader.ReaderError as e:  # a character YAML does not allow (its message spans lines)
         code = e.character if isinstance(e.character, int) else ord(e.character)
@@ -89,6 +93,16 @@ def load(text, source):
         raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
     except ValueError as e:  # a value PyYAML recognises but cannot build (2001-13-01)
         raise ConfigError(f"{source}: invalid YAML: cannot read a value ({shorten(str(e))})") from None
+
+
+def _tab(mark):
+    """PyYAML's words for a tab (_TAB) as a user would say them: where the tab is."""
+    text, i = mark.buffer or "", min(mark.pointer, len(mark.buffer or ""))
+    while i > 0 and text[i - 1] in " \t":
+        i -= 1
+    if i == 0 or text[i - 1] in _BREAKS:
+        return "a tab in indentation; YAML indents with spaces"
+    return "a tab where YAML expects a space; use spaces"
 
 
 def _at(mark):

@@ -97,6 +97,16 @@ def test_a_status_recorded_by_a_sweep_is_shown(run, trained, tmp_path):
     assert lines[3].split()[:3] == ["•1", "a.json", "?"] and lines[4].split()[:3] == ["×2", "1-x", "diverged"]
 
 
+def test_a_run_from_a_gpu_is_compared_where_there_is_none(run, trained, tmp_path, torch):
+    folder = tmp_path / "0-gpu"
+    folder.mkdir()
+    (folder / "log.jsonl").write_bytes((trained / "b.jsonl").read_bytes())
+    write(folder, "config.yaml", "data: xor\nengine: torch\ndevice: cuda\nepochs: 4\n")  # the tests see no GPU
+    result, lines = compare_output(run, trained / "a.json", folder)
+    assert result.exit_code == 0, result.output
+    assert any(line.split()[:2] == ["×2", "0-gpu"] for line in lines)
+
+
 def test_names_from_files_are_shown_as_they_are(run, trained, tmp_path):
     folder = tmp_path / "[red]x"
     folder.mkdir()

@@ -408,6 +408,16 @@ BAD = [
     ("data: {csv: n.csv}\n", "n.csv, line 3, column 'b': expected a number, got 'z'"),
     ("data: {csv: n.csv, target: tt}\n", "n.csv: no column named 'tt' for data.target (did you mean 't'?)"),
     ("data: {csv: missing.csv}\n", "missing.csv: no such file"),
+    # a file's name where a data set's goes: the form a CSV file takes (issue 19)
+    ("data: pets.csv\n", "c.yaml: data: pets.csv is not a built-in data set; for a CSV file write data: {csv: pets.csv}"),
+    ("data: {name: my/pets}\n",
+     "c.yaml: data.name: my/pets is not a built-in data set; for a CSV file write data: {csv: my/pets}"),
+    ("data: nosuch\n", "c.yaml: data.name: expected one of tiny, xor, moons, circles, spiral, blobs, diabetes, digits, "
+                       "iris, wine, csv, got 'nosuch'"),  # not a file's name: the choices
+    # a tab, which YAML never takes for a space: where it is, in words
+    ("data:\n  name: moons\n\tnoise: 0.1\n",
+     "c.yaml: invalid YAML at line 3, column 1: a tab in indentation; YAML indents with spaces"),
+    ("epochs:\t3\n", "c.yaml: invalid YAML at line 1, column 8: a tab where YAML expects a space; use spaces"),
 ]
 
 
@@ -419,6 +429,15 @@ def test_bad_input(run, elsewhere, text, message):
     result = run("train", "c.yaml")
     assert result.exit_code == 2
     assert result.output == f"Error: {message}\n"
+
+
+def test_a_file_beside_the_config_named_as_a_data_set(run, elsewhere):
+    (elsewhere / "sub").mkdir()
+    write(elsewhere / "sub", "pets", "a,t\n1,x\n")
+    write(elsewhere / "sub", "c.yaml", "data: pets\n")
+    result = run("train", "sub/c.yaml")  # (the working directory has no file named pets)
+    assert (result.exit_code, result.output) == (2, "Error: sub/c.yaml: data: pets is not a built-in data set; for a CSV "
+                                                    "file write data: {csv: pets}\n")
 
 
 def test_missing_config(run, elsewhere):
@@ -569,9 +588,15 @@ def test_device_and_dtype_must_suit_the_engine(run, tmp_path, text, message):
 def test_cuda_without_a_gpu_is_one_line(run, tmp_path, torch):
     cfg = write(tmp_path, "d.yaml", "engine: torch\ndevice: cuda\ndata: tiny\nmodel: {layers: [4, 1]}\nloss: mse\n")
     result = run("train", cfg)  # the tests see no GPU (conftest)
-    assert result.exit_code == 2
-    assert result.stderr == ("Error: device cuda: PyTorch sees no GPU here (torch.cuda.is_available() is False); "
-                             "use device cpu or auto\n")
+    no_gpu = "PyTorch sees no GPU here (torch.cuda.is_available() is False); use device cpu or auto"
+    assert (result.exit_code, result.stderr) == (2, f"Error: {cfg}: device: {no_gpu}\n")  # as the file's fields are
+    result = run("train", cfg, "--set", "device=cuda")  # the setting named where it was given
+    assert (result.exit_code, result.stderr) == (2, f"Error: --set device=cuda: {no_gpu}\n")
+    cpu = write(tmp_path, "c.yaml", "device: cuda\ndata: tiny\nmodel: {layers: [4, 1]}\nloss: mse\n")
+    result = run("train", cpu, "--engine", "torch")  # the engine from an option, the device from the file
+    assert (result.exit_code, result.stderr) == (2, f"Error: {cpu}: device: {no_gpu}\n")
+    result = run("gradcheck", "--config", cfg)
+    assert (result.exit_code, result.stderr) == (2, f"Error: {cfg}: device: {no_gpu}\n")
 
 
 def test_threads_for_numpy_and_for_the_torch_engine(torch):

@@ -60,6 +60,14 @@ def test_a_short_form_is_expanded_and_replaced(run, tmp_path):
                                "got 'relux' (did you mean 'relu'?)"),
     ("seed.x=1", "--set seed.x=1: seed is 0, a single setting, not a section: set it whole, as --set seed=VALUE"),
     ("epochs=[1", "--set epochs: invalid YAML at line 1, column 3: expected ',' or ']', but got '<stream end>'"),
+    ("data=pets.csv", "--set data=pets.csv: pets.csv is not a built-in data set; for a CSV file write "
+                      "--set 'data={csv: pets.csv}'"),
+    ("data={name: a/b}", "--set data={name: a/b}: data.name: a/b is not a built-in data set; for a CSV file write "
+                         "--set 'data={csv: a/b}'"),
+    ("data=my pets.csv", "--set data=my pets.csv: my pets.csv is not a built-in data set; for a CSV file write "
+                         "--set 'data={csv: my pets.csv}'"),
+    ("model={layers:\t[4, 1]}", "--set model: invalid YAML at line 1, column 9: a tab where YAML expects a space; "
+                                "use spaces"),
     ("lr", "--set: expected KEY=VALUE with KEY a dotted path such as optimizer.lr, got 'lr'"),
     ("optimizer..lr=1", "--set: expected KEY=VALUE with KEY a dotted path such as optimizer.lr, "
                         "got 'optimizer..lr=1'"),
