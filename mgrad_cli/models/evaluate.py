@@ -52,11 +52,20 @@ class Model:
         return self.sizes[0]
 
     @property
+    def kept_epoch(self):
+        """The epoch whose weights the model holds: the best one when early stopping
+        stopped the run (its weights kept, as train's summary says), else the last."""
+        stopper = self.ckpt.get("early_stopping")
+        return stopper["best_epoch"] if stopper and stopper["stopped"] else self.epoch
+
+    @property
     def title(self):
-        """How eval and the figures name the model: 'MLP 2-8-1 (33 parameters) trained 60
-        epochs on xor'."""
+        """How eval, export and the figures name the model: 'MLP 2-8-1 (33 parameters)
+        trained 60 epochs on xor', and ', weights from epoch 23' when early stopping kept
+        an earlier epoch's weights than the last."""
         epochs = f"{self.epoch} epoch" + ("" if self.epoch == 1 else "s")
-        return f"{describe(self.sizes)} trained {epochs} on {self.ckpt['data'].get('name', '?')}"
+        kept = "" if self.kept_epoch == self.epoch else f", weights from epoch {self.kept_epoch}"
+        return f"{describe(self.sizes)} trained {epochs} on {self.ckpt['data'].get('name', '?')}{kept}"
 
     @property
     def loss(self):
@@ -349,9 +358,11 @@ def split_rows(model, split="test"):
 # --- evaluation ---------------------------------------------------------------------
 
 def evaluate(model, X, y):
-    """Loss (as training reports it, l2 term included; on a standardized target when it
-    was trained on one), and accuracy with a confusion matrix (rows: the true class,
-    columns: the predicted one), or the MSE, MAE and R² in the target's units.
+    """The loss (on a standardized target when the model was trained on one) three ways:
+    "loss", what training minimizes (l2 term included); "data_loss", without the l2 term,
+    as train's table and summary report held-out rows; "l2_term", l2 * the sum of the
+    squared weights (0 without l2). Then accuracy with a confusion matrix (rows: the true
+    class, columns: the predicted one), or the MSE, MAE and R² in the target's units.
 
     A sample with a nan output has no class (as in predict): it counts as wrong, and
     `no_class` counts such samples per true class, beside the confusion matrix."""
@@ -364,7 +375,8 @@ def evaluate(model, X, y):
     with np.errstate(all="ignore"):  # inputs near the float64 limits: inf and nan, reported as they are
         Xs = model.standardize(X)
         loss, _, outputs = model.backend.loss_and_grad(model.params, Xs, T)
-        result = {"samples": int(len(X)), "loss": float(loss)}
+        result = {"samples": int(len(X)), "loss": float(loss), "data_loss": model.backend.data_loss(outputs, T),
+                  "l2_term": float(model.backend.l2 * np.dot(model.params, model.params))}
         if regression:
             result.update(metrics.regression(model.target_values(outputs), y))
             return result

@@ -60,6 +60,13 @@ def plot_run(path, model, history, points=None):
     A path that cannot be written (no such directory, a directory, no permission) raises
     UserInputError."""
     fmt = check_path(path)
+    fig, drawn = draw_run(model, history, points)
+    save_figure(fig, path, fmt)
+    return drawn
+
+
+def draw_run(model, history, points=None):
+    """The figure plot_run draws, and what it holds: (matplotlib Figure, ["curves", ...])."""
     require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -73,9 +80,8 @@ def plot_run(path, model, history, points=None):
     if boundary:
         _boundary(fig.add_subplot(1, ncols, 2), model, *points)
         drawn.append("decision boundary")
-    fig.suptitle(plot_text(model.title))
-    save_figure(fig, path, fmt)
-    return drawn
+    fig.suptitle(plot_text(model.title), wrap=True)  # a long title wraps within the figure
+    return fig, drawn
 
 
 def save_figure(fig, path, fmt):
@@ -101,6 +107,7 @@ def _curves(ax, history):
         ax.text(0.5, 0.5, "no history in this checkpoint", ha="center", va="center", transform=ax.transAxes)
         return
     lines = _split_lines(ax, history, "loss", "loss", PALETTE[0], scale=1)
+    n_loss = len(lines)
     loss = np.array([r[k] for r in history for k in ("loss", "test_loss", "val_loss") if r.get(k) is not None])
     finite = loss[np.isfinite(loss)]
     if len(finite) and finite.min() > 0 and finite.max() / finite.min() > 100:
@@ -115,7 +122,14 @@ def _curves(ax, history):
         ax2.set_ylabel("R²")
         lines += _split_lines(ax2, history, "r2", "R²", PALETTE[1], scale=1)
         ax2.set_ylim(max(ax2.get_ylim()[0], -1.0), 1.0)  # first epochs far below -1 would flatten the rest
-    ax.legend(lines, [line.get_label() for line in lines], loc="center right")
+    # one row for the loss alone; beside accuracy or R², a column per quantity
+    legend_below(ax, lines, ncols=n_loss if len(lines) == n_loss else 2)
+
+
+def legend_below(ax, handles, ncols, title=None):
+    """The legend under the axes (below the x label), never over the data."""
+    ax.legend(handles=handles, title=title, ncols=ncols, fontsize="small", loc="upper center",
+              bbox_to_anchor=(0.5, -0.14), borderaxespad=0)
 
 
 def _split_lines(ax, history, key, label, color, scale):
@@ -162,7 +176,7 @@ def _boundary(ax, model, X, y, is_test=None):
         handles += [Line2D([], [], marker=m, linestyle="", color="white", markeredgecolor="k", label=what)
                     for m, what in (("o", "train"), ("^", "test"))]
     title = "class" if len(shown) == len(X) else f"class ({len(shown):,} of {len(X):,} points)"
-    ax.legend(handles=handles, title=title, loc="best", fontsize="small")
+    legend_below(ax, handles, title=title, ncols=min(len(handles), 5))
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
     ax.set_xlabel(plot_text(model.feature_names[0]))

@@ -2,8 +2,12 @@
 
 import json
 import os
+import re
 
+import numpy as np
 import pytest
+
+from mgrad_cli.numbers import number
 
 from models import DATASETS, config_path, train_checkpoint
 
@@ -88,6 +92,53 @@ def test_regression_reports_mse(run, models):
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[1].startswith("loss ") and lines[2].startswith("mse ") and lines[3].startswith("mae ")
+
+
+@pytest.fixture(scope="module")
+def diabetes(tmp_path_factory):
+    """The shipped diabetes config trained as shipped: l2 0.03, and early stopping that
+    stops at epoch 43 keeping epoch 23's weights."""
+    path = tmp_path_factory.mktemp("diabetes") / "diabetes.json"
+    return path, train_checkpoint(path, config_path("diabetes"))[0]
+
+
+def test_the_loss_is_the_train_summarys_test_loss_with_the_l2_term_apart(run, diabetes, tmp_path):
+    """Issue 19: train's summary said test loss 0.585798 and eval 0.684768 (l2 included)
+    on the same rows, unexplained. Eval's loss is now the data loss, the l2 term apart."""
+    path, trainer = diabetes
+    summary = run("train", config_path("diabetes"), "-q").output
+    assert "the weights of epoch 23 are kept" in summary
+    test_loss = re.search(r"At epoch 23: .* test loss ([0-9.]+),", summary).group(1)
+    lines = run("eval", path).output.splitlines()
+    assert lines[1] == f"loss      {test_loss}"
+    doc = eval_json(run, path)
+    assert doc["data_loss"] == trainer.history[22]["test_loss"]  # the same number, to the last digit
+    l2 = 0.03 * float(np.dot(trainer.params, trainer.params))
+    assert doc["l2_term"] == pytest.approx(l2, rel=1e-12)
+    assert doc["loss"] == pytest.approx(doc["data_loss"] + doc["l2_term"], rel=1e-12)  # what training minimizes
+    assert lines[2] == (f"l2 term   {number(doc['l2_term'])} (loss + l2 term = {number(doc['loss'])}, "
+                        "what training minimizes)")
+    assert lines[3].startswith("mse ")
+
+
+def test_without_l2_there_is_no_l2_term(run, models):
+    doc = eval_json(run, models["iris"])
+    assert doc["l2_term"] == 0 and doc["data_loss"] == pytest.approx(doc["loss"], rel=1e-12)
+    assert "l2 term" not in run("eval", models["iris"]).output
+
+
+def test_the_title_says_which_epochs_weights_early_stopping_kept(run, diabetes):
+    path, _ = diabetes
+    result = run("eval", path)
+    assert result.output.startswith(f"{path}: MLP 10-8-1 (97 parameters) trained 43 epochs on diabetes, "
+                                    "weights from epoch 23; evaluated on the 88 held-out samples of diabetes.\n")
+
+
+def test_no_line_ends_in_spaces(run, models, diabetes):
+    for model in (models["iris"], models["reg"], diabetes[0]):
+        for columns in ("80", "100"):
+            out = run("eval", model, env={"COLUMNS": columns}).output
+            assert [line for line in out.splitlines() if line != line.rstrip()] == []
 
 
 def test_bad_input(run, models, tmp_path, monkeypatch):

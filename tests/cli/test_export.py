@@ -88,6 +88,16 @@ def test_onnx_on_iris_gives_predicts_probabilities(run, models, tmp_path, ort):
     assert [i.name for i in session.get_inputs()] == ["input"] and [o.name for o in session.get_outputs()] == ["output"]
 
 
+def test_the_title_says_which_epochs_weights_early_stopping_kept(run, tmp_path, torch):
+    """Issue 19: `trained 43 epochs` when the weights exported were epoch 23's."""
+    ckpt, out = tmp_path / "diabetes.json", tmp_path / "diabetes.pt"
+    train_checkpoint(ckpt, config_path("diabetes"))  # as shipped: early stopping stops at epoch 43
+    result = run("export", ckpt, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Exported MLP 10-8-1 (97 parameters) trained 43 epochs on diabetes, weights "
+                                    f"from epoch 23 to {out} (torch.save")
+
+
 def test_onnx_graph_is_standardize_then_gemm_and_activation_nodes(run, models, tmp_path):
     onnx = need_module("onnx")
     out = tmp_path / "iris.onnx"

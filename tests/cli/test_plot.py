@@ -17,6 +17,7 @@ def models(tmp_path_factory):
     d = tmp_path_factory.mktemp("models")
     train_checkpoint(d / "xor.json", config_path("xor"), epochs=15)
     train_checkpoint(d / "iris.json", config_path("iris"), epochs=5)
+    train_checkpoint(d / "diabetes.json", config_path("diabetes"))  # early stopping: 43 epochs, 23's weights
     return d
 
 
@@ -68,6 +69,38 @@ def test_epochs_are_whole_numbers_classes_colour_blind_safe_test_points_apart(ru
     assert {"train", "test", "train loss", "train accuracy", "test accuracy"} <= texts
     fills = set(re.findall(r"fill: (#[0-9a-f]{6})", svg.read_text()))
     assert {"#0072b2", "#e69f00"} <= fills  # Okabe and Ito's blue and orange for classes 0 and 1
+
+
+def test_the_title_says_which_epochs_weights_early_stopping_kept(run, models, matplotlib):
+    svg = models / "diabetes.svg"
+    assert run("plot", models / "diabetes.json", "-o", svg).exit_code == 0
+    title = " ".join(t for t in re.findall(r"<!-- (.*?) -->", svg.read_text()) if t.startswith(("MLP", "from")))
+    assert title == "MLP 10-8-1 (97 parameters) trained 43 epochs on diabetes, weights from epoch 23"
+
+
+@pytest.mark.parametrize("name", ["xor", "iris", "diabetes"])
+def test_legends_and_title_cover_no_data(models, name, matplotlib):
+    """Issue 19: the legend covered the R² curves. Each panel's legend lies outside its
+    axes (below them), and it and the title within the figure."""
+    from mgrad_cli.models import evaluate, plot
+
+    model = evaluate.load_model(models / f"{name}.json")
+    points = None
+    if name == "xor":  # the decision boundary's panel too
+        ds, X = evaluate.training_data(model)
+        points = (X, ds.y, ds.is_test)
+    fig, drawn = plot.draw_run(model, model.history, points)
+    fig.canvas.draw()
+    panels = [ax for ax in fig.axes if ax.get_legend() is not None]
+    assert len(panels) == len(drawn) == (2 if name == "xor" else 1)
+    inside = fig.bbox.padded(1)
+    for ax in panels:
+        legend = ax.get_legend().get_window_extent()
+        for data in fig.axes:  # twin axes share the panel's area
+            assert not legend.overlaps(data.get_window_extent())
+        assert inside.contains(legend.x0, legend.y0) and inside.contains(legend.x1, legend.y1)
+    title = fig._suptitle.get_window_extent()
+    assert inside.contains(title.x0, title.y0) and inside.contains(title.x1, title.y1)
 
 
 def test_more_than_two_features_draws_the_curves_only(run, models, matplotlib):

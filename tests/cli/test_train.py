@@ -170,6 +170,21 @@ def test_progress_bar_and_colour_only_on_a_terminal(run, monkeypatch):
     assert "\x1b[3" not in result.output + result.stderr  # no colours under NO_COLOR
 
 
+@pytest.mark.parametrize("columns", [80, 100])
+def test_the_progress_bar_labels_its_parts_and_fits(run, monkeypatch, columns):
+    """Issue 19: an unlabelled 0:00:15. Each frame reads 'epoch 2/3 ━━ loss 0.7 elapsed
+    0:00:00 left 0:00:00', within the width."""
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    result = run("train", config("tiny"), "--epochs", "3", env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0
+    frames = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", f) for f in re.split(r"[\r\n]", result.stderr)]
+    assert all(len(f) <= columns for f in frames)
+    frames = [f for f in frames if f.startswith("epoch")]  # (the table's rows go above the bar)
+    assert frames and all(re.match(r"epoch +\d/3 .* elapsed \d:\d\d:\d\d left (\d:\d\d:\d\d|-:--:--)$", f.rstrip())
+               for f in frames), frames
+    assert any(re.match(r"epoch +[1-3]/3 .*loss \d", f) for f in frames), frames
+
+
 # --- reproducibility and overrides -------------------------------------------------------
 
 def test_same_config_same_numbers(run, tmp_path):

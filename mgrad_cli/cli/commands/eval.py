@@ -30,8 +30,9 @@ def eval_command(model_path, csv_path, split, as_json):
       mgrad eval iris.json iris.csv
       mgrad eval moons.json --split train --json
 
-    The loss is the training loss (l2 term included), so it compares with the table of
-    `mgrad train`; a regression target's MSE, MAE and R² are in its own units.
+    The loss is the data loss, as `mgrad train` reports held-out rows (the test split's
+    is its summary's test loss); with l2 in the config, the l2 term and the sum that
+    training minimizes follow. A regression target's MSE, MAE and R² are in its units.
     Rows whose inputs or layer outputs are not finite numbers are named in a warning on
     stderr (the first 10). Exit codes: 0 done, 2 bad input.
     """
@@ -62,7 +63,10 @@ def eval_command(model_path, csv_path, split, as_json):
     if note:
         say(err_console(), f"Note: {note}; evaluating on the training rows.")
     say(out, f"{model_path}: {model.title}; evaluated on {what}.")
-    out.print(f"loss      {number(result['loss'])}", markup=False)
+    out.print(f"loss      {number(result['data_loss'])}", markup=False)
+    if model.config["loss"]["l2"]:  # what training minimizes adds the l2 term: shown apart, with the sum
+        say(out, f"l2 term   {number(result['l2_term'])} (loss + l2 term = {number(result['loss'])}, "
+                 f"what training minimizes)")
     if model.task == "regression":  # in the target's units
         out.print(f"mse       {number(result['mse'])}", markup=False)
         out.print(f"mae       {number(result['mae'])}", markup=False)
@@ -70,6 +74,7 @@ def eval_command(model_path, csv_path, split, as_json):
         return
     out.print(f"accuracy  {100 * result['accuracy']:.1f}% ({result['correct']} of {result['samples']})",
               markup=False)
+    say(out, "confusion matrix (rows: true class, columns: predicted)")  # not padded to the table's width
     out.print(_confusion_table(result))
 
 
@@ -77,7 +82,7 @@ def _confusion_table(result):
     """The confusion matrix with each class's recall, as a rich Table."""
     from rich.table import Table
 
-    table = Table(title="confusion matrix (rows: true class, columns: predicted)", title_justify="left")
+    table = Table()
     table.add_column("true \\ predicted")
     for name in result["classes"]:
         table.add_column(short(name), justify="right")

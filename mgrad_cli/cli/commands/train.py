@@ -360,9 +360,7 @@ def _run(run, table, out, every, quiet):
     start, err = trainer.epoch, err_console()
     progress = None
     if not quiet and err.is_terminal:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-        progress = Progress(TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TextColumn("{task.fields[loss]}"),
-                            TimeRemainingColumn(), console=err, transient=True)
+        progress = progress_bar(err)
         task = progress.add_task("train", total=total, completed=start, loss="")
         run.on_epoch.append(lambda r: progress.update(task, completed=r["epoch"], loss=f"loss {r['loss']:.4f}"))
     rows_to = progress.console if (progress is not None and out.is_terminal) else out
@@ -378,6 +376,17 @@ def _run(run, table, out, every, quiet):
         return run.start()
     with progress:  # gone before anything else is printed
         return run.start()
+
+
+def progress_bar(console):
+    """The bar shown on a terminal while training, each part labelled: 'epoch 12/100
+    ━━━━━  loss 0.4321  elapsed 0:00:15  left 0:01:50' (the bar shrinks to the width)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    return Progress(TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TextColumn("{task.fields[loss]}"),
+                    TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                    console=console, transient=True)
 
 
 def unscaled_hint(unscaled):
