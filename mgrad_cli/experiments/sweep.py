@@ -229,15 +229,19 @@ def _status(code, error, interrupted):
 
 
 def _error_line(path):
-    """The last 'Error: ...' line the run printed, without 'Error: ', or None."""
+    """The last error the run printed, without 'Error: ', as one line, or None. The error
+    is the last thing a run prints, wrapped between words at its terminal's width (the
+    sweep's COLUMNS): the lines from the last 'Error: ' to the end are joined again."""
     try:
         with open(path, "rb") as f:
             f.seek(max(0, os.fstat(f.fileno()).st_size - 4096))
             lines = f.read().decode("utf-8", "replace").splitlines()
     except OSError:
         return None
-    errors = [line[len("Error: "):] for line in lines if line.startswith("Error: ")]
-    return errors[-1] if errors else None
+    starts = [i for i, line in enumerate(lines) if line.startswith("Error: ")]
+    if not starts:
+        return None
+    return " ".join(line.strip() for line in lines[starts[-1]:] if line.strip())[len("Error: "):]
 
 
 def _history(path):

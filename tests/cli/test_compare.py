@@ -159,3 +159,17 @@ def test_differences_are_the_settings_not_the_same_everywhere():
                                                                                      "eps": 1e-8}}
     assert compare.differences([a, b, None]) == ["model.layers", "optimizer.name", "optimizer.eps"]
     assert compare.differences([a, a]) == [] and compare.differences([None]) == []
+
+
+def test_a_long_list_of_differences_wraps_between_words(run, trained, tmp_path):
+    other = tmp_path / "other.json"
+    assert run("train", "xor", "--epochs", "3", "-q", "--save", other, "--set", "data.noise=0.1", "--set",
+               "data.n_samples=60", "--set", "loss.l2=0.001", "--set", "optimizer=sgd",
+               "--set", "model.layers=[4,1]").exit_code == 0
+    for columns in ("80", "100"):
+        result, lines = compare_output(run, trained / "a.json", other, columns=columns)
+        assert result.exit_code == 0, result.output
+        heading = lines[:lines.index(next(line for line in lines if line.endswith("."))) + 1]
+        assert " ".join(heading).startswith("Comparing 2 runs; their configs differ in data.n_samples, data.noise,")
+        assert max(len(line) for line in heading) <= int(columns) and len(heading) >= 2
+        assert not [line for line in heading if line != line.rstrip()]

@@ -249,7 +249,12 @@ def test_a_diverged_run_is_a_row_and_the_sweep_exits_1(diverging_sweep):
     assert table[3].split()[:3] == ["0", "10", "diverged"]  # last
     assert f"1 of 2 runs finished.\nSummary written to {out / 'summary.csv'} and summary.jsonl.\n" in result.stdout
     assert "Run 0-lr=10 diverged: the loss became inf at epoch" in result.stdout
+    # the run's error, wrapped at 80 columns in its output, is read back whole
+    error = json.loads((out / "0-lr=10" / "run.json").read_text())["error"]
+    assert error.startswith("the loss became inf at epoch") and error.endswith("try a lower learning rate, e.g. --lr 1")
+    assert "try a lower learning rate, e.g. --lr 1" in " ".join(result.stdout.split())
     assert max(len(line) for line in result.stdout.splitlines() if str(out) not in line) <= 80
+    assert not [line for line in result.stdout.splitlines() + result.stderr.splitlines() if line.endswith(" ")]
     progress = [line for line in result.stderr.splitlines() if line.startswith("[")]
     assert result.stderr.startswith("Sweeping ") and "2 at a time with" in " ".join(result.stderr.split())
     assert len(progress) == 2 and {line.split(":")[0][6:] for line in progress} == {"0-lr=10", "1-lr=0.1"}
@@ -384,3 +389,17 @@ def test_runs_see_the_environment_a_lone_mgrad_would():
     assert lone_environment(dict(set_by_mgrad), held_to_one=False) == set_by_mgrad  # the user's own: kept
     env = sweep._environment({"PYTHONPATH": "/elsewhere"})
     assert env["PYTHONPATH"] == os.pathsep.join([str(REPO), "/elsewhere"])  # this mgrad first
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [80, 100])
+def test_what_the_sweep_says_wraps_without_trailing_spaces(run, tmp_path, monkeypatch, width):
+    monkeypatch.chdir(tmp_path)
+    result = run("sweep", "xor", "--grid", "optimizer.lr=0.1,0.5", "--grid", "model.activation=relu,tanh",
+                 "--set", "epochs=1", "--jobs", "4", "--out", "out", env={"COLUMNS": str(width)})
+    assert result.exit_code == 0, result.output
+    said = result.stdout.splitlines() + result.stderr.splitlines()
+    assert max(len(line) for line in said) <= width
+    assert not [line for line in said if line != line.rstrip()]
+    assert " ".join(result.stderr.split()).startswith(
+        "Sweeping xor (optimizer.lr × model.activation): 4 runs, 4 at a time with")

@@ -111,6 +111,8 @@ def test_on_a_terminal_the_end_of_input_leaves_the_rest(run, monkeypatch):
     monkeypatch.setattr(quiz_cli, "on_terminal", lambda: True)
     result = run("backprop", *LECTURE, "--quiz", input="")
     assert result.exit_code == 1
+    # Ctrl-D ends the prompt's line: the message starts a line of its own
+    assert "∂L/∂d = \nEnd of input: 6 questions left, counted as missed.\n" in result.stdout
     assert lines(result)[-2:] == ["score: 0/6", "missed: d, e, b, a, c, f"]
 
 

@@ -7,7 +7,7 @@ table (cli/results.py) and the chart, and draws the figure with -o.
 import click
 
 from .. import results as tables
-from ..console import CONTEXT_SETTINGS, out_console, translate_errors
+from ..console import CONTEXT_SETTINGS, out_console, say, translate_errors
 from ...numbers import plural
 
 MAX_CHART_WIDTH = 120
@@ -46,7 +46,7 @@ def compare_command(paths, plot_path, chart):
     split = primary_split(outcomes)
     keys = _compare.differences([r.config for r in runs])
     out = out_console()
-    out.print(_heading(runs, keys), markup=False)
+    say(out, _heading(runs, keys))
     out.print(tables.compare_table(runs, outcomes, keys, labels(keys), split, out.width))
     key = "loss" if split == "train" else f"{split}_loss"
     title = tables.split_title(split)

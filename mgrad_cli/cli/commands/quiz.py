@@ -126,7 +126,10 @@ def _answer(console, asked):
         if not on_terminal():
             console.print(shown(text) if text is not None else "", markup=False)  # the transcript
             return text
-        if text is None or text.strip() == _quiz.REVEAL or _quiz.parse_answer(text) is not None:
+        if text is None:  # Ctrl-D: the prompt's line ends, as a typed line would end it
+            console.print()
+            return None
+        if text.strip() == _quiz.REVEAL or _quiz.parse_answer(text) is not None:
             return text
         console.print(f"Not a number: type one (such as -1.5, 0.25, inf or nan), or {_quiz.REVEAL} to see it.",
                       markup=False)

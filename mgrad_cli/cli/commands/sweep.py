@@ -13,7 +13,7 @@ import re
 import click
 
 from .. import results as tables
-from ..console import CONTEXT_SETTINGS, err_console, interrupt_message, interrupt_status, out_console, \
+from ..console import CONTEXT_SETTINGS, err_console, interrupt_message, interrupt_status, out_console, say, \
     translate_errors
 from ..threads import cores, lone_environment
 from ...numbers import duration, plural
@@ -70,11 +70,10 @@ def sweep_command(config_path, grids, sets, jobs, seeds, out, quiet):
     _sweep.check_out(out)
     err = err_console()
     if why:
-        err.print(f"Running {plural(n, 'run')} at a time, not {min(jobs or cores(), len(runs))}: {why}.",
-                  markup=False)
+        say(err, f"Running {plural(n, 'run')} at a time, not {min(jobs or cores(), len(runs))}: {why}.")
     keys = [key for key, _ in grids]
     if not quiet:
-        err.print(_intro(config_path, runs, keys, n, threads, out, seeds), markup=False)
+        say(err, _intro(config_path, runs, keys, n, threads, out, seeds))
     progress = _Progress(err, len(runs), quiet)
     results, stopped = _sweep.Sweep(config_path, runs, out, n, threads, env=lone_environment(),
                                     on_end=progress.line).start()
@@ -166,7 +165,7 @@ def _print_results(out_dir, rows, keys, labels, seeds, stopped):
                   soft_wrap=True)
     for r in rows:
         if r["status"] in ("diverged", "failed") and r.get("error"):
-            out.print(f"Run {r['folder']} {r['status']}: {r['error']}", markup=False)
+            say(out, f"Run {r['folder']} {r['status']}: {r['error']}")
     if rows:
         out.print(f"Their curves, overlaid: mgrad compare {display_path(out_dir)}", markup=False, soft_wrap=True)
 
