@@ -132,6 +132,35 @@ def test_the_commands_never_import_the_group():
     assert not [m for m in graph if m.startswith("mgrad_cli.cli.commands") and "mgrad_cli.cli.app" in graph[m]]
 
 
+def engine_name_comparisons(source, engines):
+    """[line] of each comparison in `source` (==, !=, in, not in) with an engine's name
+    written as a string (alone, or in a tuple, list or set)."""
+    def names_an_engine(node):
+        if isinstance(node, ast.Constant):
+            return node.value in engines
+        return isinstance(node, (ast.Tuple, ast.List, ast.Set)) and any(map(names_an_engine, node.elts))
+
+    return [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Compare)
+            and all(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in node.ops)
+            and any(map(names_an_engine, [node.left, *node.comparators]))]
+
+
+def test_nothing_outside_the_backends_compares_an_engine_s_name():
+    """Which engine does what (the fast one, the reference, the data-parallel one, what
+    each costs) is the registry's to say: backends.FAST, REFERENCE, DATA_PARALLEL, groups()."""
+    from mgrad_cli import backends
+
+    found = [f"{path.relative_to(REPO)}:{line}" for path in sources() if "backends" not in path.relative_to(PACKAGE).parts
+             for line in engine_name_comparisons(path.read_text(encoding="utf-8"), backends.names())]
+    assert not found, found
+
+
+def test_the_engine_name_check_finds_a_comparison():
+    engines = ("scalar", "tensor", "torch")
+    assert engine_name_comparisons('if e != "torch": pass\nx = e in ("scalar", "tensor")\n', engines) == [1, 2]
+    assert engine_name_comparisons('x = "scalar"\ny = e == "linear"\nz = e == FAST\n', engines) == []
+
+
 @pytest.mark.parametrize("name", ["Value", "MLP", "Tensor"])
 def test_the_public_face_loads_lazily(name):
     code = ("import sys, mgrad_cli; assert not {'numpy', 'rich', 'click'} & set(sys.modules), sorted(sys.modules); "
