@@ -5,6 +5,7 @@ subpackage, no import cycle (imports inside functions count; the backend registr
 import strings do not), and a lazy public face."""
 
 import ast
+import re
 import subprocess
 import sys
 
@@ -59,6 +60,31 @@ def test_every_subpackage_opens_with_a_docstring():
     missing = [str(init.relative_to(REPO)) for init in PACKAGE.rglob("__init__.py")
                if not ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))]
     assert not missing
+
+
+def unnamed_modules(docstring, names):
+    """The module file names of `names` that `docstring` does not mention (as name.py)."""
+    return [name for name in names if not re.search(rf"\b{re.escape(name)}\b", docstring)]
+
+
+def test_every_subpackage_docstring_names_its_modules():
+    """The docstring says what lives there: each module by its file name (the commands'
+    package names them by the command instead: one module each)."""
+    missing = {}
+    for init in PACKAGE.rglob("__init__.py"):
+        if init.parent in (PACKAGE, PACKAGE / "cli" / "commands"):
+            continue
+        names = sorted(p.name for p in init.parent.glob("*.py") if p.name != "__init__.py")
+        unnamed = unnamed_modules(ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or "", names)
+        if unnamed:
+            missing[str(init.relative_to(REPO))] = unnamed
+    assert not missing
+
+
+def test_the_docstring_check_reads_file_names():
+    assert unnamed_modules("the trainer (trainer.py) and config.py", ["trainer.py", "config.py", "doctor.py"]) == \
+        ["doctor.py"]
+    assert unnamed_modules("scaling", ["scaling.py"]) == ["scaling.py"]
 
 
 def module_name(path):

@@ -2,7 +2,10 @@
 
 An engine computes an MLP's loss, gradient and outputs; everything else (the optimizer,
 the schedule, the epochs, checkpoints, evaluation, gradcheck, drawing) is the same for
-every engine because it sees only this protocol and flat float64 vectors. A backend:
+every engine because it sees only this protocol and flat float64 vectors. The engines:
+scalar.py (the lecture's MLP of Values), tensor.py (numpy arrays) and torch.py (PyTorch),
+on the MLP layout of mlp.py; torch_ddp.py wraps the torch engine for data-parallel
+training. A backend:
 
     Backend.from_config(config, nin)   build it for a resolved config's model and loss,
                                        on inputs of nin features
