@@ -136,3 +136,25 @@ def test_the_module_table_check_finds_a_missing_module():
     rows = layout_rows("| `mgrad_cli/nn/` | `mlp.py`, `optim.py` |\n")
     assert rows == {"mgrad_cli/nn/": "`mlp.py`, `optim.py`"}
     assert "mgrad_cli/nn/losses.py" in unlisted_modules(rows, REPO / "mgrad_cli")
+
+
+MACHINES = ("AMD EPYC", "Intel Xeon")  # the development machines figures were measured on (docs/benchmarks.md)
+
+
+def unnamed_machines(text):
+    """The paragraphs of `text` that give a measurement ('Measured with', 'took', 'measured')
+    without naming the machine, by MACHINES; code blocks and tables aside."""
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n(?=- )", prose)]
+    return [p for p in paragraphs if re.search(r"\b[Mm]easured with\b", p) and not p.startswith("|")
+            and not any(machine in p for machine in MACHINES)]
+
+
+def test_every_measurement_names_its_machine():
+    found = {page.name: unnamed_machines(page.read_text(encoding="utf-8")) for page in DOCS.glob("*.md")}
+    assert not {name: paragraphs for name, paragraphs in found.items() if paragraphs}
+
+
+def test_the_machine_check_finds_an_unnamed_machine():
+    page = "Measured with `x` on the 2-core development machine.\n\nMeasured with `y` on the AMD EPYC.\n"
+    assert unnamed_machines(page) == ["Measured with `x` on the 2-core development machine."]
