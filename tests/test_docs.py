@@ -106,3 +106,55 @@ def test_the_doctor_s_calibration_table_is_up_to_date():
     page = calibration.PAGE.read_text(encoding="utf-8")
     assert page == calibration.page_with(calibration.render()), \
         "docs/training.md's calibration table is out of date: run python docs/doctor_calibration.py"
+
+
+def layout_rows(page):
+    """{folder: the row's text} of the development page's "Where things live" table."""
+    return dict(re.findall(r"^\| `(mgrad_cli/[\w/]*)` \| (.*) \|$", page, re.M))
+
+
+def unlisted_modules(rows, package):
+    """The modules under `package` that the row of their folder does not name (commands/
+    is named as `commands/*.py`)."""
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        folder = f"{path.parent.relative_to(package.parent).as_posix()}/"
+        if path.name == "__init__.py" or folder.endswith("/commands/"):
+            continue
+        if f"`{path.name}`" not in rows.get(folder, ""):
+            missing.append(f"{folder}{path.name}")
+    return missing
+
+
+def test_the_development_page_names_every_module_where_it_lives():
+    rows = layout_rows((DOCS / "development.md").read_text(encoding="utf-8"))
+    assert "`commands/*.py`" in rows["mgrad_cli/cli/"]
+    assert unlisted_modules(rows, REPO / "mgrad_cli") == []
+
+
+def test_the_module_table_check_finds_a_missing_module():
+    rows = layout_rows("| `mgrad_cli/nn/` | `mlp.py`, `optim.py` |\n")
+    assert rows == {"mgrad_cli/nn/": "`mlp.py`, `optim.py`"}
+    assert "mgrad_cli/nn/losses.py" in unlisted_modules(rows, REPO / "mgrad_cli")
+
+
+MACHINES = ("AMD EPYC", "Intel Xeon")  # the development machines figures were measured on (docs/benchmarks.md)
+
+
+def unnamed_machines(text):
+    """The paragraphs of `text` that give a measurement ('Measured with', 'took', 'measured')
+    without naming the machine, by MACHINES; code blocks and tables aside."""
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n(?=- )", prose)]
+    return [p for p in paragraphs if re.search(r"\b[Mm]easured with\b", p) and not p.startswith("|")
+            and not any(machine in p for machine in MACHINES)]
+
+
+def test_every_measurement_names_its_machine():
+    found = {page.name: unnamed_machines(page.read_text(encoding="utf-8")) for page in DOCS.glob("*.md")}
+    assert not {name: paragraphs for name, paragraphs in found.items() if paragraphs}
+
+
+def test_the_machine_check_finds_an_unnamed_machine():
+    page = "Measured with `x` on the 2-core development machine.\n\nMeasured with `y` on the AMD EPYC.\n"
+    assert unnamed_machines(page) == ["Measured with `x` on the 2-core development machine."]

@@ -5,6 +5,7 @@ subpackage, no import cycle (imports inside functions count; the backend registr
 import strings do not), and a lazy public face."""
 
 import ast
+import re
 import subprocess
 import sys
 
@@ -59,6 +60,31 @@ def test_every_subpackage_opens_with_a_docstring():
     missing = [str(init.relative_to(REPO)) for init in PACKAGE.rglob("__init__.py")
                if not ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))]
     assert not missing
+
+
+def unnamed_modules(docstring, names):
+    """The module file names of `names` that `docstring` does not mention (as name.py)."""
+    return [name for name in names if not re.search(rf"\b{re.escape(name)}\b", docstring)]
+
+
+def test_every_subpackage_docstring_names_its_modules():
+    """The docstring says what lives there: each module by its file name (the commands'
+    package names them by the command instead: one module each)."""
+    missing = {}
+    for init in PACKAGE.rglob("__init__.py"):
+        if init.parent in (PACKAGE, PACKAGE / "cli" / "commands"):
+            continue
+        names = sorted(p.name for p in init.parent.glob("*.py") if p.name != "__init__.py")
+        unnamed = unnamed_modules(ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or "", names)
+        if unnamed:
+            missing[str(init.relative_to(REPO))] = unnamed
+    assert not missing
+
+
+def test_the_docstring_check_reads_file_names():
+    assert unnamed_modules("the trainer (trainer.py) and config.py", ["trainer.py", "config.py", "doctor.py"]) == \
+        ["doctor.py"]
+    assert unnamed_modules("scaling", ["scaling.py"]) == ["scaling.py"]
 
 
 def module_name(path):
@@ -130,6 +156,35 @@ def test_the_cycle_check_finds_a_cycle():
 def test_the_commands_never_import_the_group():
     graph = import_graph()
     assert not [m for m in graph if m.startswith("mgrad_cli.cli.commands") and "mgrad_cli.cli.app" in graph[m]]
+
+
+def engine_name_comparisons(source, engines):
+    """[line] of each comparison in `source` (==, !=, in, not in) with an engine's name
+    written as a string (alone, or in a tuple, list or set)."""
+    def names_an_engine(node):
+        if isinstance(node, ast.Constant):
+            return node.value in engines
+        return isinstance(node, (ast.Tuple, ast.List, ast.Set)) and any(map(names_an_engine, node.elts))
+
+    return [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Compare)
+            and all(isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in node.ops)
+            and any(map(names_an_engine, [node.left, *node.comparators]))]
+
+
+def test_nothing_outside_the_backends_compares_an_engine_s_name():
+    """Which engine does what (the fast one, the reference, the data-parallel one, what
+    each costs) is the registry's to say: backends.FAST, REFERENCE, DATA_PARALLEL, groups()."""
+    from mgrad_cli import backends
+
+    found = [f"{path.relative_to(REPO)}:{line}" for path in sources() if "backends" not in path.relative_to(PACKAGE).parts
+             for line in engine_name_comparisons(path.read_text(encoding="utf-8"), backends.names())]
+    assert not found, found
+
+
+def test_the_engine_name_check_finds_a_comparison():
+    engines = ("scalar", "tensor", "torch")
+    assert engine_name_comparisons('if e != "torch": pass\nx = e in ("scalar", "tensor")\n', engines) == [1, 2]
+    assert engine_name_comparisons('x = "scalar"\ny = e == "linear"\nz = e == FAST\n', engines) == []
 
 
 @pytest.mark.parametrize("name", ["Value", "MLP", "Tensor"])

@@ -2,7 +2,10 @@
 
 An engine computes an MLP's loss, gradient and outputs; everything else (the optimizer,
 the schedule, the epochs, checkpoints, evaluation, gradcheck, drawing) is the same for
-every engine because it sees only this protocol and flat float64 vectors. A backend:
+every engine because it sees only this protocol and flat float64 vectors. The engines:
+scalar.py (the lecture's MLP of Values), tensor.py (numpy arrays) and torch.py (PyTorch),
+on the MLP layout of mlp.py; torch_ddp.py wraps the torch engine for data-parallel
+training. A backend:
 
     Backend.from_config(config, nin)   build it for a resolved config's model and loss,
                                        on inputs of nin features
@@ -54,8 +57,10 @@ optim.py optimizers, the CPU in float64 with no threads of its own, graph_cluste
 (none), an array engine's memory and the held-out loss in the tensor engine's form.
 
 The registry also names the engines other code asks for by role, never by name: FAST,
-for many predictions at once and where a model's own engine cannot run here, and
-REFERENCE, the engine the others are checked against (`gradcheck --engine both`).
+for many predictions at once and where a model's own engine cannot run here,
+REFERENCE, the engine the others are checked against (`gradcheck --engine both`), and
+DATA_PARALLEL, the engine `train --nproc` and torchrun train in many processes
+(backends/torch_ddp.py; data_parallel(name) says whether an engine is it).
 
 Adding an engine is a module with its backend class and an entry in BACKENDS:
 "module:Class" (imported when first used, so an engine's own dependencies load only
@@ -73,6 +78,7 @@ BACKENDS = {
 }
 FAST = "tensor"       # the engine for many predictions at once (plot's 200x200 grid), whichever trained
 REFERENCE = "scalar"  # a node per number: gradcheck finds its kinks exactly, and checks the others against it
+DATA_PARALLEL = "torch"  # the one engine with a data-parallel wrapper (torch_ddp.py): train --nproc, torchrun
 
 
 def names():
@@ -89,6 +95,11 @@ def backend_class(name):
         module, _, attr = entry.partition(":")
         entry = getattr(importlib.import_module(module), attr)
     return entry
+
+
+def data_parallel(name):
+    """Whether the engine `name` trains data-parallel (`train --nproc`, torchrun)."""
+    return name == DATA_PARALLEL
 
 
 def groups():

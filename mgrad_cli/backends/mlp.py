@@ -134,7 +134,7 @@ class MLPBackend:
         per sample of a step the layers' activations and two copies of the inputs."""
         step = rows * (sum(sizes[1:]) * cls.ACTIVATION_BYTES + 2 * 8 * sizes[0])
         return Memory(n_parameters(sizes) * cls.PARAM_BYTES, step,
-                      f"a step on {rows:,} samples of an MLP {'-'.join(map(str, sizes))} on the {cls.name} engine",
+                      f"a step on {rows:,} samples of an MLP {sizes_text(sizes)} on the {cls.name} engine",
                       BATCH_FIX)
 
     def data_loss(self, outputs, T):

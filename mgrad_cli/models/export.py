@@ -162,7 +162,7 @@ def to_onnx(model):
         [helper.make_tensor_value_info(OUTPUT, TensorProto.DOUBLE, ["n", model.sizes[-1]])], inits)
     onnx_model = helper.make_model(graph, producer_name="mgrad", ir_version=ONNX_IR_VERSION,
                                    opset_imports=[helper.make_opsetid("", ONNX_OPSET)],
-                                   doc_string=f"MLP {'-'.join(map(str, model.sizes))}: {describe_output(model)}")
+                                   doc_string=f"MLP {mlp.sizes_text(model.sizes)}: {describe_output(model)}")
     helper.set_model_props(onnx_model, metadata(model))
     onnx.checker.check_model(onnx_model, full_check=True)
     return onnx_model.SerializeToString()

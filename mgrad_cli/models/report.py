@@ -25,6 +25,7 @@ from importlib import resources
 
 import numpy as np
 
+from ..backends.mlp import sizes_text
 from ..nn import losses
 from ..nn.activations import layer_activations
 from ..training.metrics import SPLITS
@@ -64,7 +65,7 @@ def report_data(model, history, snapshots, rows):
     acts = layer_activations(len(config["model"]["layers"]), config["model"]["activation"], config["model"]["output"])
     single = model.sizes[-1] == 1
     return {
-        "title": f"{model.ckpt['data']['name']}: MLP {'-'.join(map(str, model.sizes))}",
+        "title": f"{model.ckpt['data']['name']}: MLP {sizes_text(model.sizes)}",
         "task": model.task, "sizes": model.sizes, "activations": acts,
         "features": model.feature_names, "classes": model.class_names,
         "mean": None if model.mean is None else model.mean.tolist(),

@@ -59,7 +59,7 @@ class Momentum(SGD):
 
     name = "momentum"
 
-    def __init__(self, n, momentum=0.9):
+    def __init__(self, n, momentum):
         super().__init__(n)
         self.momentum = momentum
         self.v = np.zeros(n)
@@ -87,7 +87,7 @@ class Adam(SGD):
 
     name = "adam"
 
-    def __init__(self, n, betas=(0.9, 0.999), eps=1e-8):
+    def __init__(self, n, betas, eps):
         super().__init__(n)
         self.b1, self.b2 = betas
         self.eps = eps

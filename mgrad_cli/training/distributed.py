@@ -34,6 +34,7 @@ import traceback
 
 import numpy as np
 
+from .. import backends
 from ..errors import PeerFailed, Terminated, UserInputError
 
 # what a launcher sets for each process it starts (torch.distributed's env:// initialization)
@@ -187,9 +188,10 @@ class Group:
     def data_parallel(self, backend):
         """The engine `backend` wrapped for this group (backends/torch_ddp.py): the torch
         engine's model in DistributedDataParallel. Another engine is refused."""
-        if getattr(backend, "name", None) != "torch":
-            raise UserInputError(f"data-parallel training runs on the torch engine, not the {backend.name} engine "
-                                 f"(set engine: torch, or --engine torch)")
+        if not backends.data_parallel(getattr(backend, "name", None)):
+            engine = backends.DATA_PARALLEL
+            raise UserInputError(f"data-parallel training runs on the {engine} engine, not the {backend.name} engine "
+                                 f"(set engine: {engine}, or --engine {engine})")
         from ..backends.torch_ddp import DataParallel
 
         return DataParallel(backend, self)

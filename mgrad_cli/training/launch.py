@@ -26,6 +26,7 @@ import sys
 import tempfile
 import uuid
 
+from .. import backends
 from ..errors import MgradError, RankFailed, UserInputError
 from . import distributed
 
@@ -33,9 +34,9 @@ from . import distributed
 def check(config, nproc):
     """Refuse, in one line, a run `--nproc` cannot start: another engine than torch, no
     torch.distributed, more processes than GPUs for a run on CUDA."""
-    if config["engine"] != "torch":
-        raise UserInputError(f"--nproc: data-parallel training runs on the torch engine, and this run's engine is "
-                             f"{config['engine']}; add --engine torch")
+    if not backends.data_parallel(config["engine"]):
+        raise UserInputError(f"--nproc: data-parallel training runs on the {backends.DATA_PARALLEL} engine, and this "
+                             f"run's engine is {config['engine']}; add --engine {backends.DATA_PARALLEL}")
     from ..backends.torch import require_torch, resolve
 
     torch = require_torch("--nproc (data-parallel training)")

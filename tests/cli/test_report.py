@@ -94,6 +94,7 @@ def test_mgrad_report_writes_the_same_page_from_the_checkpoint(run, moons_run):
     assert result.exit_code == 0
     assert result.stdout == f"Report of 30 epochs (30 snapshots) written to {moons_run / 'again.html'}.\n"
     assert (moons_run / "again.html").read_text() == (moons_run / "m.html").read_text()
+    assert "moons: MLP 2-8-1" in (moons_run / "m.html").read_text()  # backends.mlp.sizes_text
 
 
 def test_a_checkpoint_without_snapshots_says_how_to_keep_them(run, tmp_path):

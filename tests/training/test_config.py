@@ -1,5 +1,6 @@
 """config.py: defaults, short forms, overrides, paths, and the schema's messages."""
 
+import inspect
 import math
 import os
 
@@ -7,7 +8,7 @@ import pytest
 
 from mgrad_cli.training.config import DEFAULTS, load_config, validate_config
 from mgrad_cli.errors import ConfigError
-from mgrad_cli.nn.optim import Adam, Momentum, SGD, learning_rate
+from mgrad_cli.nn.optim import OPTIMIZERS, Adam, Momentum, SGD, learning_rate
 
 import numpy as np
 
@@ -81,6 +82,15 @@ def test_schedules():
     assert math.isclose(learning_rate(cfg("cosine", end=0.0), 50, 100), 1.0)
 
 
+def test_the_optimizer_table_holds_the_only_defaults():
+    """An optimizer's defaults are written once, in its record: its numpy step takes every
+    setting from the config (make_optimizer), so its signature has none of its own."""
+    for opt in OPTIMIZERS.values():
+        parameters = list(inspect.signature(opt.numpy).parameters.values())
+        assert [p.name for p in parameters] == ["n"] + [key for key in opt.settings if key != "lr"]
+        assert all(p.default is inspect.Parameter.empty for p in parameters), opt.name
+
+
 def test_optimizers_match_their_formulas_and_resume():
     g = np.array([0.5, -1.0])
     p = np.array([1.0, 2.0])
@@ -88,10 +98,11 @@ def test_optimizers_match_their_formulas_and_resume():
     m = Momentum(2, 0.9)
     m.step(p.copy(), g, 0.1)
     assert m.step(p.copy(), g, 0.1).tolist() == (p - 0.1 * (0.9 * g + g)).tolist()
-    a = Adam(2)
+    adam = {key: value for key, value in OPTIMIZERS["adam"].defaults.items() if key != "lr"}
+    a = Adam(2, **adam)
     q = a.step(p.copy(), g, 0.1)
     assert np.allclose(q, p - 0.1 * np.sign(g), atol=1e-6)  # the first Adam step is lr * sign(g)
-    b = Adam(2)
+    b = Adam(2, **adam)
     b.load_state_dict(a.state_dict())
     assert a.step(q.copy(), g, 0.1).tolist() == b.step(q.copy(), g, 0.1).tolist()
     with pytest.raises(ValueError):
