@@ -4,8 +4,7 @@ tests/test_docs_examples.py (which runs them) and tests/test_docs.py.
 What counts as an example:
 
 - In a ```bash (or sh, shell) block, each line that starts with `mgrad ` is a command; its
-  output is not shown, so only its exit code is checked. So is the `mgrad ...` of a set-up
-  line, `pip install ... && mgrad ...` (the README's first): the install is the reader's.
+  output is not shown, so only its exit code is checked.
 - In any other fenced block (console, text, or none), a line that starts with `$ mgrad ` is
   a command, and the lines after it, up to the next `$ ` line or the end of the block, are
   its output as shown (see `output_matches` for how it is compared).
@@ -42,7 +41,6 @@ SHELL_LANGUAGES = {"bash", "sh", "shell"}
 NOT_EXAMPLES = {"docs/cli-reference.md"}
 MARKER = re.compile(r"<!--\s*(slow|exit|file)\b:?\s*(.*?)\s*(-->)?\s*$")
 FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([\w+-]*)")
-SETUP = re.compile(r"^pip install [^&]*&& (mgrad .*)$")  # an install, then a command
 
 
 @dataclass
@@ -135,9 +133,7 @@ def commands(body, shell):
     """[(line offset, command, output or None)] of a block's lines."""
     found = []
     for n, line in enumerate(body):
-        if shell and SETUP.match(line):
-            found.append((n, SETUP.match(line).group(1), None))
-        elif shell and line.startswith("mgrad "):
+        if shell and line.startswith("mgrad "):
             command = line
             while command.endswith("\\") and n + 1 < len(body):
                 n += 1

@@ -53,10 +53,8 @@ def test_python_example(example, tmp_path):
 
 
 def test_the_readme_tour_is_found():
-    """The README's set-up command (after its pip install) and its five commands are
-    examples: the parser sees them, the tour's with their output."""
-    setup, *tour = [e for e in SHELL if e.page == "README.md"]
-    assert (setup.text, setup.line, setup.slow, setup.output) == ("mgrad train configs/moons.yaml", 6, True, None)
+    """The README's five commands are examples: the parser sees them, with their output."""
+    tour = [e for e in SHELL if e.page == "README.md"]
     assert [e.text.split()[1] for e in tour][:5] == ["train", "graph", "backprop", "graph", "gradcheck"]
     assert all(e.output for e in tour[:5])
 

@@ -37,8 +37,7 @@ def test_python_dash_m():
 
 def readme_commands():
     text = (REPO / "README.md").read_text()
-    # the very first thing after the title (a marker for tests/docs_examples.py may come between)
-    block = re.match(r"# mgrad\n\n(?:<!--[^\n]*-->\n\n)?```bash\n(.*?)```", text, re.S)
+    block = re.match(r"# mgrad\n\n```bash\n(.*?)```", text, re.S)  # the very first thing after the title
     assert block, "README must open with the set-up commands"
     return [line for line in block.group(1).splitlines() if line.strip()]
 
