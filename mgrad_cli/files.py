@@ -35,6 +35,14 @@ def display_path(path):
     return path
 
 
+def shown_path(path):
+    """A path as the user gave it, unless it holds a character that is not printable (an
+    escape sequence that would retitle or clear the terminal, a newline, a bidi control):
+    then its shortened repr, as display_path shows one (names from data: data/names.py)."""
+    path = str(path)
+    return path if path.isprintable() else shorten(path)
+
+
 @contextmanager
 def open_user_file(path, error, kind, **open_args):
     """open(path) for reading a file the user named, turning what can go wrong with the
