@@ -331,14 +331,17 @@ def test_compare_refuses_a_run_named_with_a_control_character(run, trained, tmp_
 def test_the_replay_page_carries_the_names_as_data(run, tmp_path):
     """train --report (issue 20): the names travel in the page's script as JSON."""
     config, _ = hostile_csv(tmp_path)
-    result = run("train", config, "--report", tmp_path / "r.html", "-q")
+    result = run("train", config, "--report", tmp_path / "r.html", "--save", tmp_path / "m.json", "-q")
     assert result.exit_code == 0, result.output
-    page = (tmp_path / "r.html").read_text()
-    script = re.search(r"<script>window.mgradData = (.*?);</script>", page, re.S).group(1)
-    assert not re.search("[<>&\u2028\u2029]", script)
-    data = json.loads(script)
-    assert data["features"] == FEATURES and data["classes"] == sorted(CLASSES)
-    assert FILE in data["title"] and page.count("</script>") == 2
+    result = run("report", tmp_path / "m.json", "-o", tmp_path / "again.html")  # mgrad report too
+    assert result.exit_code == 0, result.output
+    for page in ((tmp_path / "r.html").read_text(), (tmp_path / "again.html").read_text()):
+        script = re.search(r"<script>window.mgradData = (.*?);</script>", page, re.S).group(1)
+        assert not re.search("[<>&\u2028\u2029]", script)
+        data = json.loads(script)
+        assert data["features"] == FEATURES and data["classes"] == sorted(CLASSES)
+        assert FILE in data["title"] and page.count("</script>") == 2
+        assert "<title>$x$ [b] &amp;lt;.csv: MLP" in page  # the title's entity drawn as typed
 
 
 def test_file_names_with_a_control_character_are_shown_escaped(run, trained, tmp_path):
