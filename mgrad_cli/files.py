@@ -35,6 +35,14 @@ def display_path(path):
     return path
 
 
+def shown_path(path):
+    """A path as the user gave it, unless it holds a character that is not printable (an
+    escape sequence that would retitle or clear the terminal, a newline, a bidi control):
+    then its shortened repr, as display_path shows one (names from data: data/names.py)."""
+    path = str(path)
+    return path if path.isprintable() else shorten(path)
+
+
 @contextmanager
 def open_user_file(path, error, kind, **open_args):
     """open(path) for reading a file the user named, turning what can go wrong with the
@@ -138,15 +146,18 @@ def check_path(path, error=UserInputError):
 
 def check_output(path, error=UserInputError):
     """Refuse, with `error`, a path no file can be written to: one with a NUL, or one ending
-    in "/", which names a directory whether or not it exists (Python's pathlib and the
-    system would otherwise drop the slash and write a file of that name). Every output
-    path goes through here: check_writable, write_atomic, open_output."""
+    in "/" or whose last part is "." or "..", which names a directory whether or not it
+    exists (Python's pathlib and the system would otherwise drop the slash, or the ".",
+    and write a file of that name). Every output path goes through here: check_writable,
+    write_atomic, open_output."""
     check_path(path, error)
     text = str(path)
-    if text.endswith(("/", os.sep)):
+    last = text.replace(os.sep, "/").rpartition("/")[2]
+    if text.endswith(("/", os.sep)) or last in (".", ".."):
         shown = display_path(text)
-        raise error(f"{shown if shown.endswith(('/', os.sep)) else shown + '/'}: names a directory; "
-                    f"give a file name")
+        if last not in (".", "..") and not shown.endswith(("/", os.sep)):
+            shown += "/"
+        raise error(f"{shown}: names a directory; give a file name")
 
 
 def open_output(path):

@@ -69,6 +69,10 @@ def test_threads_are_capped_at_256_however_many_cores(monkeypatch):
     ["graph", "a*b", "a=1", "b=2", "-o", "newdir/"],
     ["export", "MODEL", "-o", "newdir/"],
     ["plot", "MODEL", "-o", "newdir/"],
+    ["configs", "moons", "--copy", "newdir/."],  # pathlib drops a last ".": it would write newdir
+    ["train", "moons", "--save", "newdir/."],
+    ["datasets", "iris", "--copy", "newdir/.."],
+    ["report", "MODEL", "-o", "."],
 ])
 @pytest.mark.parametrize("exists", [False, True])
 def test_a_path_ending_in_a_slash_names_a_directory(run, tmp_path, monkeypatch, args, exists):

@@ -187,7 +187,9 @@ ROWS = [
     # --- output paths, checked before training
     Row("graph-into-proc", ["train", "c.yaml", "--graph", "/proc/x.svg"], "cannot write /proc/x.svg: No such file or "
         "directory", config("model: {layers: [2, 1]}\n")),
-    Row("log-is-a-directory", ["train", "c.yaml", "--log", "."], "cannot write .: Is a directory",
+    Row("log-is-a-directory", ["train", "c.yaml", "--log", "."], ".: names a directory; give a file name",
+        config("model: {layers: [2, 1]}\n")),
+    Row("log-is-an-existing-directory", ["train", "c.yaml", "--log", "/tmp"], "cannot write /tmp: Is a directory",
         config("model: {layers: [2, 1]}\n")),
     Row("save-in-a-missing-directory", ["train", "c.yaml", "--save", "nowhere/m.json"], "cannot write nowhere/m.json: "
         "No such file or directory", config("model: {layers: [2, 1]}\n")),

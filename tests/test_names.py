@@ -331,11 +331,41 @@ def test_compare_refuses_a_run_named_with_a_control_character(run, trained, tmp_
 def test_the_replay_page_carries_the_names_as_data(run, tmp_path):
     """train --report (issue 20): the names travel in the page's script as JSON."""
     config, _ = hostile_csv(tmp_path)
-    result = run("train", config, "--report", tmp_path / "r.html", "-q")
+    result = run("train", config, "--report", tmp_path / "r.html", "--save", tmp_path / "m.json", "-q")
     assert result.exit_code == 0, result.output
-    page = (tmp_path / "r.html").read_text()
-    script = re.search(r"<script>window.mgradData = (.*?);</script>", page, re.S).group(1)
-    assert not re.search("[<>&\u2028\u2029]", script)
-    data = json.loads(script)
-    assert data["features"] == FEATURES and data["classes"] == sorted(CLASSES)
-    assert FILE in data["title"] and page.count("</script>") == 2
+    result = run("report", tmp_path / "m.json", "-o", tmp_path / "again.html")  # mgrad report too
+    assert result.exit_code == 0, result.output
+    for page in ((tmp_path / "r.html").read_text(), (tmp_path / "again.html").read_text()):
+        script = re.search(r"<script>window.mgradData = (.*?);</script>", page, re.S).group(1)
+        assert not re.search("[<>&\u2028\u2029]", script)
+        data = json.loads(script)
+        assert data["features"] == FEATURES and data["classes"] == sorted(CLASSES)
+        assert FILE in data["title"] and page.count("</script>") == 2
+        assert "<title>$x$ [b] &amp;lt;.csv: MLP" in page  # the title's entity drawn as typed
+
+
+def test_file_names_with_a_control_character_are_shown_escaped(run, trained, tmp_path):
+    """A file's name is a name from data too (a glob, `for f in *.json`, picks it up): where a
+    command names the file it read or wrote, one holding an escape sequence is shown as its
+    repr, never sent to the terminal raw (ESC ]0; retitles it, ESC [2J clears it)."""
+    folder, _ = trained
+    titled = "m\x1b]0;TITLE\x07.json"
+    (tmp_path / titled).write_bytes((folder / "m.json").read_bytes())
+    (tmp_path / "d\x1b[2J.csv").write_bytes((folder / FILE).read_bytes())
+    config, _ = hostile_csv(tmp_path)
+    results = [
+        run("eval", tmp_path / titled, tmp_path / "d\x1b[2J.csv", env={"COLUMNS": "300"}),
+        run("train", config, "-q", "--save", tmp_path / "s\x1b[2J.json", "--log", tmp_path / "l\x1b[2J.jsonl"),
+        run("graph", "a*b", "a=1", "b=2", "-o", tmp_path / "g\x1b[2J.dot"),
+        run("configs", "moons", "--copy", tmp_path / "c\x1b[2J.yaml"),
+        run("export", tmp_path / titled, "-o", tmp_path / "o\x1b[2J.onnx") if need_onnx() else None,
+    ]
+    for result in filter(None, results):
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\\x1b" in result.output
+
+
+def need_onnx():
+    import importlib.util
+
+    return importlib.util.find_spec("onnx") is not None

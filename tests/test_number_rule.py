@@ -40,6 +40,7 @@ def test_not_numbers_though_float_reads_some(text):
     ("epochs: 0b11", "epochs", "a positive integer, got '0b11'"),
     ("loss: {l2: .nan}", "loss.l2", "a non-negative number, got nan"),
     ("data: {name: moons, noise: 1_0}", "data.noise", "a non-negative number, got '1_0'"),
+    ("optimizer: {lr: 2001-01-01}", "optimizer.lr", "a positive number, got '2001-01-01'"),  # text in YAML 1.2
 ])
 def test_a_config_number_that_is_not_one_is_refused_by_its_field(run, tmp_path, setting, shown, want):
     (tmp_path / "c.yaml").write_text(setting + "\n")
@@ -66,7 +67,7 @@ def test_yaml_1_2_numbers_are_numbers(tmp_path, setting, key, value):
 
 
 @pytest.mark.parametrize("key, shown", [("true", "true"), ("~", "null"), ("null", "null"), ("3", "3"),
-                                        ("1.5", "1.5"), ("false", "false")])
+                                        ("1.5", "1.5"), ("false", "false"), ("2001-01-01", "2001-01-01")])
 def test_yaml_keys_of_other_kinds_are_named_as_written(run, tmp_path, key, shown):
     (tmp_path / "c.yaml").write_text(f"{key}: 1\n")
     result = run("train", tmp_path / "c.yaml")

@@ -86,8 +86,22 @@ class MgradClickError(click.ClickException):
             line_start = err.source.rfind("\n", 0, err.column) + 1
             line_end = err.source.find("\n", err.column)
             line = err.source[line_start: len(err.source) if line_end < 0 else line_end]
-            msg += f"\n  {line}\n  {' ' * (err.column - line_start)}^"
+            msg += f"\n  {_shown(line)}\n  {' ' * (err.column - line_start)}^"
         return msg
+
+
+def _shown(line):
+    """An expression's line with each character data/names.py refuses (an escape sequence's
+    ESC, a bidi control) as U+FFFD, a tab as a space: one character for one, so the caret
+    stays under its column."""
+    import unicodedata
+
+    from ..data.names import REFUSED_CATEGORIES, control_character
+
+    if control_character(line) is None:
+        return line
+    return "".join(" " if c == "\t" else "\ufffd" if unicodedata.category(c) in REFUSED_CATEGORIES else c
+                   for c in line)
 
 
 def wrap_error(error):

@@ -16,7 +16,8 @@ constructing Python objects from them:
 Numbers are YAML 1.2's (numbers.py's rule), not YAML 1.1's, which PyYAML reads: 1e-3 is
 a number (PyYAML: the string "1e-3"), while 1_0, 0777, 0b11 and 1:30 are strings
 (PyYAML: 10, 511, 3 and 90), so a numeric setting refuses them by name. .inf and .nan
-are floats, refused by the settings' ranges.
+are floats, refused by the settings' ranges. A date such as 2001-01-01 is text, as in
+YAML 1.2 (PyYAML builds a Python date, which messages would show as its repr).
 
 The caller bounds the text's length (limits.CONFIG_BYTES) before parsing it: the pure
 Python loader reads about 50 KB a second, and its messages are the same on every install
@@ -37,6 +38,7 @@ from ..numbers import INTEGER, NUMBER
 _MERGE = "tag:yaml.org,2002:merge"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _INT_DIGITS = 4300  # sys.get_int_max_str_digits()'s default
 _TAB = "found character '\\t' that cannot start any token"  # PyYAML's words for any misplaced tab
 _BREAKS = "\r\n\x85\u2028\u2029"  # YAML's line breaks
@@ -47,8 +49,8 @@ class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader with YAML 1.2's numbers (numbers.py) in place of YAML 1.1's."""
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
+_Loader.yaml_implicit_resolvers = {  # (and no timestamps: YAML 1.2 reads 2001-01-01 as text)
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT, _TIMESTAMP)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 _Loader.add_implicit_resolver(_INT, re.compile(f"^{INTEGER}$"), list("-+0123456789"))
 _Loader.add_implicit_resolver(_FLOAT, re.compile(f"^(?:{NUMBER}|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"),
@@ -91,7 +93,7 @@ def load(text, source):
         raise ConfigError(f"{source}: invalid YAML: {' '.join(str(e).split())[:200]}") from None
     except RecursionError:
         raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
-    except ValueError as e:  # a value PyYAML recognises but cannot build (2001-13-01)
+    except ValueError as e:  # a value PyYAML recognises but cannot build
         raise ConfigError(f"{source}: invalid YAML: cannot read a value ({shorten(str(e))})") from None
 
 

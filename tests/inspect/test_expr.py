@@ -355,3 +355,16 @@ def test_parsing_warns_of_nothing():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert str(error_of('a = "\\d" + x')) == "strings are not allowed: only numbers"
+
+
+@pytest.mark.parametrize("text, shown, column", [
+    ("a\x1b]0;TITLE\x07 + b)", "a\ufffd]0;TITLE\ufffd + b)", 2),  # would retitle the terminal
+    ("a\u202e + b)", "a\ufffd + b)", 6),  # a bidi override would reorder the line
+    ("a +\tb)", "a + b)", 5),
+])
+def test_the_line_under_an_error_shows_no_control_character(run, text, shown, column):
+    """The expression echoed above the caret is shown as names are (data/names.py's rule):
+    a character that would act on the terminal is U+FFFD, one for one under the caret."""
+    result = run("graph", text, "a=1", "b=2")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[1:] == ["  " + shown, "  " + " " * column + "^"]

@@ -9,6 +9,7 @@ import click
 from .. import results as tables
 from ..console import CONTEXT_SETTINGS, out_console, say, translate_errors
 from ...numbers import plural
+from ...files import shown_path
 
 MAX_CHART_WIDTH = 120
 
@@ -58,7 +59,7 @@ def compare_command(paths, plot_path, chart):
             out.print(f"The chart shows runs 1 to {len(tables.RUN_GLYPHS)} of {len(runs)}.", markup=False)
     if plot_path is not None:
         _compare.plot_runs(plot_path, runs, key, title, [f"{i + 1} {r.name}" for i, r in enumerate(runs)])
-        out.print(f"Curves drawn to {plot_path}.", markup=False, soft_wrap=True)
+        out.print(f"Curves drawn to {shown_path(plot_path)}.", markup=False, soft_wrap=True)
 
 
 def _heading(runs, keys):

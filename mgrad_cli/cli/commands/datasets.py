@@ -4,6 +4,7 @@ of the CSVs or copy it."""
 import click
 
 from ..console import CONTEXT_SETTINGS, json_out, out_console, say, translate_errors
+from ...files import shown_path
 
 
 @click.command("datasets", context_settings=CONTEXT_SETTINGS)
@@ -68,7 +69,7 @@ def _one_csv(name, copy_path, as_json):
     text = shipped.csv_text(name)  # a name that is not one: refused, with the names
     if copy_path is not None:
         shipped.copy_csv(name, copy_path)
-        say(out_console(), f"Wrote the shipped data set {name} to {copy_path}.")
+        say(out_console(), f"Wrote the shipped data set {name} to {shown_path(copy_path)}.")
     elif as_json:
         json_out(next(c for c in ds.shipped_csvs() if c["name"] == name))
     else:

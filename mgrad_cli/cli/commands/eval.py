@@ -6,6 +6,7 @@ from ...models import evaluate as _evaluate
 from ..console import CONTEXT_SETTINGS, err_console, json_out, out_console, say, short, translate_errors
 from ...numbers import number
 from ...training.checkpoint import unverifiable
+from ...files import shown_path
 
 
 @click.command("eval", context_settings=CONTEXT_SETTINGS)
@@ -45,7 +46,7 @@ def eval_command(model_path, csv_path, split, as_json):
     note = None
     if csv_path is not None:
         X, y, ids = ev.read_rows(csv_path, model, need_target=True)
-        what, watch = f"{len(X)} samples of {csv_path}", ev.OutOfRange("line")
+        what, watch = f"{len(X)} samples of {shown_path(csv_path)}", ev.OutOfRange("line")
     else:
         X, y, what, note = ev.split_rows(model, split)
         ids, watch = range(1, len(X) + 1), ev.OutOfRange("sample")
@@ -62,7 +63,7 @@ def eval_command(model_path, csv_path, split, as_json):
     out = out_console()
     if note:
         say(err_console(), f"Note: {note}; evaluating on the training rows.")
-    say(out, f"{model_path}: {model.title}; evaluated on {what}.")
+    say(out, f"{shown_path(model_path)}: {model.title}; evaluated on {what}.")
     out.print(f"loss      {number(result['data_loss'])}", markup=False)
     if model.config["loss"]["l2"]:  # what training minimizes adds the l2 term: shown apart, with the sum
         say(out, f"l2 term   {number(result['l2_term'])} (loss + l2 term = {number(result['loss'])}, "

@@ -3,6 +3,7 @@
 import click
 
 from ..console import CONTEXT_SETTINGS, out_console, say, translate_errors
+from ...files import shown_path
 
 
 @click.command("export", context_settings=CONTEXT_SETTINGS)
@@ -35,7 +36,7 @@ def export_command(model_path, output):
     model = ev.load_model(model_path)
     fmt = ex.export(model, output)
     out = out_console()
-    what = f"{model.title} to {output}"
+    what = f"{model.title} to {shown_path(output)}"
     if fmt == "onnx":
         say(out, f"Exported {what} (ONNX opset {ex.ONNX_OPSET}, float64).")
         for line in ex.signature(model):

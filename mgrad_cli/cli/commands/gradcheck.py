@@ -9,6 +9,7 @@ from ...inspect import dot as _render
 from ...numbers import format_number
 from ..console import NAME_WIDTH, EXPR_CONTEXT_SETTINGS, json_out, out_console, say, translate_errors
 from ... import backends
+from ...files import shown_path
 
 DIGITS = (12, 10, 8, 6)  # significant digits of a gradient, the most that fit
 
@@ -112,7 +113,7 @@ def _gradcheck_config(path, samples, max_params, eps, atol, rtol, as_json, engin
             "results": [r.to_dict() for r in results],
         })
     else:
-        title = f"{path}: loss = {format_number(loss)} on {_samples_text(batch)}, {engine} engine"
+        title = f"{shown_path(path)}: loss = {format_number(loss)} on {_samples_text(batch)}, {engine} engine"
         _print_gradcheck(results, title, eps, atol, rtol, what="parameter")
     if not ok:
         raise SystemExit(1)
@@ -141,7 +142,7 @@ def _gradcheck_engines(path, config, samples, max_params, eps, atol, rtol, as_js
     loss_text = shown[engines[0]] if len(set(shown.values())) == 1 else \
         ", ".join(f"{v} ({e})" for e, v in shown.items())
     which = "both engines" if len(engines) == 2 else f"the {', '.join(engines[:-1])} and {engines[-1]} engines"
-    say(console, f"Gradient check of {path} on {which}: loss = {loss_text} on {_samples_text(batch)}  "
+    say(console, f"Gradient check of {shown_path(path)} on {which}: loss = {loss_text} on {_samples_text(batch)}  "
                   f"(eps {eps:g}, atol {atol:g}, rtol {rtol:g}; engines within rtol "
                   f"{_gradcheck.ENGINE_RTOL:g})")
     console.print(_engines_table(console, engines, rows))

@@ -14,6 +14,7 @@ from ...inspect import dot as _render
 from ..console import EXPR_CONTEXT_SETTINGS, err_console, json_out, out_console, say, translate_errors
 from ...inspect.view import GraphView, has_nan
 from ...numbers import format_number, plural, summarize
+from ...files import shown_path
 
 
 def expression_args(f):
@@ -81,7 +82,7 @@ def graph_command(expression, bindings, output, no_grad, rankdir, no_table, as_j
             console.print(node_table(view, show_grad=not no_grad))
         if nudge is not None:
             print_nudge(console, nudge)
-        console.print(f"Wrote {output} ({plural(drawing.values, 'value')}, {plural(drawing.ops, 'op')})",
+        console.print(f"Wrote {shown_path(output)} ({plural(drawing.values, 'value')}, {plural(drawing.ops, 'op')})",
                       markup=False, soft_wrap=True)
     print_drawing_notes(drawing, output)
 
@@ -160,7 +161,7 @@ def print_drawing_notes(drawing, path, bigger_hint=""):
     """On stderr: a drawing too big to read, and what Graphviz itself warned about."""
     err = err_console()
     if drawing.too_big:
-        say(err, f"Warning: {path} has {drawing.values} values, too many to read in a "
+        say(err, f"Warning: {shown_path(path)} has {drawing.values} values, too many to read in a "
                   f"{str(path).rsplit('.', 1)[-1].upper()}; draw it as .svg or .html (zoomable in a browser)"
                   f"{bigger_hint}.")
     for message in drawing.warnings:

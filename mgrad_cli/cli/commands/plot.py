@@ -6,7 +6,7 @@ import click
 
 from ..console import CONTEXT_SETTINGS, err_console, out_console, say, translate_errors
 from ...errors import MgradError
-from ...files import check_output
+from ...files import check_output, shown_path
 
 
 @click.command("plot", context_settings=CONTEXT_SETTINGS)
@@ -46,4 +46,4 @@ def plot_command(model_path, output):
         except MgradError as e:  # still draw the curves
             say(err_console(), f"Warning: {e}; drawing the curves only.")
     drawn = plotting.plot_run(output, model, model.history, points)
-    say(out_console(), f"Figure ({' and '.join(drawn)}) drawn to {output}.")
+    say(out_console(), f"Figure ({' and '.join(drawn)}) drawn to {shown_path(output)}.")

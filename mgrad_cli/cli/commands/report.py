@@ -5,6 +5,7 @@ import click
 from ..console import CONTEXT_SETTINGS, out_console, translate_errors
 from ...errors import CheckpointError
 from ...numbers import plural
+from ...files import shown_path
 
 
 @click.command("report", context_settings=CONTEXT_SETTINGS)
@@ -32,9 +33,9 @@ def report_command(model_path, output):
     model = ev.load_model(model_path)
     snapshots = model.ckpt.get("snapshots")
     if not snapshots:
-        raise CheckpointError(f"{model_path}: has no weight snapshots to replay; train with --snapshots "
+        raise CheckpointError(f"{shown_path(model_path)}: has no weight snapshots to replay; train with --snapshots "
                               f"(or --report PATH) to keep them")
     ds, X = ev.training_data(model)
     shown = report.write_report(output, model, model.history, snapshots, report.dataset_rows(ds, X))
     out_console().print(f"Report of {plural(model.epoch, 'epoch')} ({plural(shown, 'snapshot')}) written to "
-                        f"{output}.", markup=False, soft_wrap=True)
+                        f"{shown_path(output)}.", markup=False, soft_wrap=True)

@@ -26,7 +26,7 @@ from ..console import (
     translate_errors,
 )
 from ...errors import GraphTooLarge, MgradError
-from ...files import OutputLock, check_output, check_writable, display_path
+from ...files import OutputLock, check_output, check_writable, display_path, shown_path
 from ...backends.mlp import describe
 from ...training.metrics import SPLITS, at_chance
 from ...numbers import duration, number, percent, plural
@@ -237,11 +237,11 @@ def _work(trainer):
 
 def _print_written(out, opts, saved_to, graph_what, graph_nodes, plotted, reported):
     """A line for each file the run wrote."""
-    done = ((saved_to, f"Checkpoint saved to {saved_to}."), (opts.log_path, f"Log written to {opts.log_path}."),
+    done = ((saved_to, f"Checkpoint saved to {shown_path(saved_to)}."), (opts.log_path, f"Log written to {shown_path(opts.log_path)}."),
             (graph_nodes is not None, f"Graph of the loss on {graph_what} ({graph_nodes} nodes) drawn to "
-                                      f"{opts.graph_path}."),
-            (plotted is not None, f"Figure ({' and '.join(plotted or ())}) drawn to {opts.plot_path}."),
-            (reported, f"Report written to {opts.report_path}."))
+                                      f"{shown_path(opts.graph_path)}."),
+            (plotted is not None, f"Figure ({' and '.join(plotted or ())}) drawn to {shown_path(opts.plot_path)}."),
+            (reported, f"Report written to {shown_path(opts.report_path)}."))
     for said, what in done:
         if said:
             say(out, what)
