@@ -29,8 +29,8 @@ from ..numbers import format_number, shape_text, summarize
 FORMATS = ("svg", "png", "pdf", "dot", "html")
 # the file suffixes write_graph draws to: one per format, and .gv, Graphviz's other name for .dot
 SUFFIXES = tuple("." + f for f in FORMATS) + (".gv",)
-# Past this many values a .png or .pdf is unreadable: Graphviz scales moons' 1,057-value
-# loss graph by 0.53 to fit its 32767-pixel bitmap limit (tiny's 100 values read well).
+# Past this many values a .png or .pdf is unreadable: Graphviz scales moons' 1,052-value
+# loss graph by 0.57 to fit its 32767-pixel bitmap limit (tiny's 97 values read well).
 READABLE_VALUES = 300
 DOT_TIMEOUT = 120  # seconds for the dot program: a graph that takes longer is not readable anyway
 INSTALL_HINT = ("install Graphviz (apt-get install graphviz, brew install graphviz, "

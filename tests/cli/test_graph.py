@@ -381,7 +381,7 @@ def test_step_needs_the_gradients(run, tmp_path):
 
 
 def test_a_bitmap_too_big_to_read_is_said(run, dot, tmp_path, monkeypatch):
-    monkeypatch.setattr(render, "READABLE_VALUES", 6)  # the lecture's 7 values stand for moons' 1,057
+    monkeypatch.setattr(render, "READABLE_VALUES", 6)  # the lecture's 7 values stand for moons' 1,052
     path = tmp_path / "L.png"
     result = run("graph", *LECTURE, "-o", path, "--no-table")
     assert result.exit_code == 0
@@ -453,11 +453,11 @@ def test_train_graph_of_one_sample_draws_no_one_term_sum_and_no_times_one(run, r
 
 
 def test_train_graph_too_big_to_read_suggests_the_tensor_engine(run, repo, tmp_path, monkeypatch):
-    monkeypatch.setattr(render, "READABLE_VALUES", 50)  # tiny's 100 values stand for moons' 1,057
+    monkeypatch.setattr(render, "READABLE_VALUES", 50)  # tiny's 97 values stand for moons' 1,052
     path = tmp_path / "t.pdf"
     result = run("train", os.path.join(repo, "configs", "tiny.yaml"), "--epochs", "1", "-q", "--graph", path)
     assert result.exit_code == 0, result.output
-    assert result.stderr == (f"Warning: {path} has 100 values, too many to read in a PDF; draw it as .svg or "
+    assert result.stderr == (f"Warning: {path} has 97 values, too many to read in a PDF; draw it as .svg or "
                              ".html (zoomable in a browser), or train with --engine tensor (a node per array).\n")
 
 

@@ -71,12 +71,12 @@ def test_a_self_contained_file(run, dot, tmp_path):
 def test_stepping_forward_then_backward_with_the_arrow_keys(run, dot, browser, tmp_path):
     page = Page(browser, draw(run, tmp_path, *LECTURE))
     assert page.text("counter") == "step 0 of 11"
-    assert page.record("n4") == (["e", "data ?", "grad 0.0000"], "node future")
+    assert page.record("n2") == (["e", "data ?", "grad 0.0000"], "node future")
     page.press("ARROW_RIGHT")
     assert page.text("phase") == "Forward pass: op 1 of 3"
     assert page.text("text") == "e = a * b = 2.0000 * (-3.0000) = -6.0000"
-    assert page.record("n4") == (["e", "data -6.0000", "grad 0.0000"], "node current")
-    assert page.record("n5")[0][1] == "data ?"  # d is not computed yet
+    assert page.record("n2") == (["e", "data -6.0000", "grad 0.0000"], "node current")
+    assert page.record("n4")[0][1] == "data ?"  # d is not computed yet
     page.press("ARROW_RIGHT", 3)
     assert page.text("phase") == "Backward pass: start"
     assert page.record("n6") == (["L", "data -8.0000", "grad 1.0000"], "node current")
@@ -86,15 +86,15 @@ def test_stepping_forward_then_backward_with_the_arrow_keys(run, dot, browser, t
     assert page.text("row").splitlines() == [
         "node input local derivative upstream product input grad",
         "d = e + c e ∂d/∂e = 1 -2.0000 -2.0000 -2.0000"]
-    assert page.record("n4") == (["e", "data -6.0000", "grad -2.0000"], "node target")
-    assert page.record("n2")[0] == ["a", "data 2.0000", "grad 0.0000"]  # not reached yet
+    assert page.record("n2") == (["e", "data -6.0000", "grad -2.0000"], "node target")
+    assert page.record("n0")[0] == ["a", "data 2.0000", "grad 0.0000"]  # not reached yet
     page.browser.save_screenshot(str(tmp_path / "backward.png"))
     page.press("ARROW_LEFT", 4)  # and back into the forward pass: the gradients are 0 again
     assert page.text("phase") == "Forward pass: op 3 of 3"
-    assert page.record("n4")[0] == ["e", "data -6.0000", "grad 0.0000"]
+    assert page.record("n2")[0] == ["e", "data -6.0000", "grad 0.0000"]
     page.press("END")
     assert page.text("counter") == "step 11 of 11"
-    assert page.record("n2")[0] == ["a", "data 2.0000", "grad 6.0000"]
+    assert page.record("n0")[0] == ["a", "data 2.0000", "grad 6.0000"]
     assert (tmp_path / "backward.png").stat().st_size > 10_000
 
 
@@ -128,13 +128,13 @@ def test_a_tensor_graph_from_train(run, repo, dot, browser, tmp_path):
     assert run("train", config, "--epochs", "1", "-q", "--engine", "tensor", "--graph", path).exit_code == 0
     page = Page(browser, path)
     page.press("ARROW_RIGHT")
-    assert page.text("text") == "t6 = X @ W1: 80×8, data ‖15.1224‖"  # an array's shape and norm, not its numbers
+    assert page.text("text") == "t3 = X @ W1: 80×8, data ‖15.1224‖"  # an array's shape and norm, not its numbers
     page.press("END")
     assert page.text("phase") == "Backward pass done"
-    assert page.record("n5")[0] == ["W1", "2×8", "data ‖1.6535‖", "grad ‖0.1748‖"]  # norms, once complete
-    assert page.record("n4")[0] == ["X", "80×2", "data ‖12.9594‖", "no grad"]  # data: no gradient at all
+    assert page.record("n2")[0] == ["W1", "2×8", "data ‖1.6535‖", "grad ‖0.1748‖"]  # norms, once complete
+    assert page.record("n1")[0] == ["X", "80×2", "data ‖12.9594‖", "no grad"]  # data: no gradient at all
     page.press("HOME")
-    assert page.record("n5")[0][-1] == "grad …"
+    assert page.record("n2")[0][-1] == "grad …"
 
 
 def test_without_gradients_the_page_steps_forward_only(run, dot, browser, tmp_path):
@@ -165,7 +165,7 @@ def test_practice_hides_the_gradients_and_marks_each_answer(run, dot, browser, t
     assert sorted(boxes) == ["a", "b", "c", "d", "e", "f"]  # as `backprop --quiz` asks: not L, whose grad is 1
     assert page.text("phase") == "Practice: right 0 of 6"
     assert page.record("n6")[0] == ["L", "data -8.0000", "grad 1.0000"]
-    assert page.record("n2")[0] == ["a", "data 2.0000", ""]  # its gradient hidden, under the box
+    assert page.record("n0")[0] == ["a", "data 2.0000", ""]  # its gradient hidden, under the box
     assert not [t for n in range(7) for t in page.record(f"n{n}")[0] if t.startswith("grad") and t != "grad 1.0000"]
     page.press("ARROW_RIGHT")
     assert page.text("counter") == "practice"  # the arrows do not step while practising
@@ -187,7 +187,7 @@ def test_practice_hides_the_gradients_and_marks_each_answer(run, dot, browser, t
     page.click("practice")  # and back to stepping, the gradients shown again
     assert page.text("counter") == "step 0 of 11"
     page.press("END")
-    assert page.record("n2")[0] == ["a", "data 2.0000", "grad 6.0000"]
+    assert page.record("n0")[0] == ["a", "data 2.0000", "grad 6.0000"]
     assert (tmp_path / "practice.png").stat().st_size > 10_000
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
@@ -196,7 +196,7 @@ def test_practice_on_a_node_used_twice_teaches_plus_equals(run, dot, browser, tm
     page = Page(browser, draw(run, tmp_path, "b = 2*a + a", "a=3"))
     boxes = practice(page)
     assert sorted(boxes) == ["a", "t2"]  # the literal 2 is not asked
-    assert page.record("n1")[0] == ["2", "data 2.0000", "grad –"]
+    assert page.record("n0")[0] == ["2", "data 2.0000", "grad –"]
     assert answer(boxes["a"], "2") == "answer wrong"
     assert page.text("text") == ("wrong: 2 is not ∂b/∂a; try again, or type ? to see it. a is used 2 times: 2 is "
                                  "one use's share, and a.grad adds up all of them (grad +=)")

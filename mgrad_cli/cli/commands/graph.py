@@ -99,8 +99,8 @@ def graph_command(expression, bindings, output, no_grad, rankdir, no_table, as_j
 
 
 def node_table(view, show_grad=True, data_text=format_number, grad_cell=None):
-    """Every node in topological order: its name, how it is computed, data and grad;
-    a nan (the math's, never the display's) in bold red. data_text(x) writes the data;
+    """Every node in the view's order (as the expression reads): its name, how it is
+    computed, data and grad; a nan (the math's, never the display's) in bold red. data_text(x) writes the data;
     grad_cell(node), when given, writes the grad column (a quiz hides the gradients)."""
     table = Table()
     table.add_column("node")
