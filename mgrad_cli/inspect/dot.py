@@ -40,6 +40,7 @@ INSTALL_HINT = ("install Graphviz (apt-get install graphviz, brew install graphv
 # take a backslash; & starts an entity (&lt; would be drawn as <), so it is spelt &amp;
 _RECORD_SPECIAL = str.maketrans({**{c: "\\" + c for c in '\\{}|<>"'}, "&": "&amp;"})
 MAX_LABEL = 200  # characters of a name drawn at most (Graphviz refuses labels past 16,384)
+FONT = "Helvetica"  # every text of a drawing: records, ops and the boxes' titles
 
 
 def escape_record(text):
@@ -79,13 +80,14 @@ def to_dot(root, rankdir="LR", show_grad=True, clusters=None):
         raise UserInputError(f"rankdir must be LR or TB, not {rankdir!r}")
     view = root if isinstance(root, GraphView) else draw_graph(root)
     dot = graphviz.Digraph("mgrad", graph_attr={"rankdir": rankdir},
-                           node_attr={"fontname": "Helvetica", "fontsize": "11"})
+                           node_attr={"fontname": FONT, "fontsize": "11"})
     boxes = {}
     for node in view:
         title = (clusters or {}).get(node.value)
         if title is not None and title not in boxes:
             boxes[title] = graphviz.Digraph(f"cluster_{len(boxes)}", graph_attr={
-                "label": escape_record(title), "style": "rounded", "color": "gray60", "fontcolor": "gray30"})
+                "label": escape_record(title), "style": "rounded", "color": "gray60", "fontcolor": "gray30",
+                "fontname": FONT})  # a box's title in the nodes' font (Graphviz's default is Times)
         _draw_node(boxes[title] if title is not None else dot, view, node, show_grad)
         for position in node.inputs:  # one edge per operand, in order: a*a draws two
             dot.edge(view.nodes[position].id, node.id + "_op")

@@ -13,6 +13,7 @@ import pytest
 from conftest import headless_chromium
 
 LECTURE = ["e = a*b; d = e + c; L = d * f", "a=2", "b=-3", "c=10", "f=-2"]
+NEURON = ["n = x1*w1 + x2*w2 + b; o = tanh(n)", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
 
 
 @pytest.fixture(scope="module")
@@ -229,3 +230,53 @@ def test_the_page_grades_as_the_quiz_does(run, dot, browser, tmp_path):
 def test_no_practice_without_gradients(run, dot, tmp_path):
     assert 'id="practice"' not in draw(run, tmp_path, "y = x*x", "x=3", "--no-grad").read_text()
     assert 'id="practice"' in draw(run, tmp_path, "y = x*x", "x=3").read_text()
+
+
+NODE_TEXT_PX = """return Math.min(...Array.from(document.querySelectorAll('#graph g.node text'),
+                    t => t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize)));"""
+
+
+def test_the_graph_does_not_move_when_the_step_table_appears(run, dot, browser, tmp_path):
+    page = Page(browser, draw(run, tmp_path, *LECTURE))
+
+    def layout():
+        return browser.execute_script("""return [document.getElementById('top').getBoundingClientRect().height,
+            document.getElementById('graph').getBoundingClientRect().top,
+            getComputedStyle(document.getElementById('row')).visibility];""")
+
+    header, top, shown = layout()
+    assert shown == "hidden" and page.text("row") == ""  # no step row yet: its place is kept
+    page.press("END")
+    page.press("ARROW_LEFT")
+    assert page.text("row").splitlines()[0] == "node input local derivative upstream product input grad"
+    assert layout() == [header, top, "visible"]
+    page.press("HOME")
+    assert layout() == [header, top, "hidden"]
+
+
+def test_box_titles_are_in_the_nodes_sans_serif_font(run, repo, dot, browser, tmp_path):
+    path = tmp_path / "run.html"
+    assert run("train", f"{repo}/configs/tiny.yaml", "--epochs", "1", "-q", "--graph", path).exit_code == 0
+    Page(browser, path)
+    fonts = browser.execute_script("""const family = s => Array.from(document.querySelectorAll(s),
+        t => getComputedStyle(t).fontFamily);
+        return [family('#graph g.cluster text'), family('#graph g.node text')];""")
+    titles, nodes = fonts
+    assert len(titles) == 9 and set(titles) == set(nodes) and "serif" not in nodes[0].replace("sans-serif", "")
+
+
+@pytest.mark.parametrize("args, fitted", [(LECTURE, True), (NEURON, False)])
+def test_node_text_is_at_least_11_px_fitted_to_the_window_or_not(run, dot, browser, tmp_path, args, fitted):
+    """Fitting shrinks a graph only down to 11 px text; a wider one scrolls. By default a
+    graph is fitted when it fits whole so (the lecture's at 1280 px), else at full size."""
+    page = Page(browser, draw(run, tmp_path, *args))
+    assert browser.execute_script("return document.getElementById('fit').checked") is fitted
+    for _ in range(2):  # as opened, then with `fit to window` toggled
+        assert browser.execute_script(NODE_TEXT_PX) >= 11
+        page.click("fit")
+    if not fitted:
+        page.click("fit")  # fitted by hand
+    assert browser.execute_script("return document.getElementById('fit').checked") is True
+    assert 11 <= browser.execute_script(NODE_TEXT_PX) < 11.01 + 3 * fitted  # the neuron's is shrunk to 11 px
+    scrolls = browser.execute_script("const g = document.getElementById('graph'); return g.scrollWidth > g.clientWidth")
+    assert scrolls is not fitted  # the neuron's graph is wider than the window even so: it scrolls
