@@ -2,9 +2,11 @@
 
 One record per value, `{ label | data 2.0000 | grad 6.0000 }`, and one small node per
 op labelled with the op's symbol from the table; edges go child -> op -> value, left
-to right by default. What is drawn is the display.GraphView of the graph: the names
+to right by default. What is drawn is the view.GraphView of the graph: the names
 by position (`t3`) and the literal exponents folded into their op (`**2`) that the
-terminal table and the HTML page show too. A record holding a nan is red. The tensor
+terminal table and the HTML page show too. An engine node is drawn as view.draw_graph
+shows it, the DOT and the HTML page alike: a sum of one term as that term, a product
+by the literal 1 as its other factor (the loss on one sample: a mean over one term). A record holding a nan is red. The tensor
 engine's graphs are drawn the same way: a Tensor's record gives its shape and, for an
 array, the norm of its data and gradient (`{ W1 | 64×32 | data ‖45.1‖ | grad ‖0.012‖ }`);
 a reduction's op node its axis. Node ids are positions in the view (n0, n1, ...),
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import graphviz
 
-from .view import OP, GraphView, has_nan
+from .view import OP, GraphView, draw_graph, has_nan
 from ..errors import GraphTooLarge, GraphvizMissing, MgradError, UserInputError
 from ..files import check_output, write_atomic
 from ..numbers import format_number, shape_text, summarize
@@ -27,8 +29,8 @@ from ..numbers import format_number, shape_text, summarize
 FORMATS = ("svg", "png", "pdf", "dot", "html")
 # the file suffixes write_graph draws to: one per format, and .gv, Graphviz's other name for .dot
 SUFFIXES = tuple("." + f for f in FORMATS) + (".gv",)
-# Past this many values a .png or .pdf is unreadable: Graphviz scales moons' 1,057-value
-# loss graph by 0.53 to fit its 32767-pixel bitmap limit (tiny's 100 values read well).
+# Past this many values a .png or .pdf is unreadable: Graphviz scales moons' 1,052-value
+# loss graph by 0.57 to fit its 32767-pixel bitmap limit (tiny's 97 values read well).
 READABLE_VALUES = 300
 DOT_TIMEOUT = 120  # seconds for the dot program: a graph that takes longer is not readable anyway
 INSTALL_HINT = ("install Graphviz (apt-get install graphviz, brew install graphviz, "
@@ -38,6 +40,7 @@ INSTALL_HINT = ("install Graphviz (apt-get install graphviz, brew install graphv
 # take a backslash; & starts an entity (&lt; would be drawn as <), so it is spelt &amp;
 _RECORD_SPECIAL = str.maketrans({**{c: "\\" + c for c in '\\{}|<>"'}, "&": "&amp;"})
 MAX_LABEL = 200  # characters of a name drawn at most (Graphviz refuses labels past 16,384)
+FONT = "Helvetica"  # every text of a drawing: records, ops and the boxes' titles
 
 
 def escape_record(text):
@@ -68,21 +71,23 @@ def record_label(value, show_grad=True, name=None):
 
 
 def to_dot(root, rankdir="LR", show_grad=True, clusters=None):
-    """The graph of `root` (an engine node, or its display.GraphView) as a graphviz.Digraph
+    """The graph of `root` (an engine node, drawn as view.draw_graph shows it, or a
+    view.GraphView to draw as it is) as a graphviz.Digraph
     (its .source is the DOT text). clusters: {engine node: title} boxes nodes together
     (an MLP's neurons); a node's op goes in its box. A record holding a nan is drawn red."""
     rankdir = rankdir.upper()
     if rankdir not in ("LR", "TB"):
         raise UserInputError(f"rankdir must be LR or TB, not {rankdir!r}")
-    view = root if isinstance(root, GraphView) else GraphView(root)
+    view = root if isinstance(root, GraphView) else draw_graph(root)
     dot = graphviz.Digraph("mgrad", graph_attr={"rankdir": rankdir},
-                           node_attr={"fontname": "Helvetica", "fontsize": "11"})
+                           node_attr={"fontname": FONT, "fontsize": "11"})
     boxes = {}
     for node in view:
         title = (clusters or {}).get(node.value)
         if title is not None and title not in boxes:
             boxes[title] = graphviz.Digraph(f"cluster_{len(boxes)}", graph_attr={
-                "label": escape_record(title), "style": "rounded", "color": "gray60", "fontcolor": "gray30"})
+                "label": escape_record(title), "style": "rounded", "color": "gray60", "fontcolor": "gray30",
+                "fontname": FONT})  # a box's title in the nodes' font (Graphviz's default is Times)
         _draw_node(boxes[title] if title is not None else dot, view, node, show_grad)
         for position in node.inputs:  # one edge per operand, in order: a*a draws two
             dot.edge(view.nodes[position].id, node.id + "_op")
@@ -113,8 +118,8 @@ class Drawing:
 
 
 def write_graph(root, path, rankdir="LR", show_grad=True, max_nodes=None, clusters=None):
-    """Draw `root`'s graph (an engine node or its GraphView) to `path` (.svg, .png, .pdf,
-    .dot or .html): -> Drawing.
+    """Draw `root`'s graph (an engine node, drawn as view.draw_graph shows it, or a
+    GraphView to draw as it is) to `path` (.svg, .png, .pdf, .dot or .html): -> Drawing.
 
     .html is the explorable page (htmlpage.py): the SVG with the forward and backward
     passes to step through. Raises GraphTooLarge past max_nodes values, and
@@ -123,7 +128,7 @@ def write_graph(root, path, rankdir="LR", show_grad=True, max_nodes=None, cluste
     """
     fmt = graph_format(path)  # (before Path(), which drops a trailing slash)
     path = Path(path)
-    view = root if isinstance(root, GraphView) else GraphView(root)
+    view = root if isinstance(root, GraphView) else draw_graph(root)
     if max_nodes is not None and len(view) > max_nodes:
         raise GraphTooLarge(
             f"the graph has {len(view)} value nodes, more than the limit of {max_nodes} for drawing")

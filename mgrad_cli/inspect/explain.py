@@ -1,7 +1,9 @@
 """Backpropagation spelled out, as the lecture does it by hand.
 
 chain_rule_steps(view) replays backward() on a scalar graph one step at a time: from
-the output down (reverse topological order), each node hands its gradient to each of
+the output down (the view's order reversed: a reverse topological order, as backward()
+walks one, though a node's contributions may come in another order than the engine's,
+so a sum can differ in the last digit), each node hands its gradient to each of
 its inputs, `input.grad += local derivative * node.grad`. A step holds the local
 derivative written out (the op table's deriv_text with the nodes' names put in) and
 as a number (the op table's gradient rule, the very function backward() calls, at a
@@ -57,7 +59,7 @@ class Nudge:
 
 
 def chain_rule_steps(view):
-    """The steps of backward() on view's scalar graph, in the order it takes them,
+    """The steps of backward() on view's scalar graph, the view's nodes from the output down,
     starting from a gradient of 0 everywhere and 1 at the output."""
     grads = {node.position: 0.0 for node in view}
     grads[view.root.position] = 1.0

@@ -136,11 +136,30 @@ def parse_bindings(args):
     return bindings
 
 
+def bind(program, args):
+    """The NAME=VALUE arguments of the commands that run an expression, read once for all:
+    -> ({input: number} for the names the program uses, [the bound names it does not use]).
+    An unused name is left out (the commands warn about it); binding a name the
+    expression computes is an ExpressionError."""
+    bindings = parse_bindings(args)
+    _check_assigned(program, bindings)
+    unused = [name for name in bindings if name not in program.inputs]
+    return {name: v for name, v in bindings.items() if name not in unused}, unused
+
+
+def _check_assigned(program, bindings):
+    assigned = {name for name, i in program.names if program.steps[i].kind != "input"}
+    for name in bindings:
+        if name in assigned:
+            raise ExpressionError(f"{name} is computed by the expression, so it cannot be bound to a value")
+
+
 def evaluate(program, bindings):
     """Run a Program: -> (output Value, {name: Value} for every input and named node).
 
     `bindings` maps each input name to a number, or to a Value to use as that leaf
-    (gradcheck reuses its leaves this way while it nudges them).
+    (gradcheck reuses its leaves this way while it nudges them); a name the program
+    does not use is ignored (bind() tells which).
     """
     missing = [n for n in program.inputs if n not in bindings]
     if missing:
@@ -150,12 +169,7 @@ def evaluate(program, bindings):
         raise ExpressionError(
             f"no {noun} for {listed}: bind {'it' if len(missing) == 1 else 'each'} as NAME=VALUE, e.g. {example}",
             source=program.source, column=program.input_columns[program.inputs.index(missing[0])])
-    assigned = {name for name, i in program.names if program.steps[i].kind != "input"}
-    for name in bindings:
-        if name in assigned:
-            raise ExpressionError(f"{name} is computed by the expression, so it cannot be bound to a value")
-        if name not in program.inputs:
-            raise ExpressionError(f"{name} is bound but the expression does not use it")
+    _check_assigned(program, bindings)
 
     nodes = []
     for step in program.steps:

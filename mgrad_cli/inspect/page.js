@@ -7,6 +7,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("mgrad-data").textContent);
   var steps = data.steps;
+  var MIN_TEXT_PX = 11;  // node text is never drawn smaller, fitted to the window or not
   var nodes = {};  // id -> {record, op (its op node, if any), dataText, gradText, data, grad}
 
   document.querySelectorAll("#graph g.node").forEach(function (g) {
@@ -60,11 +61,12 @@
       current === steps.length - 1;
   }
 
-  function drawRows(rows) {  // chain-rule rows under their column names (none: no table)
+  function drawRows(rows) {  // chain-rule rows under their column names
     var table = document.getElementById("row");
     table.textContent = "";
-    if (!rows.length) { return; }
-    [data.columns].concat(rows).forEach(function (cells, k) {
+    // none: the table is kept, hidden, at the height of one row, so the graph below never moves
+    table.style.visibility = rows.length ? "visible" : "hidden";
+    [data.columns].concat(rows.length ? rows : [data.columns]).forEach(function (cells, k) {
       var tr = table.insertRow();
       cells.forEach(function (cell) {
         var td = document.createElement(k === 0 ? "th" : "td");
@@ -234,8 +236,16 @@
   document.getElementById("last").onclick = function () { show(steps.length - 1); };
   var fit = document.getElementById("fit");
   var svg = document.querySelector("#graph svg");
-  // fit a graph to the window only when that keeps its text readable (at most 1.8x smaller)
-  fit.checked = svg.width.baseVal.value <= 1.8 * document.getElementById("graph").clientWidth;
+  // fitted to the window, a graph shrinks only while its node text stays MIN_TEXT_PX high or
+  // more (its least min-width); past that it scrolls. Fitted by default when it fits so whole.
+  var fullWidth = svg.width.baseVal.value;  // px, at the size Graphviz drew
+  var textUnits = Math.min.apply(null, Array.prototype.map.call(svg.querySelectorAll("g.node text"),
+    function (t) { return parseFloat(t.getAttribute("font-size")) || MIN_TEXT_PX; }).concat([MIN_TEXT_PX]));
+  var textPx = textUnits * fullWidth / (svg.viewBox.baseVal.width || fullWidth);
+  var leastWidth = Math.ceil(fullWidth * Math.min(1, MIN_TEXT_PX / textPx));
+  svg.style.minWidth = leastWidth + "px";
+  var box = document.getElementById("graph"), pad = getComputedStyle(box);
+  fit.checked = leastWidth <= box.clientWidth - parseFloat(pad.paddingLeft) - parseFloat(pad.paddingRight);
   fit.onchange = function () {
     document.getElementById("graph").classList.toggle("fit", fit.checked);
     if (!practising) { show(current); }

@@ -6,9 +6,9 @@ The arrow keys or the buttons step through
 
 - the forward pass, one op at a time in topological order (`e = a * b = 2.0000 *
   -3.0000 = -6.0000`), the nodes not yet computed greyed out;
-- then the backward pass, one chain-rule step at a time in the order backward() takes
-  them (the rows of `mgrad backprop`: explain.py), each node's grad shown as it
-  grows, from 0 to its final value;
+- then the backward pass, one chain-rule step at a time from the output down, as
+  backward() goes (the rows of `mgrad backprop`: explain.py), each node's grad shown
+  as it grows, from 0 to its final value;
 
 highlighting the node at work and, going backward, the input it passes its gradient
 to. A tensor graph's backward pass shows each node's gradient as it is completed.

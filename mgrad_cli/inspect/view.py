@@ -3,7 +3,10 @@
 The table of `mgrad graph`, the steps of `mgrad backprop`, the drawing and the HTML
 page all read one GraphView, so a node has the same name everywhere:
 
-- the nodes in topological order (children first), each with an id by position
+- the nodes in the order the expression reads (`a*b + c`: a, b, a*b, c, the sum): a
+  depth-first walk from the output taking each node's inputs left to right, so every
+  node comes after its inputs (a topological order, the same on every run); each with
+  an id by position
   (n0, n1, ...) and a name: its label, else `t` and its position (`t3`) for an op's
   result, else its value for a constant (`2`, `0.5`);
 - a literal exponent folded into its op, as the lecture draws `**2`: the engine's pow
@@ -57,22 +60,24 @@ class Node:
 
 
 class GraphView:
-    """The displayed nodes of `root`'s graph, children before parents, root last."""
+    """The displayed nodes of `root`'s graph in reading order, children before parents, root last."""
 
-    def __init__(self, root):
-        engine_nodes = root.topo()
-        folded = {v: fold_exponent(v) for v in engine_nodes if op_of(v) is not None}
-        shown = _reachable(root, folded)
-        order = [v for v in engine_nodes if v in shown]
-        names = _names(order, folded)
+    def __init__(self, root, simplify=False):
+        through = _pass_through(root) if simplify else {}
+        top = through.get(root, root)
+        folded = {}
+        order = _reading_order(top, folded, through)
+        relabel = {top: root.label} if top is not root and root.label and not top.label else {}
+        names = _names(order, folded, relabel)
         position = {v: i for i, v in enumerate(order)}
         self.nodes = []
         for i, v in enumerate(order):
             kept = _kept_inputs(v, folded.get(v))
-            self.nodes.append(Node(i, names[v], _kind(v), op_label(v, folded.get(v)),
-                                   tuple(position[v.children[k]] for k in kept), kept, v))
+            inputs = tuple(position[_drawn(v.children[k], through)] for k in kept)
+            self.nodes.append(Node(i, names[v], _kind(v), op_label(v, folded.get(v)), inputs, kept, v))
         self.root = self.nodes[-1]
         self._by_value = {n.value: n for n in self.nodes}
+        self._by_value.update({v: self._by_value[d] for v, d in through.items() if d in self._by_value})
 
     def __len__(self):
         return len(self.nodes)
@@ -81,7 +86,8 @@ class GraphView:
         return iter(self.nodes)
 
     def node_of(self, value):
-        """The displayed node of an engine node (KeyError for a folded exponent)."""
+        """The displayed node of an engine node: for one drawn as its input (simplify), that
+        input's (KeyError for a folded exponent)."""
         return self._by_value[value]
 
     def input_names(self, node):
@@ -158,20 +164,69 @@ def _kept_inputs(value, exponent):
     return tuple(range(1 if exponent is not None else n))
 
 
-def _reachable(root, folded):
+def draw_graph(root):
+    """The view that every drawing of an engine node shows (dot.py's DOT and SVG, page.py's
+    HTML page): GraphView(root, simplify=True). The engine's graph and gradients are
+    untouched; `mgrad graph` draws the view of its table, the expression as typed."""
+    return GraphView(root, simplify=True)
+
+
+def identity_input(value):
+    """Which input an op node passes on unchanged, or None: the term of a sum of one
+    term, or the other factor of a product by the literal 1 (a leaf with no label
+    holding one number, 1, where the product has the other factor's shape)."""
+    op, kids = op_of(value), value.children
+    if op is not None and op.kind == "nary" and len(kids) == 1:
+        return 0
+    if op is None or op.name != "mul" or len(kids) != 2:
+        return None
+    for k in (1, 0):
+        one, other = kids[k], kids[1 - k]
+        if (op_of(one) is None and not one.label and np.size(one.data) == 1 and np.reshape(one.data, ()) == 1
+                and np.shape(other.data) == np.shape(value.data)):
+            return 1 - k
+    return None
+
+
+def _pass_through(root):
+    """{op node: the node drawn in its place}, for the nodes that pass an input on
+    unchanged (identity_input; a chain of them is followed down). The output drawn as
+    its input keeps its label: in root's graph nothing else uses that input, so its
+    data and grad are the output's."""
+    through = {}
+    for v in root.topo():  # children first: a child's entry is known before its users'
+        k = identity_input(v)
+        if k is not None:
+            through[v] = _drawn(v.children[k], through)
+    return through
+
+
+def _drawn(value, through):
+    return through.get(value, value)
+
+
+def _reading_order(root, folded, through):
     """The engine nodes reached from root through displayed inputs (a folded exponent
-    is shown only if something else uses it too)."""
-    seen, stack = {root}, [root]
+    is shown only if something else uses it too; a node in `through` is replaced by
+    the one drawn in its place), each after its inputs, the inputs taken left to
+    right: the order the expression reads. Iterative (no recursion limit). Fills
+    folded: {op node: its folded exponent or None}."""
+    order, seen = [], {root}
+    stack = [(root, 0)]
     while stack:
-        v = stack.pop()
-        if op_of(v) is None:
+        v, k = stack.pop()
+        if op_of(v) is not None and v not in folded:
+            folded[v] = fold_exponent(v)
+        kept = _kept_inputs(v, folded.get(v))
+        while k < len(kept) and _drawn(v.children[kept[k]], through) in seen:
+            k += 1
+        if k == len(kept):
+            order.append(v)  # every input is placed: the node goes after them
             continue
-        for k in _kept_inputs(v, folded.get(v)):
-            child = v.children[k]
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    return seen
+        child = _drawn(v.children[kept[k]], through)
+        seen.add(child)
+        stack += [(v, k + 1), (child, 0)]
+    return order
 
 
 def _kind(value):
@@ -180,14 +235,16 @@ def _kind(value):
     return INPUT if value.label else CONSTANT
 
 
-def _names(order, folded):
-    """Labels as given; t{position} for an unlabelled op result (primed until it clashes
-    with no label); the value for an unlabelled constant."""
-    labels = {v.label for v in order if v.label}
+def _names(order, folded, relabel):
+    """Labels as given (or as relabel gives them: the output's, for the node drawn in its
+    place); t{position} for an unlabelled op result (primed until it clashes with no
+    label); the value for an unlabelled constant."""
+    label = {v: relabel.get(v, v.label) for v in order}
+    labels = {x for x in label.values() if x}
     names = {}
     for i, v in enumerate(order):
-        if v.label:
-            names[v] = v.label
+        if label[v]:
+            names[v] = label[v]
         elif op_of(v) is None:
             names[v] = literal_text(np.reshape(v.data, ())) if np.size(v.data) == 1 else "const"
         else:

@@ -43,7 +43,7 @@ def test_the_neuron_with_tanh_and_unnamed_nodes(run):
     assert result.exit_code == 0
     rows = [line for line in result.stdout.splitlines() if line.startswith("│")]
     assert rows[0] == "│ o = tanh(t8) │ t8    │ ∂o/∂t8 = 1 - o**2 = 0.5000 │   1.0000 │  0.5000 │     0.5000 │"
-    assert rows[1] == "│ t8 = t7 + b  │ t7    │ ∂t8/∂t7 = 1                │   0.5000 │  0.5000 │     0.5000 │"
+    assert rows[1] == "│ t8 = t6 + b  │ t6    │ ∂t8/∂t6 = 1                │   0.5000 │  0.5000 │     0.5000 │"
     assert result.stdout.splitlines()[-1] == ("Gradients: ∂o/∂x1 = -1.5000, ∂o/∂w1 = 1.0000, ∂o/∂x2 = 0.5000, "
                                               "∂o/∂w2 = 0.0000, ∂o/∂b = 0.5000")
 

@@ -36,12 +36,12 @@ L = -8.0000
 ┏━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━┓
 ┃ node ┃ computed as ┃    data ┃    grad ┃
 ┡━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━┩
-│ f    │ input       │ -2.0000 │  4.0000 │
-│ c    │ input       │ 10.0000 │ -2.0000 │
 │ a    │ input       │  2.0000 │  6.0000 │
 │ b    │ input       │ -3.0000 │ -4.0000 │
 │ e    │ a * b       │ -6.0000 │ -2.0000 │
+│ c    │ input       │ 10.0000 │ -2.0000 │
 │ d    │ e + c       │  4.0000 │ -2.0000 │
+│ f    │ input       │ -2.0000 │  4.0000 │
 │ L    │ d * f       │ -8.0000 │  1.0000 │
 └──────┴─────────────┴─────────┴─────────┘
 Wrote {path} (7 values, 3 ops)
@@ -81,25 +81,25 @@ def test_dot_source_of_the_lecture_example(run, tmp_path):
     assert path.read_text() == """digraph mgrad {
 \tgraph [rankdir=LR]
 \tnode [fontname=Helvetica fontsize=11]
-\tn0 [label="{ f | data -2.0000 | grad 4.0000 }" shape=record]
-\tn1 [label="{ c | data 10.0000 | grad -2.0000 }" shape=record]
-\tn2 [label="{ a | data 2.0000 | grad 6.0000 }" shape=record]
-\tn3 [label="{ b | data -3.0000 | grad -4.0000 }" shape=record]
-\tn4 [label="{ e | data -6.0000 | grad -2.0000 }" shape=record]
-\tn4_op [label="*" shape=ellipse]
+\tn0 [label="{ a | data 2.0000 | grad 6.0000 }" shape=record]
+\tn1 [label="{ b | data -3.0000 | grad -4.0000 }" shape=record]
+\tn2 [label="{ e | data -6.0000 | grad -2.0000 }" shape=record]
+\tn2_op [label="*" shape=ellipse]
+\tn2_op -> n2
+\tn0 -> n2_op
+\tn1 -> n2_op
+\tn3 [label="{ c | data 10.0000 | grad -2.0000 }" shape=record]
+\tn4 [label="{ d | data 4.0000 | grad -2.0000 }" shape=record]
+\tn4_op [label="+" shape=ellipse]
 \tn4_op -> n4
 \tn2 -> n4_op
 \tn3 -> n4_op
-\tn5 [label="{ d | data 4.0000 | grad -2.0000 }" shape=record]
-\tn5_op [label="+" shape=ellipse]
-\tn5_op -> n5
-\tn4 -> n5_op
-\tn1 -> n5_op
+\tn5 [label="{ f | data -2.0000 | grad 4.0000 }" shape=record]
 \tn6 [label="{ L | data -8.0000 | grad 1.0000 }" shape=record]
 \tn6_op [label="*" shape=ellipse]
 \tn6_op -> n6
+\tn4 -> n6_op
 \tn5 -> n6_op
-\tn0 -> n6_op
 }
 """
 
@@ -276,12 +276,26 @@ def test_the_table_names_unnamed_nodes_by_position_as_the_drawing_does(run, tmp_
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert [line.split("│")[1:3] for line in lines[4:11]] == [
-        [" x    ", " input       "], [" 1    ", " constant    "], [" 2    ", " constant    "],
-        [" t3   ", " 2 * x       "], [" t4   ", " t3 + 1      "], [" t5   ", " tanh(t4)    "],
+        [" 2    ", " constant    "], [" x    ", " input       "], [" t2   ", " 2 * x       "],
+        [" 1    ", " constant    "], [" t4   ", " t2 + 1      "], [" t5   ", " tanh(t4)    "],
         [" y    ", " t5 * x      "]]
     dot_source = path.read_text()
-    for name in ("t3", "t4", "t5"):
+    for name in ("t2", "t4", "t5"):
         assert f'label="{{ {name} | data' in dot_source
+
+
+@pytest.mark.parametrize("args, names", [
+    (["a*b+c", "a=2", "b=-3", "c=10"], ["a", "b", "t2", "c", "out"]),
+    (NEURON, ["x1", "w1", "x1w1", "x2", "w2", "x2w2", "x1w1x2w2", "b", "n", "o"]),
+])
+def test_the_table_lists_the_nodes_in_the_order_the_expression_reads(run, tmp_path, args, names):
+    path = tmp_path / "g.dot"
+    result = run("graph", *args, "-o", path)
+    assert result.exit_code == 0
+    rows = [line.split("│")[1].strip() for line in result.stdout.splitlines() if line.startswith("│")]
+    assert rows == names
+    records = re.findall(r'label="\{ (\S+) \|', path.read_text())
+    assert records == names  # the drawing's records in the same order
 
 
 def test_a_literal_exponent_is_the_op_and_shows_no_nan(run, tmp_path):
@@ -298,8 +312,8 @@ def test_a_nan_of_the_math_is_shown_and_drawn_red(run, tmp_path):
     path = tmp_path / "n.dot"
     result = run("graph", "y = log(x) * z", "x=-1", "z=2", "-o", path)
     assert result.exit_code == 0
-    assert "│ t2   │ log(x)      │     nan │  2.0000 │" in result.stdout
-    assert '"{ t2 | data nan | grad 2.0000 }" color=red fontcolor=red' in path.read_text()
+    assert "│ t1   │ log(x)      │     nan │  2.0000 │" in result.stdout
+    assert '"{ t1 | data nan | grad 2.0000 }" color=red fontcolor=red' in path.read_text()
     assert '"{ x | data -1.0000 | grad -2.0000 }" shape=record' in path.read_text()
 
 
@@ -367,7 +381,7 @@ def test_step_needs_the_gradients(run, tmp_path):
 
 
 def test_a_bitmap_too_big_to_read_is_said(run, dot, tmp_path, monkeypatch):
-    monkeypatch.setattr(render, "READABLE_VALUES", 6)  # the lecture's 7 values stand for moons' 1,057
+    monkeypatch.setattr(render, "READABLE_VALUES", 6)  # the lecture's 7 values stand for moons' 1,052
     path = tmp_path / "L.png"
     result = run("graph", *LECTURE, "-o", path, "--no-table")
     assert result.exit_code == 0
@@ -407,10 +421,55 @@ def test_train_graph_boxes_each_neuron_and_writes_html(run, repo, tmp_path):
     assert page.read_text().startswith("<!DOCTYPE html>") and "layer 1, neuron 0" in page.read_text()
 
 
+def drawn_ops(source):
+    """{op node id: (its label, [its inputs' record names])} of a DOT source or an SVG from dot."""
+    text = html.unescape(source)
+    names = dict(re.findall(r'(n\d+) \[label="\{ (\S+) \|', text))  # DOT
+    names.update(re.findall(r"<title>(n\d+)</title>\s*<polygon[^>]*/>\s*<text[^>]*>([^<]*)</text>", text))  # SVG
+    labels = dict(re.findall(r'(n\d+_op) \[label="?([^" ]+)"? shape=ellipse', text))
+    labels.update(re.findall(r"<title>(n\d+_op)</title>\s*<ellipse[^>]*/>\s*<text[^>]*>([^<]*)</text>", text))
+    edges = re.findall(r"(?:<title>|\t)(n\d+) ?-> ?(n\d+_op)\b", text)
+    return {op: (label, [names[a] for a, b in edges if b == op]) for op, label in labels.items()}
+
+
+def test_train_graph_of_one_sample_draws_no_one_term_sum_and_no_times_one(run, repo, tmp_path, dot):
+    """The mean over one sample is (+ term) * 1 in the engine: drawn as the term itself,
+    in the DOT, the SVG and the HTML page alike; the engine's graph is untouched."""
+    config = os.path.join(repo, "configs", "tiny.yaml")
+    sources = []
+    for suffix in ("dot", "svg", "html"):
+        path = tmp_path / f"t.{suffix}"
+        result = run("train", config, "--epochs", "1", "-q", "--graph", path)
+        assert result.exit_code == 0, result.output
+        assert "Graph of the loss on one sample (97 nodes)" in result.stdout  # 100 engine nodes
+        sources.append(path.read_text())
+    for source in sources:
+        ops = drawn_ops(source)
+        assert len(ops) == 52  # 54 in the engine
+        assert not [op for op, (label, inputs) in ops.items() if label == "+" and len(inputs) == 1]
+        assert not [op for op, (label, inputs) in ops.items() if label == "*" and "1" in inputs]
+        assert ("**2", ["t95"]) in ops.values()
+    assert '"{ loss | data' in sources[0] and re.search(r"<text[^>]*>loss</text>", sources[2])
+
+
 def test_train_graph_too_big_to_read_suggests_the_tensor_engine(run, repo, tmp_path, monkeypatch):
-    monkeypatch.setattr(render, "READABLE_VALUES", 50)  # tiny's 100 values stand for moons' 1,057
+    monkeypatch.setattr(render, "READABLE_VALUES", 50)  # tiny's 97 values stand for moons' 1,052
     path = tmp_path / "t.pdf"
     result = run("train", os.path.join(repo, "configs", "tiny.yaml"), "--epochs", "1", "-q", "--graph", path)
     assert result.exit_code == 0, result.output
-    assert result.stderr == (f"Warning: {path} has 100 values, too many to read in a PDF; draw it as .svg or "
+    assert result.stderr == (f"Warning: {path} has 97 values, too many to read in a PDF; draw it as .svg or "
                              ".html (zoomable in a browser), or train with --engine tensor (a node per array).\n")
+
+
+@pytest.mark.parametrize("command", ["graph", "backprop", "gradcheck"])
+def test_an_unused_binding_is_a_one_line_warning_and_the_rest_as_without_it(run, tmp_path, command):
+    """`mgrad graph 'exp(x)' a=1 x=2` warns about a, exits 0 and says what it says for x=2 alone."""
+    extra = ["-o", tmp_path / "g.dot"] if command == "graph" else []
+    for flags in ([], ["--json"]):
+        plain = run(command, "exp(x)", "x=2", *extra, *flags)
+        result = run(command, "exp(x)", "a=1", "x=2", *extra, *flags)
+        assert (result.exit_code, result.stdout) == (0, plain.stdout)
+        assert result.stderr == "Warning: a is bound but the expression does not use it\n"
+    result = run(command, "exp(x)", "a=1", "x=2", "b=3", *extra)
+    assert result.exit_code == 0
+    assert result.stderr == "Warning: a and b are bound but the expression does not use them\n"

@@ -167,9 +167,18 @@ def test_names_are_read_as_python_reads_them_and_written_one_way(run):
 
 
 def test_binding_checks():
-    assert str(error_of("a*2", {"a": 1.0, "z": 2.0})) == "z is bound but the expression does not use it"
     assert str(error_of("e = a*2", {"a": 1.0, "e": 2.0})) == (
         "e is computed by the expression, so it cannot be bound to a value")
+    with pytest.raises(ExpressionError, match="e is computed by the expression"):
+        expr.bind(expr.parse("e = a*2"), ["a=1", "e=2"])
+
+
+def test_an_unused_binding_is_set_aside_not_refused():
+    program = expr.parse("exp(x)")
+    assert expr.bind(program, ["a=1", "x=2", "b=3"]) == ({"x": 2.0}, ["a", "b"])
+    assert expr.bind(program, ["x=2"]) == ({"x": 2.0}, [])
+    out, _ = expr.evaluate(program, {"a": 1.0, "x": 2.0})  # the library ignores it
+    assert out.data == math.exp(2.0)
 
 
 # --- everything it refuses, through the CLI: exact message, exit 2, a caret -------------

@@ -13,6 +13,7 @@ import pytest
 from conftest import headless_chromium
 
 LECTURE = ["e = a*b; d = e + c; L = d * f", "a=2", "b=-3", "c=10", "f=-2"]
+NEURON = ["n = x1*w1 + x2*w2 + b; o = tanh(n)", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +72,12 @@ def test_a_self_contained_file(run, dot, tmp_path):
 def test_stepping_forward_then_backward_with_the_arrow_keys(run, dot, browser, tmp_path):
     page = Page(browser, draw(run, tmp_path, *LECTURE))
     assert page.text("counter") == "step 0 of 11"
-    assert page.record("n4") == (["e", "data ?", "grad 0.0000"], "node future")
+    assert page.record("n2") == (["e", "data ?", "grad 0.0000"], "node future")
     page.press("ARROW_RIGHT")
     assert page.text("phase") == "Forward pass: op 1 of 3"
     assert page.text("text") == "e = a * b = 2.0000 * (-3.0000) = -6.0000"
-    assert page.record("n4") == (["e", "data -6.0000", "grad 0.0000"], "node current")
-    assert page.record("n5")[0][1] == "data ?"  # d is not computed yet
+    assert page.record("n2") == (["e", "data -6.0000", "grad 0.0000"], "node current")
+    assert page.record("n4")[0][1] == "data ?"  # d is not computed yet
     page.press("ARROW_RIGHT", 3)
     assert page.text("phase") == "Backward pass: start"
     assert page.record("n6") == (["L", "data -8.0000", "grad 1.0000"], "node current")
@@ -86,15 +87,15 @@ def test_stepping_forward_then_backward_with_the_arrow_keys(run, dot, browser, t
     assert page.text("row").splitlines() == [
         "node input local derivative upstream product input grad",
         "d = e + c e ∂d/∂e = 1 -2.0000 -2.0000 -2.0000"]
-    assert page.record("n4") == (["e", "data -6.0000", "grad -2.0000"], "node target")
-    assert page.record("n2")[0] == ["a", "data 2.0000", "grad 0.0000"]  # not reached yet
+    assert page.record("n2") == (["e", "data -6.0000", "grad -2.0000"], "node target")
+    assert page.record("n0")[0] == ["a", "data 2.0000", "grad 0.0000"]  # not reached yet
     page.browser.save_screenshot(str(tmp_path / "backward.png"))
     page.press("ARROW_LEFT", 4)  # and back into the forward pass: the gradients are 0 again
     assert page.text("phase") == "Forward pass: op 3 of 3"
-    assert page.record("n4")[0] == ["e", "data -6.0000", "grad 0.0000"]
+    assert page.record("n2")[0] == ["e", "data -6.0000", "grad 0.0000"]
     page.press("END")
     assert page.text("counter") == "step 11 of 11"
-    assert page.record("n2")[0] == ["a", "data 2.0000", "grad 6.0000"]
+    assert page.record("n0")[0] == ["a", "data 2.0000", "grad 6.0000"]
     assert (tmp_path / "backward.png").stat().st_size > 10_000
 
 
@@ -128,13 +129,13 @@ def test_a_tensor_graph_from_train(run, repo, dot, browser, tmp_path):
     assert run("train", config, "--epochs", "1", "-q", "--engine", "tensor", "--graph", path).exit_code == 0
     page = Page(browser, path)
     page.press("ARROW_RIGHT")
-    assert page.text("text") == "t6 = X @ W1: 80×8, data ‖15.1224‖"  # an array's shape and norm, not its numbers
+    assert page.text("text") == "t3 = X @ W1: 80×8, data ‖15.1224‖"  # an array's shape and norm, not its numbers
     page.press("END")
     assert page.text("phase") == "Backward pass done"
-    assert page.record("n5")[0] == ["W1", "2×8", "data ‖1.6535‖", "grad ‖0.1748‖"]  # norms, once complete
-    assert page.record("n4")[0] == ["X", "80×2", "data ‖12.9594‖", "no grad"]  # data: no gradient at all
+    assert page.record("n2")[0] == ["W1", "2×8", "data ‖1.6535‖", "grad ‖0.1748‖"]  # norms, once complete
+    assert page.record("n1")[0] == ["X", "80×2", "data ‖12.9594‖", "no grad"]  # data: no gradient at all
     page.press("HOME")
-    assert page.record("n5")[0][-1] == "grad …"
+    assert page.record("n2")[0][-1] == "grad …"
 
 
 def test_without_gradients_the_page_steps_forward_only(run, dot, browser, tmp_path):
@@ -165,7 +166,7 @@ def test_practice_hides_the_gradients_and_marks_each_answer(run, dot, browser, t
     assert sorted(boxes) == ["a", "b", "c", "d", "e", "f"]  # as `backprop --quiz` asks: not L, whose grad is 1
     assert page.text("phase") == "Practice: right 0 of 6"
     assert page.record("n6")[0] == ["L", "data -8.0000", "grad 1.0000"]
-    assert page.record("n2")[0] == ["a", "data 2.0000", ""]  # its gradient hidden, under the box
+    assert page.record("n0")[0] == ["a", "data 2.0000", ""]  # its gradient hidden, under the box
     assert not [t for n in range(7) for t in page.record(f"n{n}")[0] if t.startswith("grad") and t != "grad 1.0000"]
     page.press("ARROW_RIGHT")
     assert page.text("counter") == "practice"  # the arrows do not step while practising
@@ -187,7 +188,7 @@ def test_practice_hides_the_gradients_and_marks_each_answer(run, dot, browser, t
     page.click("practice")  # and back to stepping, the gradients shown again
     assert page.text("counter") == "step 0 of 11"
     page.press("END")
-    assert page.record("n2")[0] == ["a", "data 2.0000", "grad 6.0000"]
+    assert page.record("n0")[0] == ["a", "data 2.0000", "grad 6.0000"]
     assert (tmp_path / "practice.png").stat().st_size > 10_000
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
@@ -196,7 +197,7 @@ def test_practice_on_a_node_used_twice_teaches_plus_equals(run, dot, browser, tm
     page = Page(browser, draw(run, tmp_path, "b = 2*a + a", "a=3"))
     boxes = practice(page)
     assert sorted(boxes) == ["a", "t2"]  # the literal 2 is not asked
-    assert page.record("n1")[0] == ["2", "data 2.0000", "grad –"]
+    assert page.record("n0")[0] == ["2", "data 2.0000", "grad –"]
     assert answer(boxes["a"], "2") == "answer wrong"
     assert page.text("text") == ("wrong: 2 is not ∂b/∂a; try again, or type ? to see it. a is used 2 times: 2 is "
                                  "one use's share, and a.grad adds up all of them (grad +=)")
@@ -229,3 +230,53 @@ def test_the_page_grades_as_the_quiz_does(run, dot, browser, tmp_path):
 def test_no_practice_without_gradients(run, dot, tmp_path):
     assert 'id="practice"' not in draw(run, tmp_path, "y = x*x", "x=3", "--no-grad").read_text()
     assert 'id="practice"' in draw(run, tmp_path, "y = x*x", "x=3").read_text()
+
+
+NODE_TEXT_PX = """return Math.min(...Array.from(document.querySelectorAll('#graph g.node text'),
+                    t => t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize)));"""
+
+
+def test_the_graph_does_not_move_when_the_step_table_appears(run, dot, browser, tmp_path):
+    page = Page(browser, draw(run, tmp_path, *LECTURE))
+
+    def layout():
+        return browser.execute_script("""return [document.getElementById('top').getBoundingClientRect().height,
+            document.getElementById('graph').getBoundingClientRect().top,
+            getComputedStyle(document.getElementById('row')).visibility];""")
+
+    header, top, shown = layout()
+    assert shown == "hidden" and page.text("row") == ""  # no step row yet: its place is kept
+    page.press("END")
+    page.press("ARROW_LEFT")
+    assert page.text("row").splitlines()[0] == "node input local derivative upstream product input grad"
+    assert layout() == [header, top, "visible"]
+    page.press("HOME")
+    assert layout() == [header, top, "hidden"]
+
+
+def test_box_titles_are_in_the_nodes_sans_serif_font(run, repo, dot, browser, tmp_path):
+    path = tmp_path / "run.html"
+    assert run("train", f"{repo}/configs/tiny.yaml", "--epochs", "1", "-q", "--graph", path).exit_code == 0
+    Page(browser, path)
+    fonts = browser.execute_script("""const family = s => Array.from(document.querySelectorAll(s),
+        t => getComputedStyle(t).fontFamily);
+        return [family('#graph g.cluster text'), family('#graph g.node text')];""")
+    titles, nodes = fonts
+    assert len(titles) == 9 and set(titles) == set(nodes) and "serif" not in nodes[0].replace("sans-serif", "")
+
+
+@pytest.mark.parametrize("args, fitted", [(LECTURE, True), (NEURON, False)])
+def test_node_text_is_at_least_11_px_fitted_to_the_window_or_not(run, dot, browser, tmp_path, args, fitted):
+    """Fitting shrinks a graph only down to 11 px text; a wider one scrolls. By default a
+    graph is fitted when it fits whole so (the lecture's at 1280 px), else at full size."""
+    page = Page(browser, draw(run, tmp_path, *args))
+    assert browser.execute_script("return document.getElementById('fit').checked") is fitted
+    for _ in range(2):  # as opened, then with `fit to window` toggled
+        assert browser.execute_script(NODE_TEXT_PX) >= 11
+        page.click("fit")
+    if not fitted:
+        page.click("fit")  # fitted by hand
+    assert browser.execute_script("return document.getElementById('fit').checked") is True
+    assert 11 <= browser.execute_script(NODE_TEXT_PX) < 11.01 + 3 * fitted  # the neuron's is shrunk to 11 px
+    scrolls = browser.execute_script("const g = document.getElementById('graph'); return g.scrollWidth > g.clientWidth")
+    assert scrolls is not fitted  # the neuron's graph is wider than the window even so: it scrolls

@@ -59,43 +59,43 @@ def test_the_questions_come_in_reverse_topological_order_without_the_output_and_
     assert asked == [n for n in reversed(order) if n not in ("L", "2")]
     assert [q.expected for q in quiz.gradient_questions(view)] == [view.nodes[order.index(n)].grad for n in asked]
     local = quiz.local_questions(view)
-    assert [q.key for q in local] == ["∂L/∂t (use 1 of 2)", "∂L/∂t (use 2 of 2)", "∂t/∂t3", "∂t/∂b", "∂t3/∂a"]
+    assert [q.key for q in local] == ["∂L/∂t (use 1 of 2)", "∂L/∂t (use 2 of 2)", "∂t/∂t2", "∂t/∂b", "∂t2/∂a"]
 
 
 def test_all_right_exits_0(run):
-    result = run("backprop", *LECTURE, "--quiz", input=answers(-2, -2, -4, 6, -2, 4), env={"COLUMNS": "100"})
+    result = run("backprop", *LECTURE, "--quiz", input=answers(4, -2, -2, -2, -4, 6), env={"COLUMNS": "100"})
     assert result.exit_code == 0
     out = lines(result)
     assert out[:3] == [
         "Forward pass: L = -8. Find the gradient ∂L/∂node of 6 nodes, from L down (reverse topological",
         "order), knowing L.grad = 1. Answer each with a number (inf and nan too), or ? to see it.",
         "┏━━━━━━┳━━━━━━━━━━━━━┳━━━━━━┳━━━━━━┓"]
-    assert out[5:12] == ["│ f    │ input       │   -2 │    ? │", "│ c    │ input       │   10 │    ? │",
-                         "│ a    │ input       │    2 │    ? │", "│ b    │ input       │   -3 │    ? │",
-                         "│ e    │ a * b       │   -6 │    ? │", "│ d    │ e + c       │    4 │    ? │",
+    assert out[5:12] == ["│ a    │ input       │    2 │    ? │", "│ b    │ input       │   -3 │    ? │",
+                         "│ e    │ a * b       │   -6 │    ? │", "│ c    │ input       │   10 │    ? │",
+                         "│ d    │ e + c       │    4 │    ? │", "│ f    │ input       │   -2 │    ? │",
                          "│ L    │ d * f       │   -8 │    1 │"]
-    assert out[13:18] == ["", "Question 1 of 6: d = e + c (data 4)", "  used in: L = d * f (L.grad = 1)",
-                          "  found so far: L.grad = 1", "∂L/∂d = -2"]
+    assert out[13:18] == ["", "Question 1 of 6: f, an input (data -2)", "  used in: L = d * f (L.grad = 1)",
+                          "  found so far: L.grad = 1", "∂L/∂f = 4"]
     assert "│ L = d * f │ d     │ ∂L/∂d = f = -2.0000 │   1.0000 │ -2.0000 │    -2.0000 │" in out
-    assert "  found so far: L.grad = 1, d.grad = -2, e.grad = -2, b.grad = -4, a.grad = 6, c.grad = -2" in out
+    assert "  found so far: L.grad = 1, f.grad = 4, d.grad = -2, c.grad = -2, e.grad = -2, b.grad = -4" in out
     assert [line for line in out if line.startswith(("right", "wrong", "Question"))][-2:] == [
-        "Question 6 of 6: f, an input (data -2)", "right: ∂L/∂f = 4"]
+        "Question 6 of 6: a, an input (data 2)", "right: ∂L/∂a = 6"]
     assert out[-1] == "score: 6/6"
 
 
 def test_right_wrong_shown_not_a_number_and_the_end_of_input(run):
-    result = run("backprop", *LECTURE, "--quiz", input=answers(-2, 4, "?", "two"))
+    result = run("backprop", *LECTURE, "--quiz", input=answers(4, 4, "?", "two"))
     assert result.exit_code == 1
     out = lines(result)
-    assert "right: ∂L/∂d = -2" in out
-    at = out.index("wrong: ∂L/∂e = -2, not 4")
-    assert out[at - 1] == "∂L/∂e = 4"  # the answer piped in, echoed as a terminal would show it
-    assert out[at + 4] == "│ d = e + c │ e     │ ∂d/∂e = 1        │  -2.0000 │ -2.0000 │    -2.0000 │"
-    at = out.index("shown, counted as missed: ∂L/∂b = -4")
-    assert out[at + 4] == "│ e = a * b │ b     │ ∂e/∂b = a = 2.0000 │  -2.0000 │ -4.0000 │    -4.0000 │"
-    assert out[out.index("∂L/∂a = two") + 1] == "not a number, counted as wrong: ∂L/∂a = 6"
-    assert out[-4:] == ["∂L/∂c = ", "End of input: 2 questions left, counted as missed.", "score: 1/6",
-                        "missed: e, b, a, c, f"]
+    assert "right: ∂L/∂f = 4" in out
+    at = out.index("wrong: ∂L/∂d = -2, not 4")
+    assert out[at - 1] == "∂L/∂d = 4"  # the answer piped in, echoed as a terminal would show it
+    assert out[at + 4] == "│ L = d * f │ d     │ ∂L/∂d = f = -2.0000 │   1.0000 │ -2.0000 │    -2.0000 │"
+    at = out.index("shown, counted as missed: ∂L/∂c = -2")
+    assert out[at + 4] == "│ d = e + c │ c     │ ∂d/∂c = 1        │  -2.0000 │ -2.0000 │    -2.0000 │"
+    assert out[out.index("∂L/∂e = two") + 1] == "not a number, counted as wrong: ∂L/∂e = -2"
+    assert out[-4:] == ["∂L/∂b = ", "End of input: 2 questions left, counted as missed.", "score: 1/6",
+                        "missed: d, c, e, b, a"]
 
 
 def test_on_a_terminal_a_line_that_is_not_a_number_is_asked_again(run, monkeypatch):
@@ -112,8 +112,8 @@ def test_on_a_terminal_the_end_of_input_leaves_the_rest(run, monkeypatch):
     result = run("backprop", *LECTURE, "--quiz", input="")
     assert result.exit_code == 1
     # Ctrl-D ends the prompt's line: the message starts a line of its own
-    assert "∂L/∂d = \nEnd of input: 6 questions left, counted as missed.\n" in result.stdout
-    assert lines(result)[-2:] == ["score: 0/6", "missed: d, e, b, a, c, f"]
+    assert "∂L/∂f = \nEnd of input: 6 questions left, counted as missed.\n" in result.stdout
+    assert lines(result)[-2:] == ["score: 0/6", "missed: f, d, c, e, b, a"]
 
 
 def test_a_node_used_twice_answered_with_one_share_learns_about_plus_equals(run):
@@ -162,7 +162,7 @@ def test_a_big_graph_lists_the_latest_gradients_found(run):
     found = [line for line in out if line.startswith("  found so far: ")]
     assert len(found) == 13 and found[11].startswith("  found so far: o.grad = 1, t15.grad = ")
     assert found[12].startswith("  found so far: …, t15.grad = ")  # 12 shown, and what each needs is in `used in`
-    assert "  used in: t8 = x1 * w1 (t8.grad = 0.5)" in out
+    assert "  used in: t3 = x1 * w1 (t3.grad = 0.5)" in out
 
 
 def test_quiz_local_asks_for_each_edge(run):

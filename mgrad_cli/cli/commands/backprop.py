@@ -12,7 +12,7 @@ from ...numbers import format_number
 from ..console import EXPR_CONTEXT_SETTINGS, err_console, json_out, out_console, say, translate_errors
 from ...inspect.view import GraphView
 from . import quiz as _run_quiz
-from .graph import nudge_json, output_json, print_nudge, step_option, step_table
+from .graph import nudge_json, output_json, print_nudge, read_expression, step_option, step_table
 
 
 @click.command("backprop", context_settings=EXPR_CONTEXT_SETTINGS)
@@ -59,8 +59,7 @@ def backprop_command(expression, bindings, as_json, step, quiz, quiz_local, exer
         raise click.UsageError("--quiz asks for gradients, --quiz-local for local derivatives: choose one")
     if (quiz or quiz_local) and step is not None:
         raise click.UsageError("--step shows the answers: it cannot go with a quiz")
-    program = _expr.parse(expression)
-    values = _expr.parse_bindings(bindings)
+    program, values = read_expression(expression, bindings)
     out, names = _expr.evaluate(program, values)
     out.backward()
     view = GraphView(out)

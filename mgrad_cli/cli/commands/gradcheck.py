@@ -10,6 +10,7 @@ from ...numbers import format_number
 from ..console import NAME_WIDTH, EXPR_CONTEXT_SETTINGS, json_out, out_console, say, translate_errors
 from ... import backends
 from ...files import shown_path
+from .graph import read_expression
 
 DIGITS = (12, 10, 8, 6)  # significant digits of a gradient, the most that fit
 
@@ -74,7 +75,7 @@ def gradcheck_command(expression, bindings, config_path, samples, max_params, ep
         return _gradcheck_config(config_path, samples, max_params, eps, atol, rtol, as_json, engine, sets)
     if expression is None:
         raise click.UsageError("give an EXPRESSION (with NAME=VALUE inputs) or --config CONFIG")
-    values = _expr.parse_bindings(bindings)
+    _, values = read_expression(expression, bindings)
     out, results = _gradcheck.check_expression(expression, values, eps, atol, rtol)
     ok = _gradcheck.passed(results)
     if as_json:

@@ -22,6 +22,19 @@ def expression_args(f):
     return click.argument("expression")(f)
 
 
+def read_expression(expression, bindings):
+    """The expression and its NAME=VALUE inputs, as every expression command reads them:
+    -> (program, {input: number}). A bound name the expression does not use is left
+    out with a one-line warning on stderr."""
+    program = _expr.parse(expression)
+    values, unused = _expr.bind(program, bindings)
+    if unused:
+        names = ", ".join(unused[:-1]) + " and " * (len(unused) > 1) + unused[-1]
+        verb, it = ("is", "it") if len(unused) == 1 else ("are", "them")
+        say(err_console(), f"Warning: {names} {verb} bound but the expression does not use {it}")
+    return program, values
+
+
 def step_option(f):
     return click.option("--step", type=float, metavar="H",
                         help="Then move every input by H times its gradient and show the output before and "
@@ -61,8 +74,7 @@ def graph_command(expression, bindings, output, no_grad, rankdir, no_table, as_j
     """
     if step is not None and no_grad:
         raise click.UsageError("--step moves the inputs along their gradients: it cannot go with --no-grad")
-    program = _expr.parse(expression)
-    values = _expr.parse_bindings(bindings)
+    program, values = read_expression(expression, bindings)
     out, _ = _expr.evaluate(program, values)
     if not no_grad:
         out.backward()
@@ -88,8 +100,8 @@ def graph_command(expression, bindings, output, no_grad, rankdir, no_table, as_j
 
 
 def node_table(view, show_grad=True, data_text=format_number, grad_cell=None):
-    """Every node in topological order: its name, how it is computed, data and grad;
-    a nan (the math's, never the display's) in bold red. data_text(x) writes the data;
+    """Every node in the view's order (as the expression reads): its name, how it is
+    computed, data and grad; a nan (the math's, never the display's) in bold red. data_text(x) writes the data;
     grad_cell(node), when given, writes the grad column (a quiz hides the gradients)."""
     table = Table()
     table.add_column("node")

@@ -333,11 +333,12 @@ def _csv_hint(data):
 
 def _check_graph(trainer, max_nodes):
     """Refuse a graph too big to draw, before training. -> what it draws: 'one sample', 'a batch of N samples'."""
+    from ...inspect.view import draw_graph
     from ...training.trainer import graph_batch, loss_graph
 
     n = len(graph_batch(trainer)[0])
     what = "one sample" if n == 1 else f"a batch of {n} samples"
-    size = len(loss_graph(trainer).topo())
+    size = len(draw_graph(loss_graph(trainer)))  # the nodes drawn
     if size > max_nodes:
         raise GraphTooLarge(f"the graph of the loss on {what} has {size} nodes, more than "
                             f"--graph-max-nodes {max_nodes}; draw a smaller model or raise the limit")
