@@ -24,7 +24,7 @@ IMAGES = REPO / "docs" / "images"
 NEURON = ["n = x1*w1 + x2*w2 + b; o = tanh(n)", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
 LECTURE = ["e = a*b; d = e + c; L = d * f", "a=2", "b=-3", "c=10", "f=-2"]
 SCREEN = (1200, 520)  # the browser window of the screenshot, in CSS pixels
-STEPS = 14  # how far the screenshot steps into the page: the backward pass, x1.grad += ∂t5/∂x1 × t5.grad
+STEPS = 14  # how far the screenshot steps into the page: the backward pass, x1.grad += ∂t2/∂x1 × t2.grad
 
 
 def mgrad(*args, folder, colour=False):
