@@ -13,6 +13,7 @@ never replaced by a file.
 import errno
 import io
 import os
+import shlex
 import stat
 import tempfile
 from contextlib import contextmanager
@@ -41,6 +42,16 @@ def shown_path(path):
     then its shortened repr, as display_path shows one (names from data: data/names.py)."""
     path = str(path)
     return path if path.isprintable() else shorten(path)
+
+
+def typed_path(path):
+    """A path inside a command that mgrad suggests (`mgrad compare PATH`): shown as
+    display_path shows it, and quoted for the shell where it needs quoting (a space, [,
+    $, a quote), so the command can be pasted as it is."""
+    shown = display_path(path)
+    if not str(path).isprintable():
+        return shown  # its repr, as display_path shows it: not a name a shell could take
+    return shlex.quote(shown)
 
 
 @contextmanager

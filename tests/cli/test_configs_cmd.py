@@ -47,6 +47,12 @@ def test_copy_writes_a_config_that_trains_anywhere(run, elsewhere):
     assert result.output.startswith("Trained MLP 4-8-3 (67 parameters) on iris for 2 epochs")
 
 
+def test_the_suggested_train_can_be_pasted_into_a_shell(run, elsewhere):
+    result = run("configs", "iris", "--copy", "my iris.yaml")
+    assert result.exit_code == 0
+    assert result.output.endswith("; edit it, then: mgrad train 'my iris.yaml'\n")
+
+
 @pytest.mark.parametrize("args, message", [
     (["moonz"], f"Error: moonz: not a shipped config (did you mean moons? {LISTED})\n"),
     (["--copy", "x.yaml"], "Error: --copy needs the NAME of the shipped config to copy\n"),

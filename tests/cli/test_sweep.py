@@ -403,3 +403,11 @@ def test_what_the_sweep_says_wraps_without_trailing_spaces(run, tmp_path, monkey
     assert not [line for line in said if line != line.rstrip()]
     assert " ".join(result.stderr.split()).startswith(
         "Sweeping xor (optimizer.lr × model.activation): 4 runs, 4 at a time with")
+
+
+def test_the_suggested_compare_can_be_pasted_into_a_shell(run, tmp_path, monkeypatch):
+    """A folder with a space and brackets is quoted in the command the sweep suggests."""
+    monkeypatch.chdir(tmp_path)
+    result = run("sweep", "xor", "--grid", "epochs=1", "--jobs", "1", "--out", "my runs[2]")
+    assert result.exit_code == 0, result.output
+    assert "Their curves, overlaid: mgrad compare 'my runs[2]'\n" in result.stdout

@@ -3,7 +3,7 @@
 import click
 
 from ..console import CONTEXT_SETTINGS, json_out, out_console, say, translate_errors
-from ...files import shown_path
+from ...files import shown_path, typed_path
 
 
 @click.command("configs", context_settings=CONTEXT_SETTINGS)
@@ -34,7 +34,8 @@ def configs_command(name, copy_path, as_json):
     text = shipped.config_text(name)
     if copy_path is not None:
         shipped.copy_config(name, copy_path)
-        say(out_console(), f"Wrote the shipped config {name} to {shown_path(copy_path)}; edit it, then: mgrad train {shown_path(copy_path)}")
+        say(out_console(), f"Wrote the shipped config {name} to {shown_path(copy_path)}; edit it, then: "
+                           f"mgrad train {typed_path(copy_path)}")
     elif as_json:
         json_out({"name": name, "description": shipped.config_description(name), "text": text})
     else:

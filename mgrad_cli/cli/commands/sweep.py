@@ -146,7 +146,7 @@ def summary_rows(results, keys, seeds):
 
 def _print_results(out_dir, rows, keys, labels, seeds, stopped):
     from ...experiments import runs as _runs
-    from ...files import display_path
+    from ...files import display_path, typed_path
 
     first = ["run", "folder"] + list(keys) + (["seed"] if seeds else [])
     paths = _runs.write_summary(out_dir, rows, first) if rows or stopped is None else ()
@@ -167,7 +167,7 @@ def _print_results(out_dir, rows, keys, labels, seeds, stopped):
         if r["status"] in ("diverged", "failed") and r.get("error"):
             say(out, f"Run {r['folder']} {r['status']}: {r['error']}")
     if rows:
-        out.print(f"Their curves, overlaid: mgrad compare {display_path(out_dir)}", markup=False, soft_wrap=True)
+        out.print(f"Their curves, overlaid: mgrad compare {typed_path(out_dir)}", markup=False, soft_wrap=True)
 
 
 def _seeds_heading(rows, split):
