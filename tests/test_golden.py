@@ -78,7 +78,7 @@ def test_every_golden_has_a_case():
     assert not stale, f"goldens of no case (removed or renamed?): {stale}"
 
 
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", list(_params()))
 def test_golden(case):
     if "torch" in case.needs:
         pytest.importorskip("torch")
