@@ -1,5 +1,6 @@
 """The exceptions the library raises (only the CLI turns them into messages and exit
-codes), and shorten(), which every message quoting a user's value goes through."""
+codes), and how a user's value is quoted: shorten(), which every message quoting one
+goes through, and show(), a setting's value as YAML writes it, in a message or a table."""
 
 import reprlib
 
@@ -103,3 +104,32 @@ def shorten(value):
         # repr() of a huge int is slow, and refused past 4300 digits
         return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
     return _SHORT.repr(value)
+
+
+# what a value read from a file is, for a message: a list, a mapping, a string, int, ...
+KINDS = {list: "a list", dict: "a mapping", str: "a string"}
+
+
+def kind(value):
+    return KINDS.get(type(value), type(value).__name__)
+
+
+def show(value, quoted=False):
+    """A setting's value as YAML writes it: null, true, 0.1, relu, [16, 16, 1], {name: sgd}
+    (a string that is not printable as shorten() escapes it). quoted, for a message's
+    'got X', where the kind matters (a quoted '0.5' is not 0.5): a string in quotes and
+    a list or a mapping named, 'a list [1, 'a']', each cut to a line by shorten()."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if quoted:
+        return f"{kind(value)} {shorten(value)}" if isinstance(value, (list, dict)) else shorten(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+    value = str(value)
+    return value if value.isprintable() else shorten(value)

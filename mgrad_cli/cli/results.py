@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import chart
-from ..errors import shorten
+from ..errors import shorten, show
 from ..experiments.runs import SPLIT_NAMES
 from ..numbers import duration, number, percent
 
@@ -28,22 +28,6 @@ SHORT_SPLITS = {"train": "train", "val": "val", "test": "test"}
 GAP = 2        # characters between two columns
 MIN_TEXT = 6   # a setting's or a name's column is narrowed to this before any goes further,
 LEAST_TEXT = 3  # and to this at the most (two characters and an ellipsis)
-
-
-def show(value):
-    """A setting's value as YAML writes it: 0.1, relu, [16, 16, 1], null, true."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list):
-        return "[" + ", ".join(show(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
-    value = str(value)
-    return value if value.isprintable() else shorten(value)  # (a path with a control character: escaped)
 
 
 def loss(v):

@@ -20,7 +20,7 @@ from .. import backends, limits
 from ..data import datasets, names, shipped
 from ..nn import activations, losses, optim
 from . import overrides as set_overrides, strict_yaml
-from ..errors import ConfigError, shorten
+from ..errors import ConfigError, kind, shorten, show
 from ..files import display_path, open_user_file, read_bounded
 from ..limits import MAX_LAYERS
 
@@ -91,7 +91,7 @@ def load_config(path, overrides=None, sets=(), here=True):
         raw = {}  # an empty file: every default
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: expected a mapping of settings (key: value) at the top level, "
-                          f"got {_kind(raw)}")
+                          f"got {kind(raw)}")
     raw = copy.deepcopy(raw)
     set_overrides.apply(raw, sets)
     for key, value in (overrides or {}).items():
@@ -247,7 +247,7 @@ def _model(v, raw):
     raw = v.mapping(raw, "model", tuple(DEFAULTS["model"]))
     layers = raw.get("layers", DEFAULTS["model"]["layers"])
     if not isinstance(layers, list) or not layers:
-        v.fail("model.layers", f"expected a non-empty list of layer sizes, got {_show(layers)}")
+        v.fail("model.layers", f"expected a non-empty list of layer sizes, got {show(layers, quoted=True)}")
     if len(layers) > MAX_LAYERS:
         v.fail("model.layers", f"{len(layers):,} layers, more than the limit of {MAX_LAYERS:,}")
     return {
@@ -333,11 +333,11 @@ class _Validator:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.fail(path, f"expected a mapping (key: value), got {_show(value)}")
+            self.fail(path, f"expected a mapping (key: value), got {show(value, quoted=True)}")
         for key in value:
             if not isinstance(key, str) or key not in allowed:
                 # a key as written: true, null or 3 for YAML's other kinds of key
-                written = shorten(key)[1:-1] if isinstance(key, str) else _show(key)
+                written = shorten(key)[1:-1] if isinstance(key, str) else show(key)
                 where = f"{path}.{written}" if path else written
                 close = _close_matches(key, allowed)
                 hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(allowed)}"
@@ -353,7 +353,7 @@ class _Validator:
                 minimum, f"an integer >= {minimum}")
             if maximum is not None:
                 what = f"an integer from {minimum} to {maximum}"
-            self.fail(path, f"expected {what}, got {_show(value)}")
+            self.fail(path, f"expected {what}, got {show(value, quoted=True)}")
         return value
 
     def number(self, value, path, minimum=None, maximum=None, open_ends=False):
@@ -374,24 +374,24 @@ class _Validator:
                 want = "a non-negative number"
             else:
                 want = "a number"
-            self.fail(path, f"expected {want}, got {_show(value)}")
+            self.fail(path, f"expected {want}, got {show(value, quoted=True)}")
         return float(value)
 
     def numbers(self, value, path, names, **limits):
         """A list of len(names) numbers, each checked as number() does."""
         if not isinstance(value, list) or len(value) != len(names):
             count = {2: "two", 3: "three"}.get(len(names), str(len(names)))
-            self.fail(path, f"expected a list of {count} numbers [{', '.join(names)}], got {_show(value)}")
+            self.fail(path, f"expected a list of {count} numbers [{', '.join(names)}], got {show(value, quoted=True)}")
         return [self.number(x, f"{path}[{i}]", **limits) for i, x in enumerate(value)]
 
     def boolean(self, value, path):
         if not isinstance(value, bool):
-            self.fail(path, f"expected true or false, got {_show(value)}")
+            self.fail(path, f"expected true or false, got {show(value, quoted=True)}")
         return value
 
     def string(self, value, path):
         if not isinstance(value, str) or not value:
-            self.fail(path, f"expected a string, got {_show(value)}")
+            self.fail(path, f"expected a string, got {show(value, quoted=True)}")
         return value
 
     def name(self, value, path):
@@ -406,7 +406,7 @@ class _Validator:
         if not isinstance(value, str) or value not in choices:
             close = _close_matches(value, choices)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            self.fail(path, f"expected one of {', '.join(choices)}, got {_show(value)}{hint}")
+            self.fail(path, f"expected one of {', '.join(choices)}, got {show(value, quoted=True)}{hint}")
         return value
 
 
@@ -419,20 +419,3 @@ def _close_matches(value, choices):
     if not isinstance(value, str) or len(value) > 100:
         return []
     return difflib.get_close_matches(value, choices, n=1)
-
-
-def _show(value):
-    """A value as it would appear in YAML, shortened to fit a line."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, (list, dict)):
-        return f"{_kind(value)} {shorten(value)}"
-    return shorten(value)
-
-
-def _kind(value):
-    return {list: "a list", dict: "a mapping", str: "a string"}.get(type(value), type(value).__name__)

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from mgrad_cli.training.config import DEFAULTS, load_config, validate_config
-from mgrad_cli.errors import ConfigError
+from mgrad_cli.errors import ConfigError, show
 from mgrad_cli.nn.optim import OPTIMIZERS, Adam, Momentum, SGD, learning_rate
 
 import numpy as np
@@ -70,6 +70,24 @@ def test_schema_messages(raw, message):
     with pytest.raises(ConfigError) as e:
         validate_config(raw, "x")
     assert str(e.value) == message
+
+
+@pytest.mark.parametrize("value, plain, quoted", [
+    (None, "null", "null"),
+    (False, "false", "false"),
+    (1e-4, "0.0001", "0.0001"),
+    (16, "16", "16"),
+    ("relu", "relu", "'relu'"),
+    ("0.5", "0.5", "'0.5'"),  # a quoted number: a string, and a message says so
+    ("a\x1bb", "'a\\x1bb'", "'a\\x1bb'"),  # a control character escaped either way
+    ([16, 16, 1], "[16, 16, 1]", "a list [16, 16, 1]"),
+    ({"name": "sgd", "lr": 0.5}, "{name: sgd, lr: 0.5}", "a mapping {'lr': 0.5, 'name': 'sgd'}"),
+    (list(range(20)), "[" + ", ".join(map(str, range(20))) + "]", "a list [0, 1, 2, 3, 4, 5, ...]"),
+])
+def test_a_value_reads_as_yaml_writes_it_and_a_message_says_what_kind_it_is(value, plain, quoted):
+    """errors.show, the one rule for a setting's value: in a table (sweep, compare), in a
+    checkpoint's resume message, and quoted in a config's 'expected ..., got X'."""
+    assert (show(value), show(value, quoted=True)) == (plain, quoted)
 
 
 def test_schedules():
