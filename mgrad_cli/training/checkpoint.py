@@ -79,7 +79,7 @@ from . import checkpoint_fields as fields
 from ..backends.mlp import n_parameters
 from .config import validate_config
 from ..data.datasets import changed
-from ..errors import CheckpointError, ConfigError, shorten
+from ..errors import CheckpointError, ConfigError, shorten, show
 from ..files import display_path, open_user_file, read_bounded, write_atomic
 
 FORMAT = "mgrad-checkpoint"
@@ -272,18 +272,14 @@ def _upgrade(ckpt, version, bad):
 RESUME_KEYS = ("data", "model", "loss.name", "optimizer.name", "seed")
 
 
-def check_resumable(config, dataset, ckpt, source="checkpoint", config_source="config"):
-    """Raise CheckpointError unless ckpt was trained with this config's model and data."""
-    old = ckpt["config"]
-    for key in RESUME_KEYS:
-        a, b = _get(old, key), _get(config, key)
-        if a != b:
-            if isinstance(a, dict):  # name the first setting that differs
-                sub = next(k for k in sorted(set(a) | set(b), key=lambda k: (k != "name", str(k)))
-                           if a.get(k) != b.get(k))
-                key, a, b = f"{key}.{sub}", a.get(sub), b.get(sub)
-            raise CheckpointError(f"{source}: was trained with {key} {_show(a)}, but {config_source} "
-                                  f"says {_show(b)}; resume with the config it was trained with")
+def check_resumable(config, dataset, ckpt, source="checkpoint", config_source=None):
+    """Raise CheckpointError unless ckpt was trained with this config's model and data
+    (config_source: the config's name, for the message)."""
+    the_config = "the config" if config_source is None else f"the config {config_source}"
+    key = next((key for key in RESUME_KEYS if _get(ckpt["config"], key) != _get(config, key)), None)
+    if key is not None:
+        raise CheckpointError(f"{source}: {_difference(key, ckpt, config, dataset, the_config)}; resume "
+                              f"with the config it was made from, or train anew without --resume")
     sizes = ckpt["sizes"]
     if sizes[0] != dataset.n_features:
         raise CheckpointError(f"{source}: the model takes {sizes[0]} inputs, but {dataset.name} has "
@@ -298,17 +294,24 @@ def check_resumable(config, dataset, ckpt, source="checkpoint", config_source="c
         raise CheckpointError(f"{source}: {dataset.name} is not the data it was trained on ({change}); "
                               f"resume on the same data")
     if ckpt["epoch"] >= config["epochs"]:
-        raise CheckpointError(f"{source}: already trained {ckpt['epoch']} epochs, and {config_source} asks for "
+        raise CheckpointError(f"{source}: already trained {ckpt['epoch']} epochs, and {the_config} asks for "
                               f"{config['epochs']}; ask for more with --epochs")
+
+
+def _difference(key, ckpt, config, dataset, the_config):
+    """What differs at `key` (RESUME_KEYS) between the config ckpt was trained with and
+    this one: 'was trained on xor, but the config moons trains on moons'."""
+    a, b = _get(ckpt["config"], key), _get(config, key)
+    if key == "data" and ckpt["data"]["name"] != dataset.name:
+        return f"was trained on {ckpt['data']['name']}, but {the_config} trains on {dataset.name}"
+    if isinstance(a, dict):  # name the first setting that differs
+        sub = next(k for k in sorted(set(a) | set(b), key=lambda k: (k != "name", str(k)))
+                   if a.get(k) != b.get(k))
+        key, a, b = f"{key}.{sub}", a.get(sub), b.get(sub)
+    return f"was trained with {key} {show(a)}, but {the_config} has {show(b)}"
 
 
 def _get(config, dotted):
     for key in dotted.split("."):
         config = config[key]
     return config
-
-
-def _show(value):
-    if isinstance(value, str):
-        return value
-    return "null" if value is None else str(value)

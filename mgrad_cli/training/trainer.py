@@ -152,7 +152,7 @@ class Trainer:
             self.stopper = EarlyStopping(self.stopper.patience, self.stopper.min_delta)
             self.stopper.load_state_dict(state.get("early_stopping"))
 
-    def resume(self, ckpt, source="checkpoint", config_source="config"):
+    def resume(self, ckpt, source="checkpoint", config_source=None):
         """Carry on from a loaded checkpoint (checkpoint.load_checkpoint): its weights,
         optimizer state, epoch, batch-order RNG and history. Raises CheckpointError when it
         was not made by this config on this data (the model, loss, optimizer, seed or data

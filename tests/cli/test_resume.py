@@ -102,10 +102,12 @@ def test_resume_refuses_another_config_or_a_finished_run(run, tmp_path, monkeypa
     write(tmp_path, "c.yaml", SHUFFLED)
     run("train", "c.yaml", "--epochs", "2", "--save", "m.json", "-q")
     cases = [
-        ("model: {layers: [8, 1]}\n", "was trained with model.layers [4, 1], but d.yaml says [8, 1]"),
-        ("data: {name: xor, n_samples: 24, test_split: 0.25}\n", "was trained with data.name moons, but d.yaml says xor"),
-        ("optimizer: sgd\n", "was trained with optimizer.name adam, but d.yaml says sgd"),
-        ("seed: 5\n", "was trained with seed 0, but d.yaml says 5"),
+        ("model: {layers: [8, 1]}\n", "was trained with model.layers [4, 1], but the config d.yaml has [8, 1]"),
+        ("data: {name: xor, n_samples: 24, test_split: 0.25}\n", "was trained on moons, but the config d.yaml trains on xor"),
+        ("data: {name: moons, n_samples: 24, test_split: 0.25, standardize: true}\n",
+         "was trained with data.standardize false, but the config d.yaml has true"),  # as YAML writes it
+        ("optimizer: sgd\n", "was trained with optimizer.name adam, but the config d.yaml has sgd"),
+        ("seed: 5\n", "was trained with seed 0, but the config d.yaml has 5"),
     ]
     for change, message in cases:
         key = change.split(":")[0]
@@ -113,13 +115,24 @@ def test_resume_refuses_another_config_or_a_finished_run(run, tmp_path, monkeypa
         write(tmp_path, "d.yaml", text)
         result = run("train", "d.yaml", "--resume", "m.json")
         assert (result.exit_code, result.output) == (
-            2, f"Error: m.json: {message}; resume with the config it was trained with\n"), change
+            2, f"Error: m.json: {message}; resume with the config it was made from, or train anew without "
+               f"--resume\n"), change
     result = run("train", "c.yaml", "--resume", "m.json", "--epochs", "2")
     assert (result.exit_code, result.output) == (
-        2, "Error: m.json: already trained 2 epochs, and c.yaml asks for 2; ask for more with --epochs\n")
+        2, "Error: m.json: already trained 2 epochs, and the config c.yaml asks for 2; ask for more with --epochs\n")
     # a learning rate or a longer run may change
     result = run("train", "c.yaml", "--resume", "m.json", "--lr", "0.001", "--epochs", "3", "-q")
     assert result.exit_code == 0, result.output
+
+
+def test_resume_with_a_shipped_config_of_other_data_names_the_config_and_both_data_sets(run, tmp_path, monkeypatch):
+    # `mgrad train moons` names a config and a data set alike: the message tells them apart
+    monkeypatch.chdir(tmp_path)
+    assert run("train", "xor", "--engine", "tensor", "--epochs", "2", "--save", "xor.json", "-q").exit_code == 0
+    result = run("train", "moons", "--engine", "tensor", "--resume", "xor.json")
+    assert (result.exit_code, result.output) == (
+        2, "Error: xor.json: was trained on xor, but the config moons trains on moons; resume with the config "
+           "it was made from, or train anew without --resume\n")
 
 
 def test_resume_refuses_data_edited_since_training(run, tmp_path, monkeypatch):
