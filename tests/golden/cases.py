@@ -202,8 +202,10 @@ def _engine_cases(engine):
     ]
 
 
-def _cases():
-    cases = [
+def _cases_once():
+    """The cases run once, not once per engine: help, configs, datasets, the expression
+    commands (graph, backprop, gradcheck), gradcheck across the engines, the errors."""
+    return [
         Case("help", tuple(step(*c, "--help") for c in ((), ("train",), ("eval",), ("predict",), ("gradcheck",),
                                                          ("graph",), ("backprop",), ("datasets",), ("configs",),
                                                          ("export",), ("plot",))) + (step("--version"),)),
@@ -258,6 +260,12 @@ def _cases():
             step("eval", "t.json", "--split", "nosuch"),
             step("gradcheck", "--config", "tiny", "--engine", "bogus"))),
     ]
+
+
+def _cases():
+    """Every case: those run once, then each engine's (a run and a gradcheck per config,
+    then _engine_cases), the SLOW ones marked."""
+    cases = _cases_once()
     for engine in ENGINES:
         cases += [_train_case(config, engine) for config in CONFIGS]
         cases += [_gradcheck_case(config, engine) for config in CONFIGS]
