@@ -123,8 +123,8 @@ def show(value, quoted=False):
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
+    if isinstance(value, float):  # short where that is the value itself, else every digit
+        return f"{value:g}" if float(f"{value:g}") == value or value != value else repr(value)
     if quoted:
         return f"{kind(value)} {shorten(value)}" if isinstance(value, (list, dict)) else shorten(value)
     if isinstance(value, list):

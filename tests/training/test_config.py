@@ -76,6 +76,9 @@ def test_schema_messages(raw, message):
     (None, "null", "null"),
     (False, "false", "false"),
     (1e-4, "0.0001", "0.0001"),
+    (0.1000001, "0.1000001", "0.1000001"),  # every digit where a short form would be another number
+    (1 / 3, "0.3333333333333333", "0.3333333333333333"),
+    (float("nan"), "nan", "nan"),
     (16, "16", "16"),
     ("relu", "relu", "'relu'"),
     ("0.5", "0.5", "'0.5'"),  # a quoted number: a string, and a message says so
