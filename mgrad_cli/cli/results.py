@@ -82,6 +82,20 @@ def table(headers, rows, kinds, width):
     return t
 
 
+def print_table(console, table):
+    """Print a table line by line, no line ending in spaces (rich pads every cell to its
+    column's width, the empty ones above a header that wraps too), its styles kept."""
+    from rich.segment import Segment, Segments
+
+    for line in console.render_lines(table, console.options, pad=False):
+        while line and line[-1].control is None and not line[-1].text.rstrip(" "):
+            line.pop()  # (a segment of spaces alone, or an empty one)
+        if line and line[-1].control is None:
+            last = line[-1]
+            line[-1] = Segment(last.text.rstrip(" "), last.style)
+        console.print(Segments(line + [Segment.line()]), soft_wrap=True)
+
+
 def sweep_table(rows, keys, labels, split, width):
     """The results of a sweep: a row per run (ranked already), its index, swept values,
     status where any run did not finish, epochs where they differ, and the numbers."""

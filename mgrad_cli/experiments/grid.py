@@ -12,7 +12,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from ..data import datasets
+from ..data import datasets, scaling
 from ..errors import ConfigError
 from ..files import display_path
 from ..training import overrides as _overrides
@@ -27,7 +27,8 @@ class RunPlan:
     """One run of a sweep: its index (0-based), its combination's index, the grid's values
     (Overrides, in grid order), its seed with --seeds (else None), every --set it is
     trained with, its folder's name, its resolved config and the bytes it holds while it
-    trains (limits.training_costs)."""
+    trains (limits.training_costs), and why its data is unscaled (data/scaling.py's check:
+    None when it is not)."""
 
     index: int
     combination: int
@@ -37,6 +38,7 @@ class RunPlan:
     name: str = ""
     config: dict = field(default=None, repr=False)
     memory: int = 0
+    unscaled: object = field(default=None, repr=False)
 
 
 def parse_grids(items):
@@ -70,12 +72,12 @@ def plan(config_path, grids, sets=(), seeds=None):
         raise ConfigError(f"--grid: {total:,} runs, more than the limit of {MAX_RUNS:,}; sweep fewer values")
     runs, data = [], {}
     for c, values in enumerate(combinations):
-        config, memory = _resolve(config_path, list(sets) + list(values), data)
+        resolved = _resolve(config_path, list(sets) + list(values), data)
         for j in range(seeds or 1):
-            seed = None if seeds is None else config["seed"] + j
+            seed = None if seeds is None else resolved[0]["seed"] + j
             extra = [] if seed is None else [_overrides.parse_set(f"seed={seed}", "--seeds")]
             run = RunPlan(len(runs), c, tuple(values), seed, list(sets) + list(values) + extra)
-            run.config, run.memory = (config, memory) if seed is None else _resolve(config_path, run.sets, data)
+            run.config, run.memory, run.unscaled = resolved if seed is None else _resolve(config_path, run.sets, data)
             runs.append(run)
     keys = [key for key, _ in grids]
     for run in runs:
@@ -84,8 +86,9 @@ def plan(config_path, grids, sets=(), seeds=None):
 
 
 def _resolve(config_path, sets, data):
-    """(the config with these overrides, the bytes a run of it holds), checked against its
-    data (loaded once per data section: `data` caches them). Errors name the combination."""
+    """(the config with these overrides, the bytes a run of it holds, why its data is
+    unscaled or None), checked against its data (loaded once per data section: `data`
+    caches them). Errors name the combination."""
     from ..training.trainer import check_fit
     from .. import limits
 
@@ -104,7 +107,7 @@ def _resolve(config_path, sets, data):
         if not swept or (len(swept) == 1 and str(e).startswith("--grid ")):
             raise
         raise ConfigError(f"{e} (in the run with {', '.join(swept)})") from None
-    return config, sum(c.nbytes for c in costs)
+    return config, sum(c.nbytes for c in costs), scaling.check(dataset, config["data"].get("standardize"))
 
 
 def folder_name(run, total, keys):

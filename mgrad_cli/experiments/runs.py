@@ -104,6 +104,16 @@ def primary_split(outcomes):
     return "train"
 
 
+def shared_split(outcomes):
+    """The split whose loss curve every run with epochs can show: validation when all of
+    them have validation rows, else test when all have test rows, else training."""
+    trained = [o for o in outcomes if "best_loss" in o]
+    for split in ("val", "test"):
+        if trained and all(f"best_{split}_loss" in o for o in trained):
+            return split
+    return "train"
+
+
 def rank_key(split):
     """A sort key for rows with an outcome and a status: the finished runs by their best
     loss of `split` (lowest first; none last), then every other status."""

@@ -3,6 +3,7 @@ as a table of what differs and of the numbers, and as their loss curves overlaid
 
 import json
 import os
+import re
 
 import pytest
 
@@ -173,3 +174,41 @@ def test_a_long_list_of_differences_wraps_between_words(run, trained, tmp_path):
         assert " ".join(heading).startswith("Comparing 2 runs; their configs differ in data.n_samples, data.noise,")
         assert max(len(line) for line in heading) <= int(columns) and len(heading) >= 2
         assert not [line for line in heading if line != line.rstrip()]
+
+
+def test_a_run_without_the_tables_split_is_drawn_by_its_training_loss(run, trained, tmp_path):
+    """a.json holds out test rows, the other run none: its row shows '-' and, rather than
+    leave it off the chart, both are drawn by the loss they share, and a line says why."""
+    other = tmp_path / "none.json"
+    assert run("train", "xor", "--epochs", "4", "-q", "--set", "data.test_split=0", "--save", other).exit_code == 0
+    result, lines = compare_output(run, trained / "a.json", other)
+    assert result.exit_code == 0, result.output
+    assert lines[1].split()[-7:] == ["test", "loss", "best", "test", "loss", "test", "acc"]
+    assert lines[4].split()[-3:] == ["-", "-", "-"]  # the table stays the test split's
+    chart = lines[lines.index(next(line for line in lines if line.startswith("training loss"))):]
+    assert chart[0] == "training loss  •• 1  ×× 2" and any("×" in line for line in chart[1:-1])
+    assert chart[-1] == "Training loss drawn: run 2 has no test loss."
+    assert not any(line.startswith("test loss") for line in lines)
+    # a run with no epoch at all cannot be drawn: the line under the chart names it
+    empty = tmp_path / "0-empty"
+    empty.mkdir()
+    write(empty, "log.jsonl", "")
+    result, lines = compare_output(run, trained / "a.json", trained / "b.json", empty)
+    assert result.exit_code == 0, result.output
+    assert lines[-1] == "Not drawn: run 3 has no test loss." and lines[-2].split()[0] == "1"
+
+
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_no_line_ends_in_spaces_when_the_headers_wrap(run, trained, tmp_path, columns):
+    """rich pads every cell: the empty ones above a header that wraps too."""
+    long = tmp_path / ("a-run-named-at-length-" * 4 + ".json")
+    long.write_bytes((trained / "a.json").read_bytes())
+    result, lines = compare_output(run, long, trained / "b.json", columns=columns)
+    assert result.exit_code == 0, result.output
+    assert lines[1].split() == ["best"] and lines[2].split() == ["test", "test", "test"]  # wrapped
+    assert max(len(line) for line in lines) <= int(columns)
+    assert not [line for line in lines if line != line.rstrip()]
+    # on a terminal: the same lines, in colour (each run's glyph in its own)
+    coloured = run("compare", long, trained / "b.json", env={"COLUMNS": columns, "NO_COLOR": None,
+                                                             "FORCE_COLOR": "1"}).stdout
+    assert "\x1b[" in coloured and re.sub("\x1b\\[[0-9;]*m", "", coloured).splitlines() == lines

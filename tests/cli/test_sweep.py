@@ -405,6 +405,46 @@ def test_what_the_sweep_says_wraps_without_trailing_spaces(run, tmp_path, monkey
         "Sweeping xor (optimizer.lr × model.activation): 4 runs, 4 at a time with")
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [80, 100])
+def test_no_line_ends_in_spaces_when_the_tables_headers_wrap(run, tmp_path, monkeypatch, width):
+    """rich pads every cell, the empty ones above a header that wraps onto two lines too."""
+    monkeypatch.chdir(tmp_path)
+    result = run("sweep", "xor", "--grid", "model.layers=[16,16,16,16,16,16,16,16,16,16,16,16,1],[4,1]",
+                 "--grid", "optimizer.lr=0.0123456789", "--grid", "model.activation=sigmoid", "--set", "epochs=1",
+                 "--jobs", "2", "--out", "out", env={"COLUMNS": str(width)})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["best"] and lines[1].split() == ["test", "test"]  # wrapped onto three lines
+    said = lines + result.stderr.splitlines()
+    assert max(len(line) for line in said) <= width
+    assert not [line for line in said if line != line.rstrip()]
+
+
+def pets(folder):
+    """Cats and dogs by weight (4-20) and height (25-55): far from unit scale."""
+    rows = [f"{4 + (i * 7) % 16},{25 + (i * 11) % 30},{'dog' if i % 2 else 'cat'}" for i in range(40)]
+    write(folder, "pets.csv", "weight,height,kind\n" + "\n".join(rows) + "\n")
+    return write(folder, "pets.yaml", "data: {csv: pets.csv}\nepochs: 1\nengine: tensor\n")
+
+
+@pytest.mark.slow
+def test_unscaled_data_gets_trains_hint_once_before_the_runs(run, tmp_path):
+    cfg = pets(tmp_path)
+    hint = ("Hint: inputs are far from unit scale (height: mean 39, std 8.7; weight: mean 11, std 4.7); set "
+            "data.standardize: true")
+    assert run("train", cfg, "-q").stderr.splitlines()[0] == hint  # what train says as it starts
+    result = run("sweep", cfg, "--grid", "optimizer.lr=0.1,0.2", "--jobs", "2", "--out", tmp_path / "a")
+    assert result.exit_code == 0, result.output
+    said = result.stderr.splitlines()
+    assert result.output.count("Hint") == 1 and said[1] == hint  # after the intro, before any run ends
+    assert said[2].startswith("[1/2] ")
+    assert "Hint" in (tmp_path / "a" / "0-lr=0.1" / "output.txt").read_text()  # as the run said it
+    result = run("sweep", cfg, "--grid", "data.standardize=false,true", "-q", "--out", tmp_path / "b")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [hint.replace("Hint:", "Hint (1 of 2 runs):")]  # with -q, as train
+
+
 def test_the_suggested_compare_can_be_pasted_into_a_shell(run, tmp_path, monkeypatch):
     """A folder with a space and brackets is quoted in the command the sweep suggests."""
     monkeypatch.chdir(tmp_path)

@@ -26,8 +26,9 @@ def compare_command(paths, plot_path, chart):
 
     A RUN is a checkpoint (train --save), a JSONL log (train --log), a run folder or a
     whole sweep folder (mgrad sweep --out). The curves are those of the validation loss
-    when the runs have validation rows, else of the test loss, else of the training loss;
-    the chart marks each run with the glyph its row shows.
+    when every run has validation rows, else of the test loss when every run has test
+    rows, else of the training loss (a line under the chart names a run without the
+    table's split); the chart marks each run with the glyph its row shows.
 
     \b
     Examples:
@@ -38,28 +39,56 @@ def compare_command(paths, plot_path, chart):
     """
     from ...experiments import compare as _compare
     from ...experiments.grid import labels
-    from ...experiments.runs import outcome, primary_split
+    from ...experiments.runs import outcome, primary_split, shared_split
 
     if plot_path is not None:
         _check_plot(plot_path)
     runs = _compare.load_runs(paths)
     outcomes = [outcome(r.history) for r in runs]
-    split = primary_split(outcomes)
+    split, drawn = primary_split(outcomes), shared_split(outcomes)
     keys = _compare.differences([r.config for r in runs])
     out = out_console()
     say(out, _heading(runs, keys))
-    out.print(tables.compare_table(runs, outcomes, keys, labels(keys), split, out.width))
-    key = "loss" if split == "train" else f"{split}_loss"
-    title = tables.split_title(split)
+    tables.print_table(out, tables.compare_table(runs, outcomes, keys, labels(keys), split, out.width))
+    key = "loss" if drawn == "train" else f"{drawn}_loss"
+    title = tables.split_title(drawn)
+    lines = []
     if chart:
         lines = tables.overlay_chart([r.history for r in runs], key, title, min(out.width, MAX_CHART_WIDTH))
         for line in lines:
             out.print(line, soft_wrap=True)
         if lines and len(runs) > len(tables.RUN_GLYPHS):
             out.print(f"The chart shows runs 1 to {len(tables.RUN_GLYPHS)} of {len(runs)}.", markup=False)
+    if lines or plot_path is not None:
+        for note in _left_out(outcomes, split, drawn):
+            say(out, note)
     if plot_path is not None:
         _compare.plot_runs(plot_path, runs, key, title, [f"{i + 1} {r.name}" for i, r in enumerate(runs)])
         out.print(f"Curves drawn to {shown_path(plot_path)}.", markup=False, soft_wrap=True)
+
+
+def _left_out(outcomes, split, drawn):
+    """Lines under the curves: why they are not of the table's split (a run has none of
+    it), and which runs they leave out (no epoch with a loss of the split drawn)."""
+    def best(s):
+        return "best_loss" if s == "train" else f"best_{s}_loss"
+
+    notes = []
+    if drawn != split:
+        lacking = [i + 1 for i, o in enumerate(outcomes) if best(split) not in o and best(drawn) in o]
+        notes.append(f"{tables.split_title(drawn).capitalize()} drawn: {_runs_have(lacking)} no "
+                     f"{tables.split_title(split)}.")
+    missing = [i + 1 for i, o in enumerate(outcomes) if best(drawn) not in o]
+    if missing:
+        notes.append(f"Not drawn: {_runs_have(missing)} no {tables.split_title(drawn)}.")
+    return notes
+
+
+def _runs_have(numbers, most=5):
+    """'run 2 has', 'runs 2 and 4 have', 'runs 1, 2, 3, 4, 5 and 7 more have'."""
+    shown = [str(n) for n in numbers[:most]] + [f"{len(numbers) - most} more"] * (len(numbers) > most)
+    listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+    return f"run {listed} has" if len(numbers) == 1 else f"runs {listed} have"
 
 
 def _heading(runs, keys):

@@ -74,6 +74,7 @@ def sweep_command(config_path, grids, sets, jobs, seeds, out, quiet):
     keys = [key for key, _ in grids]
     if not quiet:
         say(err, _intro(config_path, runs, keys, n, threads, out, seeds))
+    _hint_unscaled(err, runs)
     progress = _Progress(err, len(runs), quiet)
     results, stopped = _sweep.Sweep(config_path, runs, out, n, threads, env=lone_environment(),
                                     on_end=progress.line).start()
@@ -101,6 +102,17 @@ def _intro(config_path, runs, keys, n, threads, out, seeds):
     seeded = f", {plural(seeds, 'seed')} each" if seeds else ""
     return (f"Sweeping {display_path(config_path)} ({swept}{seeded}): {plural(len(runs), 'run')}, "
             f"{n} at a time with {plural(threads, 'thread')} each, into {display_path(out)}.")
+
+
+def _hint_unscaled(console, runs):
+    """train's hint for unscaled data, once for the sweep before its runs (with -q too, as
+    train says it): the first such run's, with how many runs it holds for unless all."""
+    from .train import unscaled_hint
+
+    unscaled = [r for r in runs if r.unscaled is not None]
+    if unscaled:
+        where = "" if len(unscaled) == len(runs) else f" ({len(unscaled)} of {plural(len(runs), 'run')})"
+        say(console, unscaled_hint(unscaled[0].unscaled, where))
 
 
 class _Progress:
@@ -152,12 +164,12 @@ def _print_results(out_dir, rows, keys, labels, seeds, stopped):
     paths = _runs.write_summary(out_dir, rows, first) if rows or stopped is None else ()
     out = out_console()
     split = _runs.primary_split(rows)
-    if rows:
-        if seeds:
-            out.print(_seeds_heading(rows, split), markup=False)
-            out.print(tables.seeds_table(_seed_groups(rows, keys, split), labels, split, out.width))
-        else:
-            out.print(tables.sweep_table(sorted(rows, key=_runs.rank_key(split)), keys, labels, split, out.width))
+    if rows and seeds:
+        say(out, _seeds_heading(rows, split))
+        tables.print_table(out, tables.seeds_table(_seed_groups(rows, keys, split), labels, split, out.width))
+    elif rows:
+        ranked = sorted(rows, key=_runs.rank_key(split))
+        tables.print_table(out, tables.sweep_table(ranked, keys, labels, split, out.width))
     finished = sum(r["status"] == "ok" for r in rows)
     out.print(f"{finished} of {plural(len(rows), 'run')} finished." if rows else "No run finished.", markup=False)
     if paths:

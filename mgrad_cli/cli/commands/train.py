@@ -390,11 +390,12 @@ def progress_bar(console):
                     console=console, transient=True)
 
 
-def unscaled_hint(unscaled):
-    """The hint for unscaled data (data/scaling.py), its names as a table shows them."""
+def unscaled_hint(unscaled, where=""):
+    """The hint for unscaled data (data/scaling.py), its names as a table shows them
+    (`where`: ' (2 of 4 runs)' when a sweep's runs differ in it)."""
     from ...data.scaling import hint
 
-    return f"Hint: {hint(unscaled, short)}"
+    return f"Hint{where}: {hint(unscaled, short)}"
 
 
 def print_diagnoses(console, lines):
