@@ -41,6 +41,13 @@ def test_not_numbers_though_float_reads_some(text):
     ("loss: {l2: .nan}", "loss.l2", "a non-negative number, got nan"),
     ("data: {name: moons, noise: 1_0}", "data.noise", "a non-negative number, got '1_0'"),
     ("optimizer: {lr: 2001-01-01}", "optimizer.lr", "a positive number, got '2001-01-01'"),  # text in YAML 1.2
+    # YAML 1.1's booleans are text in YAML 1.2: a true-or-false setting says what to write
+    ("data: {name: moons, standardize: yes}", "data.standardize",
+     "true or false, got 'yes' (write true: YAML 1.2 reads yes as text)"),
+    ("data: {name: moons, standardize: Off}", "data.standardize",
+     "true or false, got 'Off' (write false: YAML 1.2 reads Off as text)"),
+    ("data: {name: moons, standardize: n}", "data.standardize",
+     "true or false, got 'n' (write false: YAML 1.2 reads n as text)"),
 ])
 def test_a_config_number_that_is_not_one_is_refused_by_its_field(run, tmp_path, setting, shown, want):
     (tmp_path / "c.yaml").write_text(setting + "\n")
@@ -55,6 +62,8 @@ def test_a_config_number_that_is_not_one_is_refused_by_its_field(run, tmp_path, 
     ("epochs: 1e1", ("epochs",), 10),
     ("seed: 0777", ("seed",), 777),  # YAML 1.2: decimal (PyYAML's YAML 1.1: octal 511)
     ("optimizer: {lr: +.5}", ("optimizer", "lr"), 0.5),
+    ("data: {name: moons, standardize: TRUE}", ("data", "standardize"), True),
+    ("data: {name: moons, standardize: False}", ("data", "standardize"), False),
 ])
 def test_yaml_1_2_numbers_are_numbers(tmp_path, setting, key, value):
     from mgrad_cli.training.config import load_config
@@ -67,7 +76,8 @@ def test_yaml_1_2_numbers_are_numbers(tmp_path, setting, key, value):
 
 
 @pytest.mark.parametrize("key, shown", [("true", "true"), ("~", "null"), ("null", "null"), ("3", "3"),
-                                        ("1.5", "1.5"), ("false", "false"), ("2001-01-01", "2001-01-01")])
+                                        ("1.5", "1.5"), ("false", "false"), ("2001-01-01", "2001-01-01"),
+                                        ("on", "on"), ("yes", "yes")])  # YAML 1.2: text
 def test_yaml_keys_of_other_kinds_are_named_as_written(run, tmp_path, key, shown):
     (tmp_path / "c.yaml").write_text(f"{key}: 1\n")
     result = run("train", tmp_path / "c.yaml")

@@ -386,7 +386,10 @@ class _Validator:
 
     def boolean(self, value, path):
         if not isinstance(value, bool):
-            self.fail(path, f"expected true or false, got {show(value, quoted=True)}")
+            hint = ""
+            if isinstance(value, str) and value in strict_yaml.YAML11_BOOLEANS:  # yes, off: YAML 1.1's words
+                hint = f" (write {str(strict_yaml.YAML11_BOOLEANS[value]).lower()}: YAML 1.2 reads {value} as text)"
+            self.fail(path, f"expected true or false, got {show(value, quoted=True)}{hint}")
         return value
 
     def string(self, value, path):

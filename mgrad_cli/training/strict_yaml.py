@@ -15,7 +15,9 @@ constructing Python objects from them:
 
 Numbers are YAML 1.2's (numbers.py's rule), not YAML 1.1's, which PyYAML reads: 1e-3 is
 a number (PyYAML: the string "1e-3"), while 1_0, 0777, 0b11 and 1:30 are strings
-(PyYAML: 10, 511, 3 and 90), so a numeric setting refuses them by name. .inf and .nan
+(PyYAML: 10, 511, 3 and 90), so a numeric setting refuses them by name. So are booleans:
+true and false, while yes, no, on and off are text (PyYAML: booleans), which a true-or-
+false setting refuses saying what to write, and a key `on:` is named on. .inf and .nan
 are floats, refused by the settings' ranges. A date such as 2001-01-01 is text, as in
 YAML 1.2 (PyYAML builds a Python date, which messages would show as its repr).
 
@@ -39,6 +41,7 @@ _MERGE = "tag:yaml.org,2002:merge"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_BOOL = "tag:yaml.org,2002:bool"
 _INT_DIGITS = 4300  # sys.get_int_max_str_digits()'s default
 _TAB = "found character '\\t' that cannot start any token"  # PyYAML's words for any misplaced tab
 _BREAKS = "\r\n\x85\u2028\u2029"  # YAML's line breaks
@@ -50,8 +53,12 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.yaml_implicit_resolvers = {  # (and no timestamps: YAML 1.2 reads 2001-01-01 as text)
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT, _TIMESTAMP)]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT, _TIMESTAMP, _BOOL)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(_BOOL, re.compile("^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+# YAML 1.1's other booleans, text in YAML 1.2: a setting that wants true or false names them
+YAML11_BOOLEANS = {word: word.lower() in ("yes", "on", "y") for stem in ("yes", "no", "on", "off", "y", "n")
+                   for word in (stem, stem.capitalize(), stem.upper())}
 _Loader.add_implicit_resolver(_INT, re.compile(f"^{INTEGER}$"), list("-+0123456789"))
 _Loader.add_implicit_resolver(_FLOAT, re.compile(f"^(?:{NUMBER}|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$"),
                               list("-+.0123456789"))
