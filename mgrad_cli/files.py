@@ -31,9 +31,7 @@ def display_path(path):
         rel = os.path.relpath(path)
         if not rel.startswith(".."):
             path = rel
-    if not path.isprintable() or len(path) > 300:
-        return shorten(path)
-    return path
+    return shorten(path) if len(path) > 300 else shown_path(path)
 
 
 def shown_path(path):

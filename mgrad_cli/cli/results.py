@@ -17,7 +17,7 @@ from rich.text import Text
 
 from . import chart
 from ..errors import shorten, show
-from ..experiments.runs import SPLIT_NAMES
+from ..experiments.runs import SPLIT_NAMES, loss_key
 from ..numbers import duration, number, percent
 
 # runs overlaid on one chart: a glyph each, and on a terminal a colour each (Okabe and
@@ -42,9 +42,9 @@ def metric_columns(outcomes, split):
     """[(header, outcome key, format)] of the numbers a table of these runs shows: the
     best loss of `split` (runs.primary_split), then the last accuracy or R² of each
     held-out split the runs have (the training rows' when they have none)."""
-    best = "best_loss" if split == "train" else f"best_{split}_loss"
+    best = loss_key(split, best=True)
     cols = [(f"best {SHORT_SPLITS[split]} loss" if split != "train" else "best loss", best, loss)]
-    held = [s for s in ("val", "test") if any(f"best_{s}_loss" in o for o in outcomes)] or ["train"]
+    held = [s for s in ("val", "test") if any(loss_key(s, best=True) in o for o in outcomes)] or ["train"]
     for s in held:
         if any(f"{s}_acc" in o for o in outcomes):
             cols.append((f"{s} acc", f"{s}_acc", percent))
@@ -167,7 +167,7 @@ def compare_table(runs, outcomes, keys, labels, split, width):
     from ..experiments.compare import flatten
 
     cols = metric_columns(outcomes, split)
-    final = (f"{split} loss" if split != "train" else "loss", "loss" if split == "train" else f"{split}_loss", loss)
+    final = (f"{split} loss" if split != "train" else "loss", loss_key(split), loss)
     cols.insert(0, final)
     statuses = any(r.status not in (None, "ok") for r in runs)
     epochs = len({o.get("epochs") for o in outcomes}) > 1

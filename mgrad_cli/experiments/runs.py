@@ -95,11 +95,17 @@ def ceiling(histories, key):
     return q * 1.1 if q > 0 and values[-1] > 2 * q else None
 
 
+def loss_key(split, best=False):
+    """The outcome's key of a split's loss: 'loss' for the training rows, 'val_loss',
+    'test_loss'; with best, its lowest of any epoch ('best_loss', 'best_test_loss')."""
+    return ("best_" if best else "") + ("loss" if split == "train" else f"{split}_loss")
+
+
 def primary_split(outcomes):
     """The split runs are ranked by: validation when any run has validation rows, else
     test, else training."""
     for split in ("val", "test"):
-        if any(f"best_{split}_loss" in o for o in outcomes):
+        if any(loss_key(split, best=True) in o for o in outcomes):
             return split
     return "train"
 
@@ -107,9 +113,9 @@ def primary_split(outcomes):
 def shared_split(outcomes):
     """The split whose loss curve every run with epochs can show: validation when all of
     them have validation rows, else test when all have test rows, else training."""
-    trained = [o for o in outcomes if "best_loss" in o]
+    trained = [o for o in outcomes if loss_key("train", best=True) in o]
     for split in ("val", "test"):
-        if trained and all(f"best_{split}_loss" in o for o in trained):
+        if trained and all(loss_key(split, best=True) in o for o in trained):
             return split
     return "train"
 
@@ -117,7 +123,7 @@ def shared_split(outcomes):
 def rank_key(split):
     """A sort key for rows with an outcome and a status: the finished runs by their best
     loss of `split` (lowest first; none last), then every other status."""
-    key = "best_loss" if split == "train" else f"best_{split}_loss"
+    key = loss_key(split, best=True)
 
     def by(row):
         value = row.get(key)

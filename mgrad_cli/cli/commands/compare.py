@@ -39,7 +39,7 @@ def compare_command(paths, plot_path, chart):
     """
     from ...experiments import compare as _compare
     from ...experiments.grid import labels
-    from ...experiments.runs import outcome, primary_split, shared_split
+    from ...experiments.runs import loss_key, outcome, primary_split, shared_split
 
     if plot_path is not None:
         _check_plot(plot_path)
@@ -50,7 +50,7 @@ def compare_command(paths, plot_path, chart):
     out = out_console()
     say(out, _heading(runs, keys))
     tables.print_table(out, tables.compare_table(runs, outcomes, keys, labels(keys), split, out.width))
-    key = "loss" if drawn == "train" else f"{drawn}_loss"
+    key = loss_key(drawn)
     title = tables.split_title(drawn)
     lines = []
     if chart:
@@ -70,8 +70,10 @@ def compare_command(paths, plot_path, chart):
 def _left_out(outcomes, split, drawn):
     """Lines under the curves: why they are not of the table's split (a run has none of
     it), and which runs they leave out (no epoch with a loss of the split drawn)."""
+    from ...experiments.runs import loss_key
+
     def best(s):
-        return "best_loss" if s == "train" else f"best_{s}_loss"
+        return loss_key(s, best=True)
 
     notes = []
     if drawn != split:

@@ -123,13 +123,13 @@ class _Progress:
         self.console, self.total, self.done, self.quiet = console, total, 0, quiet
 
     def line(self, result):
-        from ...experiments.runs import primary_split
+        from ...experiments.runs import loss_key, primary_split
 
         self.done += 1
         if self.quiet:
             return
         o, split = result.outcome, primary_split([result.outcome])
-        key = "best_loss" if split == "train" else f"best_{split}_loss"
+        key = loss_key(split, best=True)
         details = [result.status, plural(o.get("epochs", 0), "epoch")]
         if key in o:
             details.append(f"best {'' if split == 'train' else split + ' '}loss {tables.loss(o[key])}")
@@ -201,6 +201,6 @@ def _seed_groups(rows, keys, split):
         stats = _runs.seed_statistics(members, _runs.OUTCOME_KEYS)
         ok = sum(m["status"] == "ok" for m in members)
         out.append(([members[0].get(k) for k in keys], ok, len(members), stats))
-    key = "best_loss" if split == "train" else f"best_{split}_loss"
+    key = _runs.loss_key(split, best=True)
     out.sort(key=lambda g: (g[1] == 0, key not in g[3], g[3].get(key, {}).get("mean", 0.0)))
     return out
